@@ -1,0 +1,62 @@
+#pragma once
+// File kinds and section ids of every index file (documented in docs/format.md).
+#include <cstdint>
+
+#include "spindle/io/container.hpp"
+
+namespace spindle {
+namespace kinds {
+inline constexpr std::uint32_t kManifest = fourcc("MANI");
+inline constexpr std::uint32_t kVocabulary = fourcc("VOCB");
+inline constexpr std::uint32_t kInverted = fourcc("INVX");
+inline constexpr std::uint32_t kForward = fourcc("FWDX");
+inline constexpr std::uint32_t kDocIds = fourcc("DOCS");
+}  // namespace kinds
+
+namespace sections {
+// MANI
+inline constexpr std::uint32_t kManifestJson = 1;
+// VOCB
+inline constexpr std::uint32_t kVocabOffsets = 1;  // u64[V+1]
+inline constexpr std::uint32_t kVocabChars = 2;    // char[]
+// INVX
+inline constexpr std::uint32_t kInvHeader = 1;          // SegmentHeader
+inline constexpr std::uint32_t kTermBlockBegin = 2;     // u64[T+1]: first posting block of each term
+inline constexpr std::uint32_t kTermPostingBegin = 3;   // u64[T+1]: first posting of each term
+inline constexpr std::uint32_t kTermMaxWeight = 4;      // W[T]
+inline constexpr std::uint32_t kBlockLastDoc = 5;       // u32[B]
+inline constexpr std::uint32_t kBlockMaxWeight = 6;     // W[B]
+inline constexpr std::uint32_t kBlockByteBegin = 7;     // u64[B+1]: offsets into kDocidStream
+inline constexpr std::uint32_t kDocidStream = 8;        // u8[]: StreamVByte-delta blocks (+16 pad)
+inline constexpr std::uint32_t kPostingWeights = 9;     // W[P]
+inline constexpr std::uint32_t kTermRangeBegin = 10;    // u64[T+1]: first docid-range entry of each term
+inline constexpr std::uint32_t kTermRangeByteBegin = 11;// u64[T+1]: offsets into kRangeIdStream
+inline constexpr std::uint32_t kRangeIdStream = 12;     // u8[]: StreamVByte-delta range ids per term (+16 pad)
+inline constexpr std::uint32_t kRangeMaxWeight = 13;    // W[R]
+// FWDX
+inline constexpr std::uint32_t kDocTermBegin = 1;       // u64[N+1]: first entry of each document
+inline constexpr std::uint32_t kDocByteBegin = 2;       // u64[N+1]: offsets into kDocTermStream
+inline constexpr std::uint32_t kDocTermStream = 3;      // u8[]: StreamVByte-delta term ids (+16 pad)
+inline constexpr std::uint32_t kDocWeights = 4;         // W[nnz]
+// DOCS
+inline constexpr std::uint32_t kDocIdOffsets = 1;       // u64[N+1]
+inline constexpr std::uint32_t kDocIdChars = 2;         // char[]
+}  // namespace sections
+
+/// Fixed header of an inverted file (section kInvHeader), 64 bytes.
+struct SegmentHeader {
+    std::uint32_t weight_type;     ///< WeightType
+    std::uint32_t posting_block;   ///< postings per compressed block (128)
+    std::uint32_t range_block;     ///< docids per block-max range (BMP)
+    std::uint32_t reserved0;
+    std::uint64_t num_docs;
+    std::uint64_t num_terms;       ///< vocabulary size when the segment was written
+    std::uint64_t num_postings;
+    double scale;                  ///< stored code * scale = weight (1 for f32)
+    float max_weight;              ///< largest weight in the segment (dequantized)
+    std::uint32_t reserved1;
+    std::uint64_t reserved2;
+};
+static_assert(sizeof(SegmentHeader) == 64);
+
+}  // namespace spindle

@@ -1,0 +1,55 @@
+#pragma once
+// Builds an index directory from a stream of records. Everything is written
+// into a staging directory that is renamed into place only by finish(): an
+// error or a crash never leaves a partial index at the output path.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_set>
+
+#include "spindle/formats/raw_record.hpp"
+#include "spindle/index/manifest.hpp"
+#include "spindle/index/segment_writer.hpp"
+#include "spindle/index/vocabulary.hpp"
+#include "spindle/io/file_util.hpp"
+
+namespace spindle {
+
+struct BuildOptions {
+    WeightType weight_type = WeightType::u16;
+    std::uint32_t range_block = 64;           ///< docids per BMP block-max range
+    std::uint64_t segment_docs = 2'000'000;   ///< documents per segment (bounds build memory)
+    bool overwrite = false;                   ///< replace an existing index at the output path
+};
+
+class IndexBuilder {
+public:
+    IndexBuilder(std::string output_dir, BuildOptions opts);
+    ~IndexBuilder();
+    IndexBuilder(const IndexBuilder&) = delete;
+    IndexBuilder& operator=(const IndexBuilder&) = delete;
+
+    /// Adds one document; throws ParseError naming rec.where() for a duplicate
+    /// document id or a token repeated within the document.
+    void add(const RawRecord& rec);
+    /// Writes the last segment, vocabulary and manifest, then publishes the index.
+    Manifest finish();
+
+    [[nodiscard]] std::uint64_t docs_added() const { return docs_; }
+
+private:
+    void flush_segment();
+
+    std::string output_;
+    BuildOptions opts_;
+    std::unique_ptr<StagingDirectory> staging_;
+    Vocabulary vocab_;
+    SegmentBuffer buf_;
+    Manifest manifest_;
+    std::unordered_set<std::string> seen_ids_;
+    std::vector<std::pair<termid_t, float>> scratch_;
+    std::uint64_t docs_ = 0;
+    bool finished_ = false;
+};
+
+}  // namespace spindle

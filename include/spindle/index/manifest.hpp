@@ -1,0 +1,33 @@
+#pragma once
+// The index manifest (MANIFEST): a container holding one JSON document that
+// lists the segments and the index-wide settings.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "spindle/common/types.hpp"
+#include "spindle/index/segment_writer.hpp"
+
+namespace spindle {
+
+struct Manifest {
+    std::uint32_t format_version = 0;
+    WeightType weight_type = WeightType::u16;
+    std::uint32_t posting_block = 0;
+    std::uint32_t range_block = 0;
+    std::uint64_t num_docs = 0;
+    std::uint64_t num_terms = 0;
+    std::uint64_t num_postings = 0;
+    std::uint64_t empty_docs = 0;
+    std::uint64_t zero_dropped = 0;
+    std::uint64_t vocab_bytes = 0;
+    std::vector<SegmentInfo> segments;
+
+    [[nodiscard]] std::string to_json() const;
+    static Manifest from_json(std::string_view json, const std::string& where);
+
+    void save(const std::string& path) const;
+    static Manifest load(const std::string& path);
+};
+
+}  // namespace spindle

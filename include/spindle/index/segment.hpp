@@ -1,0 +1,84 @@
+#pragma once
+// Read side of one segment: maps its three files, validates their structure
+// and exposes typed views. Opening costs a checksum pass and O(terms + blocks
+// + docs) consistency checks; no posting is decoded.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "spindle/common/types.hpp"
+#include "spindle/index/file_kinds.hpp"
+#include "spindle/index/segment_writer.hpp"
+#include "spindle/io/container.hpp"
+
+namespace spindle {
+
+/// Inverted index of a segment with stored weight type W.
+template <class W>
+struct InvertedView {
+    std::span<const std::uint64_t> term_block_begin;
+    std::span<const std::uint64_t> term_posting_begin;
+    std::span<const W> term_max;
+    std::span<const docid_t> block_last;
+    std::span<const W> block_max;
+    std::span<const std::uint64_t> block_byte_begin;
+    std::span<const std::uint8_t> docid_stream;
+    std::span<const W> weights;
+    std::span<const std::uint64_t> term_range_begin;
+    std::span<const std::uint64_t> term_range_byte_begin;
+    std::span<const std::uint8_t> range_stream;
+    std::span<const W> range_max;
+    std::uint64_t num_terms = 0;
+    docid_t num_docs = 0;
+    std::uint32_t range_block = 0;
+
+    [[nodiscard]] std::uint64_t df(termid_t t) const {
+        return t < num_terms ? term_posting_begin[t + 1] - term_posting_begin[t] : 0;
+    }
+};
+
+/// Forward index of a segment: each document's sorted term ids and weights.
+template <class W>
+struct ForwardView {
+    std::span<const std::uint64_t> doc_term_begin;
+    std::span<const std::uint64_t> doc_byte_begin;
+    std::span<const std::uint8_t> term_stream;
+    std::span<const W> weights;
+};
+
+template <class W>
+struct SegmentViews {
+    InvertedView<W> inv;
+    ForwardView<W> fwd;
+};
+
+using AnySegmentViews = std::variant<SegmentViews<float>, SegmentViews<std::uint16_t>, SegmentViews<std::uint8_t>>;
+
+class Segment {
+public:
+    /// Opens segment `info.name` under `index_dir`; throws CorruptIndex naming the file.
+    Segment(const std::string& index_dir, const SegmentInfo& info, WeightType weight_type, std::uint64_t vocab_size);
+
+    [[nodiscard]] const SegmentHeader& header() const { return header_; }
+    [[nodiscard]] docid_t num_docs() const { return static_cast<docid_t>(header_.num_docs); }
+    [[nodiscard]] std::string_view doc_id(docid_t d) const;
+    [[nodiscard]] const AnySegmentViews& views() const { return views_; }
+    [[nodiscard]] const SegmentInfo& info() const { return info_; }
+
+private:
+    template <class W>
+    SegmentViews<W> make_views() const;
+
+    SegmentInfo info_;
+    Container inverted_;
+    Container forward_;
+    Container docids_;
+    SegmentHeader header_{};
+    std::span<const std::uint64_t> id_offsets_;
+    std::span<const char> id_chars_;
+    AnySegmentViews views_;
+};
+
+}  // namespace spindle

@@ -1,0 +1,48 @@
+#pragma once
+// Turns a buffer of parsed documents into one immutable segment on disk:
+// inverted.bin (block-compressed postings, block maxima, docid-range maxima),
+// forward.bin (per-document term ids and weights) and docids.bin.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "spindle/common/types.hpp"
+
+namespace spindle {
+
+/// Documents of one segment as parsed, with float weights, each document's
+/// entries sorted by term id and free of duplicates.
+struct SegmentBuffer {
+    std::vector<std::uint64_t> doc_begin{0};
+    std::vector<termid_t> terms;
+    std::vector<float> weights;
+    std::vector<std::uint64_t> id_offsets{0};
+    std::string id_chars;
+
+    [[nodiscard]] std::size_t docs() const { return doc_begin.size() - 1; }
+    void clear();
+};
+
+struct SegmentWriteOptions {
+    WeightType weight_type = WeightType::u16;
+    std::uint32_t range_block = 64;  ///< docids per BMP range block
+};
+
+/// What was written, for the manifest and the build summary.
+struct SegmentInfo {
+    std::string name;
+    std::uint64_t docs = 0;
+    std::uint64_t postings = 0;
+    std::uint64_t zero_dropped = 0;  ///< entries whose stored weight is 0 (not indexed)
+    double scale = 1.0;
+    float max_weight = 0.0F;
+    std::uint64_t inverted_bytes = 0;
+    std::uint64_t forward_bytes = 0;
+    std::uint64_t docids_bytes = 0;
+};
+
+/// Writes segment `name` into directory `dir/name` (created here).
+SegmentInfo write_segment(const std::string& dir, const std::string& name, const SegmentBuffer& buf,
+                          std::size_t num_terms, const SegmentWriteOptions& opts);
+
+}  // namespace spindle

@@ -1,0 +1,45 @@
+#pragma once
+// Reads a text file line by line, transparently decompressing gzip (.gz or
+// not: zlib passes plain files through). Tracks line numbers for messages.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace spindle {
+
+class LineReader {
+public:
+    /// Opens `path`; throws IoError naming it if it cannot be read.
+    explicit LineReader(std::string path);
+    ~LineReader();
+    LineReader(const LineReader&) = delete;
+    LineReader& operator=(const LineReader&) = delete;
+
+    /// Next line without its terminator ('\n' or "\r\n"); false at end of file.
+    /// The view stays valid until the next call.
+    bool next(std::string_view& line);
+    /// 1-based number of the line last returned.
+    [[nodiscard]] std::uint64_t line_number() const { return line_no_; }
+    /// Bytes of the underlying (possibly compressed) file consumed so far.
+    [[nodiscard]] std::uint64_t bytes_consumed() const;
+    /// Size of the underlying file in bytes.
+    [[nodiscard]] std::uint64_t file_bytes() const { return file_bytes_; }
+    [[nodiscard]] const std::string& path() const { return path_; }
+    /// "path:line" for error messages.
+    [[nodiscard]] std::string where() const { return path_ + ":" + std::to_string(line_no_); }
+
+private:
+    bool fill();
+    std::string path_;
+    void* gz_ = nullptr;
+    std::vector<char> buf_;
+    std::size_t begin_ = 0;
+    std::size_t end_ = 0;
+    bool eof_ = false;
+    std::uint64_t line_no_ = 0;
+    std::uint64_t file_bytes_ = 0;
+    std::string long_line_;
+};
+
+}  // namespace spindle

@@ -1,0 +1,24 @@
+#pragma once
+// Per-query work counters exposed by every algorithm.
+#include <cstdint>
+
+namespace spindle {
+
+struct SearchStats {
+    std::uint64_t postings_scored = 0;  ///< (doc, term) contributions computed
+    std::uint64_t docs_evaluated = 0;   ///< candidate documents offered to the top-k
+    std::uint64_t blocks_decoded = 0;   ///< posting blocks decompressed
+    std::uint64_t blocks_skipped = 0;   ///< blocks / ranges skipped by block-max bounds
+    std::uint64_t unknown_terms = 0;    ///< query tokens not in the vocabulary
+
+    SearchStats& operator+=(const SearchStats& o) {
+        postings_scored += o.postings_scored;
+        docs_evaluated += o.docs_evaluated;
+        blocks_decoded += o.blocks_decoded;
+        blocks_skipped += o.blocks_skipped;
+        unknown_terms += o.unknown_terms;
+        return *this;
+    }
+};
+
+}  // namespace spindle

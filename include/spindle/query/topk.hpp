@@ -1,0 +1,64 @@
+#pragma once
+// Top-k collection with a total order: higher score first, then lower docid.
+// Only documents with a positive score are collected.
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+#include "spindle/common/types.hpp"
+
+namespace spindle {
+
+struct ScoredDoc {
+    score_t score;
+    docid_t doc;
+};
+
+/// a ranks before b.
+[[nodiscard]] inline bool ranks_before(const ScoredDoc& a, const ScoredDoc& b) {
+    return a.score > b.score || (a.score == b.score && a.doc < b.doc);
+}
+
+class TopK {
+public:
+    explicit TopK(std::size_t k) : k_(k) { heap_.reserve(k + 1); }
+
+    /// Score a new document must exceed to enter, for document-at-a-time
+    /// traversal (docids increase, so an equal score never wins): 0 until full.
+    [[nodiscard]] score_t threshold() const { return heap_.size() < k_ ? 0 : heap_.front().score; }
+    [[nodiscard]] bool full() const { return heap_.size() >= k_; }
+    /// Would (score, doc) enter? Exact for any docid order.
+    [[nodiscard]] bool would_enter(score_t score, docid_t doc) const {
+        if (score == 0) return false;
+        return heap_.size() < k_ || ranks_before({score, doc}, heap_.front());
+    }
+    /// The current k-th entry (valid only when full()).
+    [[nodiscard]] const ScoredDoc& kth() const { return heap_.front(); }
+
+    /// Inserts if it would enter; returns whether it did.
+    bool push(score_t score, docid_t doc) {
+        if (!would_enter(score, doc)) return false;
+        if (heap_.size() >= k_) {
+            std::pop_heap(heap_.begin(), heap_.end(), ranks_before);
+            heap_.pop_back();
+        }
+        heap_.push_back({score, doc});
+        std::push_heap(heap_.begin(), heap_.end(), ranks_before);
+        return true;
+    }
+
+    /// Results best first; the collector is left empty.
+    std::vector<ScoredDoc> take_sorted() {
+        std::sort_heap(heap_.begin(), heap_.end(), ranks_before);
+        return std::move(heap_);
+    }
+    void clear() { heap_.clear(); }
+    [[nodiscard]] std::size_t size() const { return heap_.size(); }
+    [[nodiscard]] std::size_t k() const { return k_; }
+
+private:
+    std::size_t k_;
+    std::vector<ScoredDoc> heap_;  // heap ordered so that front() is the worst entry
+};
+
+}  // namespace spindle

@@ -1,0 +1,22 @@
+#include "spindle/codec/docid_codec.hpp"
+
+#include <streamvbyte.h>
+#include <streamvbytedelta.h>
+
+namespace spindle::codec {
+
+std::size_t encode_increasing(const std::uint32_t* values, std::uint32_t n, std::uint32_t prev,
+                              std::vector<std::uint8_t>& out) {
+    const std::size_t at = out.size();
+    out.resize(at + streamvbyte_max_compressedbytes(n));
+    // streamvbyte_delta_encode takes a non-const input pointer in some versions.
+    const std::size_t bytes = streamvbyte_delta_encode(values, n, out.data() + at, prev);
+    out.resize(at + bytes);
+    return bytes;
+}
+
+std::size_t decode_increasing(const std::uint8_t* in, std::uint32_t* out, std::uint32_t n, std::uint32_t prev) {
+    return streamvbyte_delta_decode(in, out, n, prev);
+}
+
+}  // namespace spindle::codec

@@ -1,0 +1,97 @@
+#include "spindle/index/index_builder.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "spindle/codec/docid_codec.hpp"
+#include "spindle/common/error.hpp"
+#include "spindle/io/container.hpp"
+
+namespace spindle {
+
+IndexBuilder::IndexBuilder(std::string output_dir, BuildOptions opts)
+    : output_(std::move(output_dir)), opts_(opts) {
+    if (opts_.segment_docs == 0) throw InvalidArgument("segment size must be at least 1 document");
+    if (opts_.range_block == 0 || opts_.range_block > 65536) {
+        throw InvalidArgument("block-max range size must be in [1, 65536], got " + std::to_string(opts_.range_block));
+    }
+    staging_ = std::make_unique<StagingDirectory>(output_, opts_.overwrite);
+    manifest_.format_version = kFormatVersion;
+    manifest_.weight_type = opts_.weight_type;
+    manifest_.posting_block = codec::kPostingBlock;
+    manifest_.range_block = opts_.range_block;
+}
+
+IndexBuilder::~IndexBuilder() = default;
+
+void IndexBuilder::add(const RawRecord& rec) {
+    if (finished_) throw InvalidArgument("IndexBuilder::add after finish");
+    auto [it, fresh] = seen_ids_.emplace(rec.id);
+    if (!fresh) throw ParseError(rec.where() + ": duplicate document id '" + std::string(rec.id) + "'");
+    scratch_.clear();
+    if (rec.numeric) {
+        for (const auto& [id, w] : rec.ids) {
+            // CSR columns are term ids; the vocabulary names them by number.
+            while (vocab_.size() <= id) vocab_.add(std::to_string(vocab_.size()));
+            scratch_.emplace_back(id, w);
+        }
+    } else {
+        for (const auto& [tok, w] : rec.tokens) scratch_.emplace_back(vocab_.add(tok), w);
+    }
+    std::sort(scratch_.begin(), scratch_.end());
+    for (std::size_t i = 1; i < scratch_.size(); ++i) {
+        if (scratch_[i].first == scratch_[i - 1].first) {
+            throw ParseError(rec.where() + ": token '" + std::string(vocab_.token(scratch_[i].first)) +
+                             "' appears twice in document '" + std::string(rec.id) + "'");
+        }
+    }
+    for (const auto& [t, w] : scratch_) {
+        buf_.terms.push_back(t);
+        buf_.weights.push_back(w);
+    }
+    buf_.doc_begin.push_back(buf_.terms.size());
+    buf_.id_chars.append(rec.id);
+    buf_.id_offsets.push_back(buf_.id_chars.size());
+    if (scratch_.empty()) ++manifest_.empty_docs;
+    ++docs_;
+    if (buf_.docs() >= opts_.segment_docs) flush_segment();
+}
+
+void IndexBuilder::flush_segment() {
+    if (buf_.docs() == 0) return;
+    SegmentWriteOptions so;
+    so.weight_type = opts_.weight_type;
+    so.range_block = opts_.range_block;
+    const std::string name = fmt::format("seg-{:06}", manifest_.segments.size());
+    SegmentInfo info = write_segment(staging_->path(), name, buf_, vocab_.size(), so);
+    manifest_.num_docs += info.docs;
+    manifest_.num_postings += info.postings;
+    manifest_.zero_dropped += info.zero_dropped;
+    manifest_.segments.push_back(std::move(info));
+    buf_.clear();
+}
+
+Manifest IndexBuilder::finish() {
+    if (finished_) throw InvalidArgument("IndexBuilder::finish called twice");
+    finished_ = true;
+    // An index with no documents still gets one (empty) segment so that it opens.
+    if (buf_.docs() > 0 || manifest_.segments.empty()) {
+        if (buf_.docs() == 0) {
+            SegmentWriteOptions so;
+            so.weight_type = opts_.weight_type;
+            so.range_block = opts_.range_block;
+            SegmentInfo info = write_segment(staging_->path(), "seg-000000", buf_, vocab_.size(), so);
+            manifest_.segments.push_back(std::move(info));
+        } else {
+            flush_segment();
+        }
+    }
+    manifest_.num_terms = vocab_.size();
+    manifest_.vocab_bytes = vocab_.save(staging_->path() + "/vocab.bin");
+    manifest_.save(staging_->path() + "/MANIFEST");
+    staging_->commit();
+    return manifest_;
+}
+
+}  // namespace spindle

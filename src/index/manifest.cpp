@@ -1,0 +1,102 @@
+#include "spindle/index/manifest.hpp"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include "spindle/common/error.hpp"
+#include "spindle/index/file_kinds.hpp"
+#include "spindle/io/container.hpp"
+
+namespace spindle {
+
+std::string Manifest::to_json() const {
+    std::string s = fmt::format(
+        "{{\n  \"format\": \"spindle-index\",\n  \"format_version\": {},\n  \"weight_type\": \"{}\",\n"
+        "  \"posting_block\": {},\n  \"range_block\": {},\n  \"num_docs\": {},\n  \"num_terms\": {},\n"
+        "  \"num_postings\": {},\n  \"empty_docs\": {},\n  \"zero_dropped\": {},\n  \"vocab_bytes\": {},\n"
+        "  \"segments\": [",
+        format_version, to_string(weight_type), posting_block, range_block, num_docs, num_terms, num_postings,
+        empty_docs, zero_dropped, vocab_bytes);
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        const auto& g = segments[i];
+        s += fmt::format(
+            "{}\n    {{\"name\": \"{}\", \"docs\": {}, \"postings\": {}, \"zero_dropped\": {}, \"scale\": {:.17g}, "
+            "\"max_weight\": {:.9g}, \"inverted_bytes\": {}, \"forward_bytes\": {}, \"docids_bytes\": {}}}",
+            i ? "," : "", g.name, g.docs, g.postings, g.zero_dropped, g.scale, g.max_weight, g.inverted_bytes,
+            g.forward_bytes, g.docids_bytes);
+    }
+    s += "\n  ]\n}\n";
+    return s;
+}
+
+namespace {
+template <class T>
+T field(simdjson::dom::object o, std::string_view key, const std::string& where) {
+    T v{};
+    if (o[key].get(v) != simdjson::SUCCESS) throw CorruptIndex(where + ": manifest field '" + std::string(key) + "' missing or mistyped");
+    return v;
+}
+}  // namespace
+
+Manifest Manifest::from_json(std::string_view json, const std::string& where) {
+    simdjson::dom::parser parser;
+    simdjson::dom::object root;
+    if (parser.parse(json.data(), json.size()).get(root) != simdjson::SUCCESS) {
+        throw CorruptIndex(where + ": manifest is not valid JSON");
+    }
+    Manifest m;
+    m.format_version = static_cast<std::uint32_t>(field<std::uint64_t>(root, "format_version", where));
+    if (m.format_version != kFormatVersion) {
+        throw IncompatibleVersion(where + ": index format version " + std::to_string(m.format_version) +
+                                  ", this build reads version " + std::to_string(kFormatVersion));
+    }
+    try {
+        m.weight_type = parse_weight_type(field<std::string_view>(root, "weight_type", where));
+    } catch (const InvalidArgument& e) {
+        throw CorruptIndex(where + ": " + e.what());
+    }
+    m.posting_block = static_cast<std::uint32_t>(field<std::uint64_t>(root, "posting_block", where));
+    m.range_block = static_cast<std::uint32_t>(field<std::uint64_t>(root, "range_block", where));
+    m.num_docs = field<std::uint64_t>(root, "num_docs", where);
+    m.num_terms = field<std::uint64_t>(root, "num_terms", where);
+    m.num_postings = field<std::uint64_t>(root, "num_postings", where);
+    m.empty_docs = field<std::uint64_t>(root, "empty_docs", where);
+    m.zero_dropped = field<std::uint64_t>(root, "zero_dropped", where);
+    m.vocab_bytes = field<std::uint64_t>(root, "vocab_bytes", where);
+    simdjson::dom::array segs;
+    if (root["segments"].get(segs) != simdjson::SUCCESS) throw CorruptIndex(where + ": manifest has no segment list");
+    for (auto el : segs) {
+        simdjson::dom::object o;
+        if (el.get(o) != simdjson::SUCCESS) throw CorruptIndex(where + ": malformed segment entry");
+        SegmentInfo g;
+        g.name = std::string(field<std::string_view>(o, "name", where));
+        if (g.name.empty() || g.name.find('/') != std::string::npos || g.name.find("..") != std::string::npos) {
+            throw CorruptIndex(where + ": invalid segment name '" + g.name + "'");
+        }
+        g.docs = field<std::uint64_t>(o, "docs", where);
+        g.postings = field<std::uint64_t>(o, "postings", where);
+        g.zero_dropped = field<std::uint64_t>(o, "zero_dropped", where);
+        g.scale = field<double>(o, "scale", where);
+        g.max_weight = static_cast<float>(field<double>(o, "max_weight", where));
+        g.inverted_bytes = field<std::uint64_t>(o, "inverted_bytes", where);
+        g.forward_bytes = field<std::uint64_t>(o, "forward_bytes", where);
+        g.docids_bytes = field<std::uint64_t>(o, "docids_bytes", where);
+        m.segments.push_back(std::move(g));
+    }
+    return m;
+}
+
+void Manifest::save(const std::string& path) const {
+    const std::string json = to_json();
+    ContainerWriter w(path, kinds::kManifest);
+    w.add(sections::kManifestJson, std::span<const char>(json.data(), json.size()));
+    w.finish();
+}
+
+Manifest Manifest::load(const std::string& path) {
+    Container c(path, kinds::kManifest);
+    auto json = c.section<char>(sections::kManifestJson);
+    return from_json(std::string_view(json.data(), json.size()), path);
+}
+
+}  // namespace spindle

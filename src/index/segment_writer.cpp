@@ -1,0 +1,222 @@
+#include "spindle/index/segment_writer.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+
+#include "spindle/codec/docid_codec.hpp"
+#include "spindle/common/error.hpp"
+#include "spindle/index/file_kinds.hpp"
+#include "spindle/io/container.hpp"
+
+namespace spindle {
+namespace {
+
+template <class W>
+struct Quantized {
+    std::vector<std::uint64_t> doc_begin{0};
+    std::vector<termid_t> terms;
+    std::vector<W> codes;
+    double scale = 1.0;
+    float max_weight = 0.0F;
+    std::uint64_t dropped = 0;
+};
+
+template <class W>
+Quantized<W> quantize(const SegmentBuffer& buf) {
+    Quantized<W> q;
+    for (float w : buf.weights) q.max_weight = std::max(q.max_weight, w);
+    double inv = 1.0;
+    if constexpr (std::is_integral_v<W>) {
+        const double max_code = std::numeric_limits<W>::max();
+        q.scale = q.max_weight > 0 ? static_cast<double>(q.max_weight) / max_code : 1.0;
+        inv = 1.0 / q.scale;
+    }
+    q.terms.reserve(buf.terms.size());
+    q.codes.reserve(buf.terms.size());
+    q.doc_begin.reserve(buf.doc_begin.size());
+    for (std::size_t d = 0; d < buf.docs(); ++d) {
+        for (std::uint64_t i = buf.doc_begin[d]; i < buf.doc_begin[d + 1]; ++i) {
+            W code;
+            if constexpr (std::is_integral_v<W>) {
+                const double c = std::round(static_cast<double>(buf.weights[i]) * inv);
+                code = static_cast<W>(std::min(c, static_cast<double>(std::numeric_limits<W>::max())));
+            } else {
+                code = buf.weights[i];
+            }
+            if (code == W{0}) {
+                ++q.dropped;
+                continue;
+            }
+            q.terms.push_back(buf.terms[i]);
+            q.codes.push_back(code);
+        }
+        q.doc_begin.push_back(q.terms.size());
+    }
+    return q;
+}
+
+template <class W>
+SegmentInfo write_typed(const std::string& seg_dir, const SegmentBuffer& buf, std::size_t num_terms,
+                        const SegmentWriteOptions& opts) {
+    const Quantized<W> q = quantize<W>(buf);
+    const std::size_t n_docs = buf.docs();
+    const std::size_t n_post = q.terms.size();
+    if (n_docs > std::numeric_limits<docid_t>::max() - 1) throw InvalidArgument("segment exceeds 2^32-1 documents");
+
+    // Invert by counting sort: postings of each term come out in docid order.
+    std::vector<std::uint64_t> term_posting_begin(num_terms + 1, 0);
+    for (termid_t t : q.terms) ++term_posting_begin[t + 1];
+    for (std::size_t t = 0; t < num_terms; ++t) term_posting_begin[t + 1] += term_posting_begin[t];
+    std::vector<docid_t> post_docs(n_post);
+    std::vector<W> post_codes(n_post);
+    {
+        std::vector<std::uint64_t> fill(term_posting_begin.begin(), term_posting_begin.end() - 1);
+        for (std::size_t d = 0; d < n_docs; ++d) {
+            for (std::uint64_t i = q.doc_begin[d]; i < q.doc_begin[d + 1]; ++i) {
+                const auto at = fill[q.terms[i]]++;
+                post_docs[at] = static_cast<docid_t>(d);
+                post_codes[at] = q.codes[i];
+            }
+        }
+    }
+
+    // Posting blocks, block maxima and docid-range maxima.
+    const std::uint32_t pb = codec::kPostingBlock;
+    const std::uint32_t rb = opts.range_block;
+    std::vector<std::uint64_t> term_block_begin(num_terms + 1, 0);
+    std::vector<W> term_max(num_terms, W{0});
+    std::vector<docid_t> block_last;
+    std::vector<W> block_max;
+    std::vector<std::uint64_t> block_byte_begin{0};
+    std::vector<std::uint8_t> docid_stream;
+    std::vector<std::uint64_t> term_range_begin(num_terms + 1, 0);
+    std::vector<std::uint64_t> term_range_byte_begin(num_terms + 1, 0);
+    std::vector<std::uint8_t> range_stream;
+    std::vector<W> range_max;
+    std::vector<std::uint32_t> range_ids;
+    docid_stream.reserve(n_post * 2);
+    for (std::size_t t = 0; t < num_terms; ++t) {
+        const std::uint64_t b = term_posting_begin[t];
+        const std::uint64_t e = term_posting_begin[t + 1];
+        docid_t prev = 0;
+        range_ids.clear();
+        for (std::uint64_t s = b; s < e; s += pb) {
+            const auto n = static_cast<std::uint32_t>(std::min<std::uint64_t>(pb, e - s));
+            W mx{0};
+            for (std::uint64_t i = s; i < s + n; ++i) mx = std::max(mx, post_codes[i]);
+            block_last.push_back(post_docs[s + n - 1]);
+            block_max.push_back(mx);
+            codec::encode_increasing(&post_docs[s], n, prev, docid_stream);
+            block_byte_begin.push_back(docid_stream.size());
+            prev = post_docs[s + n - 1];
+            term_max[t] = std::max(term_max[t], mx);
+        }
+        for (std::uint64_t i = b; i < e; ++i) {
+            const std::uint32_t r = post_docs[i] / rb;
+            if (range_ids.empty() || range_ids.back() != r) {
+                range_ids.push_back(r);
+                range_max.push_back(post_codes[i]);
+            } else {
+                range_max.back() = std::max(range_max.back(), post_codes[i]);
+            }
+        }
+        codec::encode_increasing(range_ids.data(), static_cast<std::uint32_t>(range_ids.size()), 0, range_stream);
+        term_block_begin[t + 1] = block_last.size();
+        term_range_begin[t + 1] = range_max.size();
+        term_range_byte_begin[t + 1] = range_stream.size();
+    }
+    docid_stream.resize(docid_stream.size() + codec::kStreamPadding, 0);
+    range_stream.resize(range_stream.size() + codec::kStreamPadding, 0);
+
+    SegmentHeader h{};
+    h.weight_type = static_cast<std::uint32_t>(opts.weight_type);
+    h.posting_block = pb;
+    h.range_block = rb;
+    h.num_docs = n_docs;
+    h.num_terms = num_terms;
+    h.num_postings = n_post;
+    h.scale = q.scale;
+    h.max_weight = q.max_weight;
+
+    std::filesystem::create_directory(seg_dir);
+    SegmentInfo info;
+    info.docs = n_docs;
+    info.postings = n_post;
+    info.zero_dropped = q.dropped;
+    info.scale = q.scale;
+    info.max_weight = q.max_weight;
+    {
+        ContainerWriter w(seg_dir + "/inverted.bin", kinds::kInverted);
+        w.add(sections::kInvHeader, std::span<const SegmentHeader>(&h, 1));
+        w.add(sections::kTermBlockBegin, term_block_begin);
+        w.add(sections::kTermPostingBegin, term_posting_begin);
+        w.add(sections::kTermMaxWeight, term_max);
+        w.add(sections::kBlockLastDoc, block_last);
+        w.add(sections::kBlockMaxWeight, block_max);
+        w.add(sections::kBlockByteBegin, block_byte_begin);
+        w.add(sections::kDocidStream, docid_stream);
+        w.add(sections::kPostingWeights, post_codes);
+        w.add(sections::kTermRangeBegin, term_range_begin);
+        w.add(sections::kTermRangeByteBegin, term_range_byte_begin);
+        w.add(sections::kRangeIdStream, range_stream);
+        w.add(sections::kRangeMaxWeight, range_max);
+        info.inverted_bytes = w.finish();
+    }
+    post_docs = {};
+    post_codes = {};
+    {
+        std::vector<std::uint64_t> doc_byte_begin{0};
+        doc_byte_begin.reserve(n_docs + 1);
+        std::vector<std::uint8_t> term_stream;
+        term_stream.reserve(n_post * 2);
+        for (std::size_t d = 0; d < n_docs; ++d) {
+            const auto n = static_cast<std::uint32_t>(q.doc_begin[d + 1] - q.doc_begin[d]);
+            codec::encode_increasing(q.terms.data() + q.doc_begin[d], n, 0, term_stream);
+            doc_byte_begin.push_back(term_stream.size());
+        }
+        term_stream.resize(term_stream.size() + codec::kStreamPadding, 0);
+        ContainerWriter w(seg_dir + "/forward.bin", kinds::kForward);
+        w.add(sections::kDocTermBegin, q.doc_begin);
+        w.add(sections::kDocByteBegin, doc_byte_begin);
+        w.add(sections::kDocTermStream, term_stream);
+        w.add(sections::kDocWeights, q.codes);
+        info.forward_bytes = w.finish();
+    }
+    {
+        ContainerWriter w(seg_dir + "/docids.bin", kinds::kDocIds);
+        w.add(sections::kDocIdOffsets, buf.id_offsets);
+        w.add(sections::kDocIdChars, std::span<const char>(buf.id_chars.data(), buf.id_chars.size()));
+        info.docids_bytes = w.finish();
+    }
+    return info;
+}
+
+}  // namespace
+
+void SegmentBuffer::clear() {
+    doc_begin.assign(1, 0);
+    terms.clear();
+    weights.clear();
+    id_offsets.assign(1, 0);
+    id_chars.clear();
+}
+
+SegmentInfo write_segment(const std::string& dir, const std::string& name, const SegmentBuffer& buf,
+                          std::size_t num_terms, const SegmentWriteOptions& opts) {
+    if (opts.range_block == 0 || opts.range_block > 65536) {
+        throw InvalidArgument("range block size must be in [1, 65536], got " + std::to_string(opts.range_block));
+    }
+    const std::string seg_dir = dir + "/" + name;
+    SegmentInfo info;
+    switch (opts.weight_type) {
+        case WeightType::f32: info = write_typed<float>(seg_dir, buf, num_terms, opts); break;
+        case WeightType::u16: info = write_typed<std::uint16_t>(seg_dir, buf, num_terms, opts); break;
+        case WeightType::u8: info = write_typed<std::uint8_t>(seg_dir, buf, num_terms, opts); break;
+    }
+    info.name = name;
+    return info;
+}
+
+}  // namespace spindle

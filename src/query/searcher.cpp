@@ -1,0 +1,74 @@
+#include "spindle/query/searcher.hpp"
+
+#include <algorithm>
+#include <variant>
+
+#include "spindle/common/error.hpp"
+#include "spindle/query/block_cursor.hpp"
+#include "spindle/query/block_max_wand.hpp"
+#include "spindle/query/exhaustive.hpp"
+#include "spindle/query/maxscore.hpp"
+
+namespace spindle {
+namespace {
+
+// The one place where run-time choices (weight type x algorithm) become
+// template instantiations.
+template <class W>
+std::vector<ScoredDoc> search_segment(const SegmentViews<W>& v, const QueryPlan& plan, const SearchOptions& opts,
+                                      SearchScratch& scratch, SearchStats& stats) {
+    TopK topk(opts.k);
+    const docid_t n = v.inv.num_docs;
+    if (opts.algorithm == Algorithm::bmp) {
+        block_max_pruning_search(v, plan, topk, scratch.bmp, stats, opts.bmp_alpha);
+        return topk.take_sorted();
+    }
+    std::vector<ScoredBlockCursor<W>> cursors;
+    cursors.reserve(plan.terms.size());
+    for (std::size_t i = 0; i < plan.terms.size(); ++i) {
+        if (v.inv.df(plan.terms[i].term) == 0) continue;
+        cursors.emplace_back(v.inv, plan.terms[i].term, plan.weights[i], &stats);
+        if (cursors.back().max_score() == 0) cursors.pop_back();
+    }
+    switch (opts.algorithm) {
+        case Algorithm::exhaustive: exhaustive_search(cursors, n, topk, scratch.acc, stats); break;
+        case Algorithm::maxscore: maxscore_search(cursors, n, topk, stats); break;
+        case Algorithm::bmw: block_max_wand_search(cursors, n, topk, stats); break;
+        case Algorithm::bmp: break;
+    }
+    return topk.take_sorted();
+}
+
+}  // namespace
+
+void SearchOptions::validate() const {
+    if (k == 0) throw InvalidArgument("k must be at least 1");
+    if (!(bmp_alpha > 0.0 && bmp_alpha <= 1.0)) {
+        throw InvalidArgument("bmp alpha must be in (0, 1], got " + std::to_string(bmp_alpha));
+    }
+}
+
+std::vector<Hit> search(const Index& index, const QueryPlan& plan, const SearchOptions& opts, SearchScratch& scratch,
+                        SearchStats& stats) {
+    opts.validate();
+    std::vector<Hit> hits;
+    for (std::size_t s = 0; s < index.num_segments(); ++s) {
+        const Segment& seg = index.segment(s);
+        const double mult = seg.header().scale * plan.inv_scale;
+        const auto top = std::visit([&](const auto& v) { return search_segment(v, plan, opts, scratch, stats); },
+                                    seg.views());
+        for (const auto& e : top) {
+            hits.push_back({static_cast<double>(e.score) * mult, e.score, static_cast<std::uint32_t>(s), e.doc,
+                            index.first_doc(s) + e.doc});
+        }
+    }
+    if (index.num_segments() > 1) {
+        std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+            return a.score > b.score || (a.score == b.score && a.global_doc < b.global_doc);
+        });
+        if (hits.size() > opts.k) hits.resize(opts.k);
+    }
+    return hits;
+}
+
+}  // namespace spindle

@@ -1,0 +1,88 @@
+// spindle index: build an index directory from a collection file.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "progress.hpp"
+#include "spindle/formats/input_format.hpp"
+#include "spindle/index/index_builder.hpp"
+
+namespace spindle::cli {
+namespace {
+
+struct IndexArgs {
+    std::vector<std::string> inputs;
+    std::string output;
+    std::string weights = "u16";
+    std::string format = "auto";
+    std::uint64_t segment_docs = 2'000'000;
+    std::uint32_t range_block = 64;
+    bool overwrite = false;
+    bool quiet = false;
+};
+
+void run_index(const IndexArgs& a) {
+    const auto start = std::chrono::steady_clock::now();
+    BuildOptions opts;
+    opts.weight_type = parse_weight_type(a.weights);
+    opts.segment_docs = a.segment_docs;
+    opts.range_block = a.range_block;
+    opts.overwrite = a.overwrite;
+    const InputFormat fmt_choice = parse_input_format(a.format);
+    IndexBuilder builder(a.output, opts);
+    for (const auto& input : a.inputs) {
+        Progress bar("index", 0, a.quiet);
+        read_records(
+            input, fmt_choice, [&](const RawRecord& rec) { builder.add(rec); },
+            [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); });
+        bar.finish(fmt::format("{} docs read from {}", builder.docs_added(), input));
+    }
+    if (!a.quiet) fmt::print(stderr, "writing segments...\n");
+    const Manifest m = builder.finish();
+    const double secs = seconds_since(start);
+    std::uint64_t inv = 0, fwd = 0, ids = 0;
+    for (const auto& s : m.segments) {
+        inv += s.inverted_bytes;
+        fwd += s.forward_bytes;
+        ids += s.docids_bytes;
+    }
+    fmt::print("indexed {} documents ({} empty) into {} in {:.2f} s\n", m.num_docs, m.empty_docs, a.output, secs);
+    fmt::print("  terms {}, postings {}, zero weights dropped {}, segments {}, weights {}\n", m.num_terms,
+               m.num_postings, m.zero_dropped, m.segments.size(), to_string(m.weight_type));
+    const double per = m.num_postings ? 1.0 / static_cast<double>(m.num_postings) : 0.0;
+    fmt::print("  inverted {} ({:.2f} B/posting), forward {} ({:.2f} B/posting), docids {}, vocabulary {}\n",
+               human_bytes(inv), static_cast<double>(inv) * per, human_bytes(fwd), static_cast<double>(fwd) * per,
+               human_bytes(ids), human_bytes(m.vocab_bytes));
+}
+
+}  // namespace
+
+void register_index(CLI::App& app) {
+    auto args = std::make_shared<IndexArgs>();
+    auto* cmd = app.add_subcommand("index", "Build an index from a document collection");
+    cmd->footer(
+        "Input formats: Anserini JsonVectorCollection JSONL ({\"id\", \"vector\": {token: weight}}),\n"
+        "BigANN sparse CSR binary (.csr), each optionally gzipped. The index is written to a\n"
+        "temporary directory and renamed into place only when complete.\n\n"
+        "Example: spindle index --input docs.jsonl --output idx/ --weights u8");
+    cmd->add_option("-i,--input", args->inputs, "Collection file(s) to index, in order")->required();
+    cmd->add_option("-o,--output", args->output, "Index directory to create")->required();
+    cmd->add_option("--weights", args->weights, "Stored weight type: f32, u16 or u8 (quantized, scale in header)")
+        ->capture_default_str();
+    cmd->add_option("--format", args->format, "Input format: auto (by extension), jsonl or csr")->capture_default_str();
+    cmd->add_option("--segment-docs", args->segment_docs, "Documents per segment (bounds build memory)")
+        ->capture_default_str()
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{4'000'000'000}));
+    cmd->add_option("--range-block", args->range_block, "Docids per block-max range used by bmp")
+        ->capture_default_str()
+        ->check(CLI::Range(1U, 65536U));
+    cmd->add_flag("--overwrite", args->overwrite, "Replace an existing index at --output");
+    cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
+    cmd->callback([args] { run_index(*args); });
+}
+
+}  // namespace spindle::cli

@@ -1,0 +1,53 @@
+// spindle info: describe an index.
+#include <fmt/format.h>
+
+#include <memory>
+
+#include "commands.hpp"
+#include "progress.hpp"
+#include "spindle/index/index.hpp"
+
+namespace spindle::cli {
+namespace {
+
+void run_info(const std::string& path) {
+    const Index index(path);  // opening verifies every checksum
+    const Manifest& m = index.manifest();
+    std::uint64_t inv = 0, fwd = 0, ids = 0;
+    for (const auto& s : m.segments) {
+        inv += s.inverted_bytes;
+        fwd += s.forward_bytes;
+        ids += s.docids_bytes;
+    }
+    const std::uint64_t total = inv + fwd + ids + m.vocab_bytes;
+    const double per = m.num_postings ? 1.0 / static_cast<double>(m.num_postings) : 0.0;
+    fmt::print("index          {}\n", path);
+    fmt::print("format version {}\n", m.format_version);
+    fmt::print("weights        {} (max weight {:.4g})\n", to_string(m.weight_type), index.max_weight());
+    fmt::print("documents      {} ({} empty)\n", m.num_docs, m.empty_docs);
+    fmt::print("terms          {}\n", m.num_terms);
+    fmt::print("postings       {} ({} zero weights dropped)\n", m.num_postings, m.zero_dropped);
+    fmt::print("blocks         {} postings per block, {} docids per bmp range\n", m.posting_block, m.range_block);
+    fmt::print("segments       {}\n", m.segments.size());
+    fmt::print("bytes          total {} ({:.2f} B/posting)\n", human_bytes(total), static_cast<double>(total) * per);
+    fmt::print("  inverted     {:>12} ({:.2f} B/posting)\n", human_bytes(inv), static_cast<double>(inv) * per);
+    fmt::print("  forward      {:>12} ({:.2f} B/posting)\n", human_bytes(fwd), static_cast<double>(fwd) * per);
+    fmt::print("  docids       {:>12}\n", human_bytes(ids));
+    fmt::print("  vocabulary   {:>12}\n", human_bytes(m.vocab_bytes));
+    for (const auto& s : m.segments) {
+        fmt::print("  {}: {} docs, {} postings, scale {:.6g}, max weight {:.4g}, inverted {}, forward {}, docids {}\n",
+                   s.name, s.docs, s.postings, s.scale, s.max_weight, human_bytes(s.inverted_bytes),
+                   human_bytes(s.forward_bytes), human_bytes(s.docids_bytes));
+    }
+}
+
+}  // namespace
+
+void register_info(CLI::App& app) {
+    auto path = std::make_shared<std::string>();
+    auto* cmd = app.add_subcommand("info", "Describe an index: sizes per component, format version, segments");
+    cmd->add_option("index", *path, "Index directory")->required();
+    cmd->callback([path] { run_info(*path); });
+}
+
+}  // namespace spindle::cli

@@ -1,0 +1,12 @@
+#pragma once
+// Sub-commands of the spindle CLI. Each registers its options on the app and
+// runs through the library; main() turns exceptions into messages.
+#include <CLI/CLI.hpp>
+
+namespace spindle::cli {
+
+void register_index(CLI::App& app);
+void register_search(CLI::App& app);
+void register_info(CLI::App& app);
+
+}  // namespace spindle::cli
