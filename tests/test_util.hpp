@@ -1,0 +1,167 @@
+#pragma once
+// Shared helpers for the test suite: temporary directories, seeded random
+// collections with skew and ties, and index building from memory.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "spindle/formats/raw_record.hpp"
+#include "spindle/index/index_builder.hpp"
+
+namespace spindle::test {
+
+/// A fresh directory under the system temp dir, removed on destruction.
+class TempDir {
+public:
+    TempDir() {
+        static int counter = 0;
+        path_ = (std::filesystem::temp_directory_path() /
+                 ("spindle-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)))
+                    .string();
+        std::filesystem::remove_all(path_);
+        std::filesystem::create_directories(path_);
+    }
+    ~TempDir() {
+        std::error_code ec;
+        std::filesystem::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    [[nodiscard]] const std::string& path() const { return path_; }
+    [[nodiscard]] std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+private:
+    std::string path_;
+};
+
+/// A document or query in memory: token -> weight.
+struct Vec {
+    std::string id;
+    std::vector<std::pair<std::string, float>> terms;
+};
+
+struct CorpusParams {
+    std::size_t docs = 500;
+    std::size_t vocab = 200;
+    double zipf = 1.1;            ///< term popularity skew
+    std::size_t mean_len = 20;    ///< terms per document (geometric-ish spread)
+    std::size_t everywhere = 2;   ///< terms present in every document
+    bool discrete_weights = true; ///< weights from a small set: many ties
+    double duplicate_rate = 0.05; ///< fraction of documents copied from an earlier one
+    double empty_rate = 0.02;     ///< fraction of empty documents
+};
+
+inline std::string token_name(std::size_t t) { return "t" + std::to_string(t); }
+
+/// A seeded random collection: Zipf term popularity, a few terms in every
+/// document, discrete or continuous weights, duplicated and empty documents.
+inline std::vector<Vec> random_corpus(std::uint64_t seed, const CorpusParams& p) {
+    std::mt19937_64 rng(seed);
+    std::vector<double> cdf(p.vocab);
+    double sum = 0;
+    for (std::size_t t = 0; t < p.vocab; ++t) cdf[t] = sum += 1.0 / std::pow(static_cast<double>(t + 1), p.zipf);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    auto draw_term = [&] {
+        const double x = u(rng) * sum;
+        return static_cast<std::size_t>(std::lower_bound(cdf.begin(), cdf.end(), x) - cdf.begin());
+    };
+    auto draw_weight = [&]() -> float {
+        if (p.discrete_weights) return static_cast<float>(1 + rng() % 8) * 0.25F;
+        return static_cast<float>(std::exp(u(rng) * 2.0 - 1.5));
+    };
+    std::vector<Vec> docs;
+    for (std::size_t d = 0; d < p.docs; ++d) {
+        Vec v;
+        v.id = "doc" + std::to_string(d);
+        if (d > 0 && u(rng) < p.duplicate_rate) {
+            v.terms = docs[rng() % d].terms;
+        } else if (u(rng) >= p.empty_rate) {
+            std::vector<char> used(p.vocab, 0);
+            for (std::size_t t = 0; t < std::min(p.everywhere, p.vocab); ++t) {
+                used[t] = 1;
+                v.terms.emplace_back(token_name(t), draw_weight());
+            }
+            const auto len = static_cast<std::size_t>(-std::log(1.0 - u(rng)) * static_cast<double>(p.mean_len)) + 1;
+            for (std::size_t i = 0; i < len && v.terms.size() < p.vocab; ++i) {
+                const std::size_t t = draw_term();
+                if (used[t]) continue;
+                used[t] = 1;
+                v.terms.emplace_back(token_name(t), draw_weight());
+            }
+        }
+        docs.push_back(std::move(v));
+    }
+    return docs;
+}
+
+/// Random queries over the same vocabulary, plus some unknown tokens.
+inline std::vector<Vec> random_queries(std::uint64_t seed, std::size_t n, std::size_t vocab, bool integer_weights) {
+    std::mt19937_64 rng(seed * 7919 + 1);
+    std::uniform_real_distribution<double> u(0.0, 1.0);
+    std::vector<Vec> qs;
+    for (std::size_t i = 0; i < n; ++i) {
+        Vec q;
+        q.id = "q" + std::to_string(i);
+        const std::size_t len = 1 + rng() % 12;
+        std::vector<char> used(vocab, 0);
+        for (std::size_t j = 0; j < len; ++j) {
+            // Skew towards popular terms, as learned-sparse queries do.
+            const auto t = static_cast<std::size_t>(std::pow(u(rng), 2.0) * static_cast<double>(vocab));
+            if (t >= vocab || used[t]) continue;
+            used[t] = 1;
+            const float w = integer_weights ? static_cast<float>(1 + rng() % 5)
+                                            : static_cast<float>(0.05 + u(rng) * 2.5);
+            q.terms.emplace_back(token_name(t), w);
+        }
+        if (rng() % 4 == 0) q.terms.emplace_back("unknown-token", 1.0F);
+        qs.push_back(std::move(q));
+    }
+    return qs;
+}
+
+/// Builds an index at `dir` from in-memory documents.
+inline Manifest build_index(const std::string& dir, const std::vector<Vec>& docs, BuildOptions opts) {
+    IndexBuilder b(dir, opts);
+    RawRecord rec;
+    rec.file = "memory";
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+        rec.id = docs[i].id;
+        rec.line = i + 1;
+        rec.tokens.clear();
+        for (const auto& [t, w] : docs[i].terms) rec.tokens.emplace_back(t, w);
+        b.add(rec);
+    }
+    return b.finish();
+}
+
+/// Writes documents as Anserini JSONL.
+inline void write_jsonl(const std::string& path, const std::vector<Vec>& docs) {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    for (const auto& d : docs) {
+        std::fprintf(f, "{\"id\": \"%s\", \"contents\": \"x\", \"vector\": {", d.id.c_str());
+        for (std::size_t i = 0; i < d.terms.size(); ++i) {
+            std::fprintf(f, "%s\"%s\": %.9g", i ? ", " : "", d.terms[i].first.c_str(),
+                         static_cast<double>(d.terms[i].second));
+        }
+        std::fprintf(f, "}}\n");
+    }
+    std::fclose(f);
+}
+
+inline void write_text(const std::string& path, const std::string& text) {
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    ASSERT_NE(f, nullptr);
+    std::fwrite(text.data(), 1, text.size(), f);
+    std::fclose(f);
+}
+
+inline std::string shared_data() { return SPINDLE_SHARED_DATA; }
+
+}  // namespace spindle::test
