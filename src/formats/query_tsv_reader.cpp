@@ -32,6 +32,11 @@ void read_query_tsv(const std::string& path, const RecordCallback& on_record) {
             const auto end = rest.find_first_of(" \t");
             const std::string_view tok = rest.substr(0, end);
             rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end);
+            // Impact queries repeat each token in a run: check the last one first.
+            if (!rec.tokens.empty() && rec.tokens.back().first == tok) {
+                rec.tokens.back().second += 1.0F;
+                continue;
+            }
             auto [it, fresh] = position.try_emplace(tok, rec.tokens.size());
             if (fresh) {
                 rec.tokens.emplace_back(tok, 1.0F);

@@ -110,6 +110,9 @@ Container::Container(const std::string& path, std::uint32_t kind) : file_(path) 
     }
     if (std::memcmp(p, kMagic.data(), kMagic.size()) != 0) throw CorruptIndex(path + ": not a spindle index file (bad magic)");
     if (get<std::uint64_t>(p, 40) != XXH3_64bits(p, 40)) throw CorruptIndex(path + ": header checksum mismatch");
+    for (std::size_t i = 48; i < kContainerHeaderBytes; ++i) {
+        if (p[i] != std::byte{0}) throw CorruptIndex(path + ": reserved header bytes are not zero (corrupted header)");
+    }
     const auto file_kind = get<std::uint32_t>(p, 8);
     if (file_kind != kind) {
         throw CorruptIndex(path + ": file kind '" + kind_name(file_kind) + "', expected '" + kind_name(kind) + "'");

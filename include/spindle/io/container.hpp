@@ -2,6 +2,7 @@
 // The checksummed, sectioned file that every index component is stored in.
 // Layout (little-endian; see docs/format.md):
 //   64-byte header: magic "SPINDLE\0", kind, format version, section count,
+//                   (bytes 48..63 reserved, must be zero)
 //                   file size, XXH3-64 of everything after the header,
 //                   XXH3-64 of the header's first 40 bytes;
 //   table of contents: one 24-byte entry per section {id, elem size, offset, bytes};
