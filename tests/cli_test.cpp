@@ -1,0 +1,128 @@
+// End-to-end tests of the spindle command line.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "test_util.hpp"
+
+namespace spindle::test {
+namespace {
+
+struct Result {
+    int code;
+    std::string out;
+    std::string err;
+};
+
+std::string slurp(const std::string& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+Result spindle(const TempDir& dir, const std::string& args) {
+    const std::string cmd =
+        std::string(SPINDLE_CLI) + " " + args + " >" + (dir / "stdout") + " 2>" + (dir / "stderr") + " </dev/null";
+    const int status = std::system(cmd.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir / "stdout"), slurp(dir / "stderr")};
+}
+
+TEST(Cli, SpladeToyAllAlgorithmsAgreeWithExhaustive) {
+    const std::string toy = shared_data() + "/msmarco/splade_toy";
+    if (!std::filesystem::exists(toy + "/documents.jsonl")) GTEST_SKIP() << "shared data absent: " << toy;
+    TempDir dir;
+    for (const char* w : {"f32", "u16", "u8"}) {
+        const std::string idx = dir / (std::string("idx-") + w);
+        auto r = spindle(dir, "index --input " + toy + "/documents.jsonl --output " + idx + " --weights " + w + " -q");
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_NE(r.out.find("indexed 20 documents"), std::string::npos) << r.out;
+        r = spindle(dir, "info " + idx);
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_NE(r.out.find("format version 1"), std::string::npos);
+        EXPECT_NE(r.out.find(std::string("weights        ") + w), std::string::npos);
+        std::string reference;
+        for (const char* a : {"exhaustive", "maxscore", "bmw", "bmp"}) {
+            const std::string run = dir / (std::string("run-") + a);
+            r = spindle(dir, "search --index " + idx + " --queries " + toy + "/queries.jsonl -k 10 -a " + a +
+                                 " --output " + run + " --threads 2 -q");
+            ASSERT_EQ(r.code, 0) << r.err;
+            EXPECT_NE(r.out.find("searched 5 queries"), std::string::npos) << r.out;
+            EXPECT_NE(r.out.find("unknown query tokens dropped"), std::string::npos) << r.out;
+            std::string text = slurp(run);
+            // Compare everything but the tag column.
+            std::string stripped;
+            std::istringstream lines(text);
+            std::size_t n = 0;
+            for (std::string line; std::getline(lines, line); ++n) stripped += line.substr(0, line.rfind(' ')) + "\n";
+            EXPECT_GE(n, 40U) << a;  // 5 queries, up to 10 hits each (some match fewer docs)
+            if (reference.empty()) {
+                reference = stripped;
+            } else {
+                EXPECT_EQ(stripped, reference) << a << " differs from exhaustive (" << w << ")";
+            }
+        }
+    }
+}
+
+TEST(Cli, BadInputGetsClearErrorsAndNonZeroExit) {
+    TempDir dir;
+    write_text(dir / "bad.jsonl", "{\"id\": \"a\", \"vector\": {\"x\": 1}}\n{\"id\": \"b\", \"vector\": {\"x\": -2}}\n");
+    auto r = spindle(dir, "index --input " + (dir / "bad.jsonl") + " --output " + (dir / "idx") + " -q");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("bad.jsonl:2"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("negative"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "idx"));
+
+    r = spindle(dir, "index --input x.jsonl --output y --frobnicate");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.err.find("frobnicate"), std::string::npos) << r.err;
+
+    r = spindle(dir, "index --input x.jsonl --output y --weights u4");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("u4"), std::string::npos) << r.err;
+
+    write_text(dir / "ok.jsonl", "{\"id\": \"a\", \"vector\": {\"x\": 1}}\n");
+    ASSERT_EQ(spindle(dir, "index --input " + (dir / "ok.jsonl") + " --output " + (dir / "ok") + " -q").code, 0);
+    r = spindle(dir, "index --input " + (dir / "ok.jsonl") + " --output " + (dir / "ok") + " -q");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("--overwrite"), std::string::npos) << r.err;
+
+    write_text(dir / "q.tsv", "1\tx x y\n");
+    r = spindle(dir, "search --index " + (dir / "ok") + " --queries " + (dir / "q.tsv") + " -a wand9");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("wand9"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("maxscore"), std::string::npos) << "valid names listed: " << r.err;
+
+    r = spindle(dir, "search --index " + (dir / "ok") + " --queries " + (dir / "q.tsv") + " -q");
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("1 Q0 a 1 2.0"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("unknown query tokens dropped: 1"), std::string::npos) << r.err;
+
+    // Corrupt the index: search and info name the damaged file.
+    {
+        std::fstream f(dir / "ok/seg-000000/forward.bin", std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(100);
+        f.put('\x7f');
+    }
+    r = spindle(dir, "info " + (dir / "ok"));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("forward.bin"), std::string::npos) << r.err;
+}
+
+TEST(Cli, HelpExplainsCommands) {
+    TempDir dir;
+    auto r = spindle(dir, "--help");
+    EXPECT_EQ(r.code, 0);
+    for (const char* cmd : {"index", "search", "info"}) EXPECT_NE(r.out.find(cmd), std::string::npos) << r.out;
+    r = spindle(dir, "search --help");
+    EXPECT_NE(r.out.find("bmp"), std::string::npos) << r.out;
+    r = spindle(dir, "");
+    EXPECT_NE(r.code, 0);
+}
+
+}  // namespace
+}  // namespace spindle::test
