@@ -7,6 +7,7 @@
 
 #include "spindle/codec/docid_codec.hpp"
 #include "spindle/common/error.hpp"
+#include "spindle/formats/csr.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/block_cursor.hpp"
 #include "test_util.hpp"
@@ -143,6 +144,38 @@ TEST(IndexRoundTrip, BadBuildOptions) {
     EXPECT_THROW(IndexBuilder(dir / "b", o), InvalidArgument);
     EXPECT_THROW(IndexBuilder("/nonexistent/dir/idx", {}), InvalidArgument);
     EXPECT_THROW(parse_weight_type("u4"), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace spindle::test
+
+namespace spindle::test {
+namespace {
+
+TEST(IndexRoundTrip, CsrWithVocabularyAnswersTextQueries) {
+    TempDir dir;
+    CsrMatrix m;
+    m.ncol = 3;
+    m.indices = {0, 2, 1};
+    m.data = {1.0F, 2.0F, 3.0F};
+    m.indptr = {0, 2, 3};
+    write_csr(dir / "d.csr", m);
+    write_text(dir / "vocab.txt", "apple\nbanana\ncherry\n");
+    {
+        IndexBuilder b(dir / "idx", {});
+        b.preload_vocabulary(dir / "vocab.txt");
+        read_records(dir / "d.csr", InputFormat::automatic, [&](const RawRecord& r) { b.add(r); });
+        b.finish();
+    }
+    const Index idx(dir / "idx");
+    EXPECT_EQ(idx.vocabulary().token(2), "cherry");
+    std::uint64_t unknown = 0;
+    const auto plan = idx.plan(TextQuery{"q", {{"cherry", 1.0F}, {"banana", 1.0F}}}, &unknown);
+    EXPECT_EQ(unknown, 0U);
+    EXPECT_EQ(plan.terms.size(), 2U);
+    write_text(dir / "dupvocab.txt", "a\nb\na\n");
+    IndexBuilder b(dir / "idx2", {});
+    EXPECT_THROW(b.preload_vocabulary(dir / "dupvocab.txt"), ParseError);
 }
 
 }  // namespace

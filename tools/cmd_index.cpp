@@ -19,6 +19,7 @@ struct IndexArgs {
     std::string output;
     std::string weights = "u16";
     std::string format = "auto";
+    std::string vocab;
     std::uint64_t segment_docs = 2'000'000;
     std::uint32_t range_block = 64;
     bool overwrite = false;
@@ -34,6 +35,7 @@ void run_index(const IndexArgs& a) {
     opts.overwrite = a.overwrite;
     const InputFormat fmt_choice = parse_input_format(a.format);
     IndexBuilder builder(a.output, opts);
+    if (!a.vocab.empty()) builder.preload_vocabulary(a.vocab);
     for (const auto& input : a.inputs) {
         Progress bar("index", 0, a.quiet);
         read_records(
@@ -74,6 +76,8 @@ void register_index(CLI::App& app) {
     cmd->add_option("--weights", args->weights, "Stored weight type: f32, u16 or u8 (quantized, scale in header)")
         ->capture_default_str();
     cmd->add_option("--format", args->format, "Input format: auto (by extension), jsonl or csr")->capture_default_str();
+    cmd->add_option("--vocab", args->vocab,
+                    "Token names, one per line (line j+1 names CSR column j), so text queries can search a CSR index");
     cmd->add_option("--segment-docs", args->segment_docs, "Documents per segment (bounds build memory)")
         ->capture_default_str()
         ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{4'000'000'000}));

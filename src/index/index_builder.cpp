@@ -7,6 +7,7 @@
 #include "spindle/codec/docid_codec.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/io/container.hpp"
+#include "spindle/io/line_reader.hpp"
 
 namespace spindle {
 
@@ -24,6 +25,18 @@ IndexBuilder::IndexBuilder(std::string output_dir, BuildOptions opts)
 }
 
 IndexBuilder::~IndexBuilder() = default;
+
+void IndexBuilder::preload_vocabulary(const std::string& path) {
+    if (docs_ > 0 || vocab_.size() > 0) throw InvalidArgument("the vocabulary must be loaded before any document");
+    LineReader reader(path);
+    std::string_view line;
+    while (reader.next(line)) {
+        if (line.empty()) throw ParseError(reader.where() + ": empty token");
+        const std::size_t before = vocab_.size();
+        vocab_.add(line);
+        if (vocab_.size() == before) throw ParseError(reader.where() + ": token '" + std::string(line) + "' repeated");
+    }
+}
 
 void IndexBuilder::add(const RawRecord& rec) {
     if (finished_) throw InvalidArgument("IndexBuilder::add after finish");

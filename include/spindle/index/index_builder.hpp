@@ -29,6 +29,11 @@ public:
     IndexBuilder(const IndexBuilder&) = delete;
     IndexBuilder& operator=(const IndexBuilder&) = delete;
 
+    /// Loads token names from a text file, one per line: line n names term id
+    /// n-1 (so CSR column j gets the token on line j+1). Must precede add().
+    /// Throws ParseError naming the line of an empty or repeated token.
+    void preload_vocabulary(const std::string& path);
+
     /// Adds one document; throws ParseError naming rec.where() for a duplicate
     /// document id or a token repeated within the document.
     void add(const RawRecord& rec);

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs spindle's Debian 12 build dependencies and builds it.
+# Usage: scripts/setup.sh [Release|Debug] [build-dir]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BUILD_TYPE="${1:-Release}"
+BUILD_DIR="${2:-build}"
+PACKAGES=(build-essential cmake ninja-build pkg-config
+          libstreamvbyte-dev libsimdjson-dev libcli11-dev libfmt-dev libxxhash-dev zlib1g-dev
+          libgtest-dev libgmock-dev libbenchmark-dev)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null
+cmake --build "$BUILD_DIR" -j "$(nproc)"
