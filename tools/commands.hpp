@@ -8,5 +8,6 @@ namespace spindle::cli {
 void register_index(CLI::App& app);
 void register_search(CLI::App& app);
 void register_info(CLI::App& app);
+void register_generate(CLI::App& app);
 
 }  // namespace spindle::cli

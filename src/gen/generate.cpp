@@ -1,0 +1,152 @@
+#include "spindle/gen/generate.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "spindle/common/error.hpp"
+#include "spindle/gen/corpus_model.hpp"
+#include "spindle/gen/corpus_writer.hpp"
+#include "spindle/gen/real_queries.hpp"
+#include "spindle/io/file_util.hpp"
+
+namespace spindle::gen {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr std::uint64_t kMaxDocs = 100'000'000;
+constexpr std::uint64_t kMaxQueries = 10'000'000;
+constexpr double kMaxDocWeight = 50.0;
+
+double since(std::chrono::steady_clock::time_point t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+void check_options(const GenerateOptions& o) {
+    if (o.docs == 0 || o.docs > kMaxDocs)
+        throw InvalidArgument(fmt::format("--docs must be in [1, {}], got {}", kMaxDocs, o.docs));
+    if (o.queries > kMaxQueries)
+        throw InvalidArgument(fmt::format("--queries must be at most {}, got {}", kMaxQueries, o.queries));
+    if (o.output_dir.empty()) throw InvalidArgument("--output-dir is required");
+    if (!o.jsonl && !o.csr) throw InvalidArgument("no output format selected");
+    validate(o.params);
+}
+
+VectorStats real_query_stats(const RealQueries& real, std::uint32_t vocab_size) {
+    StatsAccumulator acc(vocab_size, 1.0, 100000.0);
+    std::vector<std::uint32_t> ids, ws;
+    for (const auto& q : real.queries) {
+        ids.clear();
+        ws.clear();
+        for (const auto& [t, w] : q) {
+            ids.push_back(t);
+            ws.push_back(w);
+        }
+        acc.add(ids, ws);
+    }
+    return acc.finish();
+}
+
+}  // namespace
+
+GenerateReport generate_corpus(const GenerateOptions& opts, const GenerateProgress& progress) {
+    check_options(opts);
+    GenerateReport report;
+    const auto t0 = std::chrono::steady_clock::now();
+
+    std::unique_ptr<RealQueries> real;
+    if (!opts.real_queries.empty()) {
+        std::error_code ec;
+        if (fs::exists(opts.real_queries, ec)) {
+            real = std::make_unique<RealQueries>(load_real_queries(opts.real_queries));
+        } else if (opts.require_real) {
+            throw InvalidArgument("real query file " + opts.real_queries + " does not exist");
+        }
+    }
+    const CorpusModel model(opts.params, opts.seed, real.get());
+    report.calibrated_from_real = real != nullptr;
+    report.real_tokens = model.real_tokens();
+    if (real) report.real_queries = real_query_stats(*real, model.vocab_size());
+    report.model_seconds = since(t0);
+
+    std::error_code ec;
+    fs::create_directories(opts.output_dir, ec);
+    if (ec) throw IoError("cannot create directory " + opts.output_dir + ": " + ec.message());
+    const auto file = [&](const char* name) { return (fs::path(opts.output_dir) / name).string(); };
+
+    // Vocabulary, column order.
+    {
+        std::string text;
+        for (const auto& t : model.vocabulary()) {
+            text += t;
+            text += '\n';
+        }
+        write_file_atomically(file("vocab.txt"), text);
+        report.files.push_back(file("vocab.txt"));
+    }
+
+    // Documents.
+    const auto t1 = std::chrono::steady_clock::now();
+    {
+        std::unique_ptr<CsrStreamWriter> csr;
+        std::unique_ptr<JsonlStreamWriter> jsonl;
+        if (opts.csr) csr = std::make_unique<CsrStreamWriter>(file("docs.csr"), opts.docs, model.vocab_size());
+        if (opts.jsonl) jsonl = std::make_unique<JsonlStreamWriter>(file("docs.jsonl"), model.vocabulary());
+        StatsAccumulator acc(model.vocab_size(), 1e-3, kMaxDocWeight);
+        CorpusModel::Sampler sampler(model);
+        SparseRow row;
+        for (std::uint64_t d = 0; d < opts.docs; ++d) {
+            sampler.document(d, row);
+            acc.add(row.ids, row.weights);
+            if (csr) csr->add(row);
+            if (jsonl) jsonl->add(d, row);
+            if (progress && (d & 4095) == 0) progress(d, opts.docs);
+        }
+        if (csr) {
+            csr->finish();
+            report.files.push_back(file("docs.csr"));
+        }
+        if (jsonl) {
+            jsonl->finish();
+            report.files.push_back(file("docs.jsonl"));
+        }
+        if (progress) progress(opts.docs, opts.docs);
+        report.docs = acc.finish();
+    }
+    report.docs_seconds = since(t1);
+
+    // Generated queries, impact TSV.
+    if (opts.queries > 0) {
+        AtomicOutput out(file("queries.tsv"));
+        StatsAccumulator acc(model.vocab_size(), 1.0, 100000.0);
+        CorpusModel::Sampler sampler(model);
+        ImpactQuery q;
+        std::string line;
+        for (std::uint64_t i = 0; i < opts.queries; ++i) {
+            sampler.query(i, q);
+            acc.add(q.ids, q.weights);
+            line.clear();
+            append_impact_query(line, fmt::format("{}", i), q, model.vocabulary());
+            out.out().write(line);
+        }
+        out.commit();
+        report.generated_queries = acc.finish();
+        report.files.push_back(file("queries.tsv"));
+    }
+
+    if (!opts.stats_json.empty()) {
+        const std::string extra = fmt::format(
+            "\"docs\": {}, \"seed\": {}, \"calibrated_from_real_queries\": {}, \"real_tokens\": {}, "
+            "\"vocab_size\": {}, \"real_queries_path\": {}",
+            opts.docs, opts.seed, report.calibrated_from_real, report.real_tokens, model.vocab_size(),
+            json_quote(real ? real->path : ""));
+        write_file_atomically(opts.stats_json,
+                              calibration_json(report.docs, report.generated_queries, report.real_queries, extra));
+        report.files.push_back(opts.stats_json);
+    }
+    return report;
+}
+
+}  // namespace spindle::gen

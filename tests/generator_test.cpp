@@ -1,0 +1,338 @@
+// spindle generate: determinism, calibration within tolerances, and that every
+// file it writes reads back through the library's own readers.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "spindle/common/error.hpp"
+#include "spindle/formats/csr.hpp"
+#include "spindle/formats/input_format.hpp"
+#include "spindle/formats/jsonl_reader.hpp"
+#include "spindle/gen/corpus_model.hpp"
+#include "spindle/gen/corpus_writer.hpp"
+#include "spindle/gen/generate.hpp"
+#include "spindle/gen/real_queries.hpp"
+#include "spindle/gen/stats.hpp"
+
+namespace spindle::gen {
+namespace {
+
+namespace fs = std::filesystem;
+
+class ScratchDir {
+public:
+    ScratchDir() {
+        static int counter = 0;
+        path_ = (fs::temp_directory_path() /
+                 ("spindle-gen-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)))
+                    .string();
+        fs::remove_all(path_);
+        fs::create_directories(path_);
+    }
+    ~ScratchDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    ScratchDir(const ScratchDir&) = delete;
+    ScratchDir& operator=(const ScratchDir&) = delete;
+    [[nodiscard]] std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+    [[nodiscard]] const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+std::string slurp(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+GenerateOptions small_options(const std::string& dir, std::uint64_t seed, std::uint64_t docs = 2000) {
+    GenerateOptions o;
+    o.docs = docs;
+    o.seed = seed;
+    o.output_dir = dir;
+    o.queries = 20;
+    o.real_queries.clear();  // built-in parameters: fast and independent of shared data
+    return o;
+}
+
+double dot(const SparseRow& d, const ImpactQuery& q) {
+    double s = 0;
+    std::size_t i = 0, j = 0;
+    while (i < d.ids.size() && j < q.ids.size()) {
+        if (d.ids[i] < q.ids[j]) {
+            ++i;
+        } else if (d.ids[i] > q.ids[j]) {
+            ++j;
+        } else {
+            s += static_cast<double>(d.weights[i]) * q.weights[j];
+            ++i;
+            ++j;
+        }
+    }
+    return s;
+}
+
+TEST(Generator, SameSeedSameBytesOtherSeedOtherBytes) {
+    ScratchDir a, b, c;
+    generate_corpus(small_options(a.path(), 7));
+    generate_corpus(small_options(b.path(), 7));
+    generate_corpus(small_options(c.path(), 8));
+    for (const char* f : {"docs.csr", "docs.jsonl", "queries.tsv", "vocab.txt"}) {
+        const std::string x = slurp(a / f);
+        ASSERT_FALSE(x.empty()) << f;
+        EXPECT_EQ(x, slurp(b / f)) << f << " differs between two runs with the same seed";
+    }
+    EXPECT_NE(slurp(a / "docs.csr"), slurp(c / "docs.csr"));
+    EXPECT_NE(slurp(a / "queries.tsv"), slurp(c / "queries.tsv"));
+    // No temporary files are left behind.
+    for (const auto& e : fs::directory_iterator(a.path()))
+        EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
+}
+
+TEST(Generator, DocumentsArePureFunctionsOfSeedAndNumber) {
+    const CorpusModel model(ModelParams{}, 3, nullptr);
+    CorpusModel::Sampler s1(model), s2(model);
+    SparseRow a, b;
+    s1.document(10, a);
+    s2.document(99, b);
+    s2.document(10, b);
+    EXPECT_EQ(a.ids, b.ids);
+    EXPECT_EQ(a.weights, b.weights);
+    s1.document(11, b);
+    EXPECT_NE(a.ids, b.ids);
+}
+
+TEST(Generator, StatisticsWithinTolerances) {
+    const ModelParams p;
+    const CorpusModel model(p, 42, nullptr);
+    CorpusModel::Sampler sampler(model);
+    StatsAccumulator acc(model.vocab_size(), 1e-3, 50.0);
+    SparseRow row;
+    for (std::uint64_t d = 0; d < 20000; ++d) {
+        sampler.document(d, row);
+        ASSERT_GE(row.ids.size(), p.doc_nnz_min);
+        ASSERT_LE(row.ids.size(), p.doc_nnz_max);
+        ASSERT_TRUE(std::is_sorted(row.ids.begin(), row.ids.end()));
+        ASSERT_TRUE(std::adjacent_find(row.ids.begin(), row.ids.end()) == row.ids.end()) << "duplicate column";
+        for (const float w : row.weights) ASSERT_TRUE(std::isfinite(w) && w > 0.0F) << w;
+        acc.add(row.ids, row.weights);
+    }
+    const VectorStats s = acc.finish();
+    EXPECT_NEAR(s.nnz_mean, 127.0, 12.7);
+    EXPECT_GT(s.nnz_p90, s.nnz_p50 * 1.3) << "lengths must spread, not be constant";
+    EXPECT_NEAR(s.weight_p50, 0.278, 0.06);
+    EXPECT_GT(s.frac_below_3, 0.98);
+    EXPECT_GT(s.weight_max, 3.0) << "a long tail above 3";
+    EXPECT_GT(s.top10_df, 0.4);
+    EXPECT_GT(s.top100_df, 0.15) << "popular terms must cover a large share of documents";
+    EXPECT_LT(s.top1000_df, s.top100_df);
+}
+
+TEST(Generator, QueriesHaveNearNeighbours) {
+    const CorpusModel model(ModelParams{}, 5, nullptr);
+    CorpusModel::Sampler sampler(model);
+    std::vector<SparseRow> docs(5000);
+    for (std::uint64_t d = 0; d < docs.size(); ++d) sampler.document(d, docs[d]);
+    double ratio_sum = 0;
+    const int nq = 20;
+    for (int i = 0; i < nq; ++i) {
+        ImpactQuery q;
+        sampler.query(static_cast<std::uint64_t>(i), q);
+        ASSERT_GE(q.ids.size(), 5U);
+        double best = 0, sum = 0;
+        for (const auto& d : docs) {
+            const double s = dot(d, q);
+            best = std::max(best, s);
+            sum += s;
+        }
+        ratio_sum += best / (sum / static_cast<double>(docs.size()));
+    }
+    // Uniform noise would give a top-1 score close to the mean; topics give real neighbours.
+    EXPECT_GT(ratio_sum / nq, 5.0);
+}
+
+TEST(Generator, FilesReadBackThroughLibraryReaders) {
+    ScratchDir dir;
+    const GenerateOptions opts = small_options(dir.path(), 11, 500);
+    const GenerateReport report = generate_corpus(opts);
+    EXPECT_EQ(report.docs.count, 500U);
+
+    std::vector<std::string> vocab;
+    {
+        std::ifstream in(dir / "vocab.txt");
+        for (std::string line; std::getline(in, line);) vocab.push_back(line);
+    }
+    ASSERT_EQ(vocab.size(), 30522U);
+    EXPECT_EQ(vocab[17], "tok17");
+
+    const CorpusModel model(opts.params, opts.seed, nullptr);
+    CorpusModel::Sampler sampler(model);
+    SparseRow expect;
+
+    const CsrFile csr(dir / "docs.csr");
+    EXPECT_EQ(csr.rows(), 500);
+    EXPECT_EQ(csr.cols(), 30522);
+    EXPECT_EQ(static_cast<std::uint64_t>(csr.nnz()), report.docs.nonzeros);
+    std::uint64_t rows = 0;
+    csr.for_each_row([&](const RawRecord& rec) {
+        ASSERT_TRUE(rec.numeric);
+        sampler.document(rows, expect);
+        ASSERT_EQ(rec.ids.size(), expect.ids.size());
+        for (std::size_t i = 0; i < rec.ids.size(); ++i) {
+            EXPECT_EQ(rec.ids[i].first, expect.ids[i]);
+            EXPECT_EQ(rec.ids[i].second, expect.weights[i]);
+        }
+        ++rows;
+    });
+    EXPECT_EQ(rows, 500U);
+
+    rows = 0;
+    read_jsonl_vectors(dir / "docs.jsonl", [&](const RawRecord& rec) {
+        EXPECT_EQ(rec.id, "D" + std::to_string(rows));
+        sampler.document(rows, expect);
+        ASSERT_EQ(rec.tokens.size(), expect.ids.size());
+        for (std::size_t i = 0; i < rec.tokens.size(); ++i) {
+            EXPECT_EQ(rec.tokens[i].first, vocab[expect.ids[i]]);
+            EXPECT_EQ(rec.tokens[i].second, expect.weights[i]) << "JSONL weights must round-trip exactly";
+        }
+        ++rows;
+    });
+    EXPECT_EQ(rows, 500U);
+
+    const auto queries = read_queries(dir / "queries.tsv", InputFormat::tsv);
+    ASSERT_EQ(queries.size(), 20U);
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+        EXPECT_EQ(queries[i].id, std::to_string(i));
+        EXPECT_GE(queries[i].terms.size(), 5U);
+        for (const auto& [tok, w] : queries[i].terms) {
+            EXPECT_GE(w, 1.0F);
+            EXPECT_EQ(w, std::floor(w));
+        }
+    }
+}
+
+TEST(Generator, StatsJsonAndTable) {
+    ScratchDir dir;
+    GenerateOptions opts = small_options(dir.path(), 1, 300);
+    opts.csr = false;
+    opts.stats_json = dir / "stats.json";
+    const GenerateReport r = generate_corpus(opts);
+    EXPECT_FALSE(fs::exists(dir / "docs.csr"));
+    EXPECT_TRUE(fs::exists(dir / "docs.jsonl"));
+    const std::string json = slurp(dir / "stats.json");
+    EXPECT_NE(json.find("\"documents\": {\"generated\": {\"count\": 300"), std::string::npos) << json;
+    EXPECT_NE(json.find("\"calibrated_from_real_queries\": false"), std::string::npos) << json;
+    const std::string table = format_calibration(r.docs, r.generated_queries, r.real_queries);
+    EXPECT_NE(table.find("nonzeros/vector mean"), std::string::npos);
+    EXPECT_NE(table.find("127.0"), std::string::npos) << "the real mean is printed next to the generated one";
+}
+
+TEST(Generator, BadOptionsGiveClearErrors) {
+    ScratchDir dir;
+    GenerateOptions o = small_options(dir.path(), 1);
+    o.docs = 0;
+    EXPECT_THROW(generate_corpus(o), InvalidArgument);
+    o = small_options(dir.path(), 1);
+    o.jsonl = o.csr = false;
+    EXPECT_THROW(generate_corpus(o), InvalidArgument);
+    o = small_options(dir.path(), 1);
+    o.params.doc_nnz_max = 0;
+    EXPECT_THROW(generate_corpus(o), InvalidArgument);
+    o = small_options(dir.path(), 1, 50);
+    o.real_queries = dir / "missing.tsv.gz";
+    o.require_real = true;
+    try {
+        generate_corpus(o);
+        ADD_FAILURE() << "expected InvalidArgument";
+    } catch (const InvalidArgument& e) {
+        EXPECT_NE(std::string(e.what()).find("missing.tsv.gz"), std::string::npos) << e.what();
+    }
+    o.require_real = false;  // absent file: built-in parameters
+    EXPECT_FALSE(generate_corpus(o).calibrated_from_real);
+}
+
+TEST(Generator, JsonQuoteEscapes) {
+    EXPECT_EQ(json_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
+    EXPECT_EQ(json_quote(std::string(1, '\x01')), "\"\\u0001\"");
+}
+
+TEST(Generator, ImpactQueryLineRepeatsTokens) {
+    ImpactQuery q;
+    q.ids = {0, 2};
+    q.weights = {2, 1};
+    std::string line;
+    append_impact_query(line, "7", q, {"a", "b", "c"});
+    EXPECT_EQ(line, "7\ta a c\n");
+}
+
+TEST(Generator, CalibratedFromRealQueries) {
+    const std::string path = std::string(SPINDLE_SHARED_DATA) + "/" + kRealQueriesRelative;
+    if (!fs::exists(path)) GTEST_SKIP() << "real SPLADE++ ED queries not found at " << path;
+    const RealQueries real = load_real_queries(path);
+    ASSERT_EQ(real.queries.size(), 6980U);
+    ASSERT_GT(real.tokens.size(), 10000U);
+    EXPECT_TRUE(std::is_sorted(real.df.begin(), real.df.end(), std::greater<>()));
+    double distinct = 0;
+    for (const auto& q : real.queries) distinct += static_cast<double>(q.size());
+    EXPECT_NEAR(distinct / 6980.0, 44.0, 2.0);
+
+    const CorpusModel model(ModelParams{}, 42, &real);
+    EXPECT_EQ(model.vocabulary()[0], real.tokens[0]);
+    EXPECT_EQ(model.vocabulary().back(), "tok30521");
+    CorpusModel::Sampler sampler(model);
+    StatsAccumulator real_acc(model.vocab_size(), 1.0, 1e5), gen_acc(model.vocab_size(), 1.0, 1e5);
+    for (const auto& q : real.queries) {
+        std::vector<std::uint32_t> ids, ws;
+        for (const auto& [t, w] : q) {
+            ids.push_back(t);
+            ws.push_back(w);
+        }
+        real_acc.add(ids, ws);
+    }
+    ImpactQuery q;
+    for (std::uint64_t i = 0; i < 2000; ++i) {
+        sampler.query(i, q);
+        gen_acc.add(q.ids, q.weights);
+    }
+    const VectorStats rs = real_acc.finish(), gs = gen_acc.finish();
+    EXPECT_NEAR(gs.nnz_mean, rs.nnz_mean, 0.1 * rs.nnz_mean);
+    EXPECT_NEAR(gs.weight_p50, rs.weight_p50, 0.2 * rs.weight_p50);
+    EXPECT_NEAR(gs.top100_df, rs.top100_df, 0.3 * rs.top100_df);
+
+    // Real queries find topical neighbours among synthetic documents (their
+    // tokens seed topics): the best document scores far above the average.
+    std::vector<SparseRow> docs(3000);
+    for (std::uint64_t d = 0; d < docs.size(); ++d) sampler.document(d, docs[d]);
+    double ratio_sum = 0;
+    for (std::size_t i = 0; i < 20; ++i) {
+        ImpactQuery rq;
+        std::vector<std::pair<std::uint32_t, std::uint32_t>> sorted(real.queries[i].begin(), real.queries[i].end());
+        std::sort(sorted.begin(), sorted.end());
+        for (const auto& [t, w] : sorted) {
+            rq.ids.push_back(t);
+            rq.weights.push_back(w);
+        }
+        double best = 0, sum = 0;
+        for (const auto& d : docs) {
+            const double s = dot(d, rq);
+            best = std::max(best, s);
+            sum += s;
+        }
+        ratio_sum += best / (sum / static_cast<double>(docs.size()));
+    }
+    EXPECT_GT(ratio_sum / 20.0, 8.0);
+}
+
+}  // namespace
+}  // namespace spindle::gen
