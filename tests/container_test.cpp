@@ -16,14 +16,6 @@ namespace {
 
 constexpr std::uint32_t kKind = fourcc("TEST");
 
-std::string read_all(const std::string& p) {
-    std::string out(std::filesystem::file_size(p), '\0');
-    std::FILE* f = std::fopen(p.c_str(), "rb");
-    if (f == nullptr || std::fread(out.data(), 1, out.size(), f) != out.size()) ADD_FAILURE() << "cannot read " << p;
-    if (f != nullptr) std::fclose(f);
-    return out;
-}
-
 std::string write_sample(const TempDir& dir) {
     const std::string path = dir / "sample.bin";
     std::vector<std::uint64_t> a{1, 2, 3, 5, 8};
@@ -68,7 +60,7 @@ TEST(Container, RoundTrip) {
 TEST(Container, EveryTruncationIsDetected) {
     TempDir dir;
     const auto path = write_sample(dir);
-    const std::string bytes = read_all(path);
+    const std::string bytes = read_file(path);
     for (std::size_t len : {std::size_t{0}, std::size_t{10}, std::size_t{63}, std::size_t{64}, std::size_t{100},
                             bytes.size() / 2, bytes.size() - 1}) {
         const std::string cut = dir / ("cut" + std::to_string(len));
@@ -80,7 +72,7 @@ TEST(Container, EveryTruncationIsDetected) {
 TEST(Container, EveryFlippedByteIsDetected) {
     TempDir dir;
     const auto path = write_sample(dir);
-    const std::string bytes = read_all(path);
+    const std::string bytes = read_file(path);
     for (std::size_t at = 0; at < bytes.size(); at += 7) {
         std::string bad = bytes;
         bad[at] = static_cast<char>(bad[at] ^ 0x10);
@@ -101,7 +93,7 @@ TEST(Container, WrongKindAndVersionAreNamed) {
     expect_error<CorruptIndex>(path, fourcc("OTHR"), "file kind 'TEST'");
     // Rewrite the version field and re-seal the header checksum: a file from
     // a future format version must be refused as such, not as corruption.
-    std::string bytes = read_all(path);
+    std::string bytes = read_file(path);
     const std::uint32_t v = kFormatVersion + 1;
     std::memcpy(bytes.data() + 12, &v, 4);
     const std::string p = dir / "future.bin";

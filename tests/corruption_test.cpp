@@ -12,14 +12,6 @@
 namespace spindle::test {
 namespace {
 
-std::string read_all(const std::string& p) {
-    std::string out(std::filesystem::file_size(p), '\0');
-    std::FILE* f = std::fopen(p.c_str(), "rb");
-    if (f == nullptr || std::fread(out.data(), 1, out.size(), f) != out.size()) ADD_FAILURE() << "cannot read " << p;
-    if (f != nullptr) std::fclose(f);
-    return out;
-}
-
 class Corruption : public ::testing::Test {
 protected:
     void SetUp() override {
@@ -65,7 +57,7 @@ TEST_F(Corruption, IndexHasTheDocumentedFiles) {
 
 TEST_F(Corruption, TruncatedFilesAreRefused) {
     for (const auto& f : files_) {
-        const std::string bytes = read_all(dir_ / "good/" + f);
+        const std::string bytes = read_file(dir_ / "good/" + f);
         for (std::size_t len : {std::size_t{0}, std::size_t{40}, bytes.size() / 3, bytes.size() - 1}) {
             expect_refused<CorruptIndex>(damaged(f, bytes.substr(0, len)), f, "truncation to " + std::to_string(len));
         }
@@ -74,7 +66,7 @@ TEST_F(Corruption, TruncatedFilesAreRefused) {
 
 TEST_F(Corruption, FlippedBytesAreRefused) {
     for (const auto& f : files_) {
-        const std::string bytes = read_all(dir_ / "good/" + f);
+        const std::string bytes = read_file(dir_ / "good/" + f);
         for (std::size_t at : {std::size_t{5}, std::size_t{20}, std::size_t{70}, bytes.size() / 2, bytes.size() - 1}) {
             std::string bad = bytes;
             bad[at] = static_cast<char>(bad[at] ^ 0x40);
@@ -85,7 +77,7 @@ TEST_F(Corruption, FlippedBytesAreRefused) {
 
 TEST_F(Corruption, OtherFormatVersionIsRefusedAsSuch) {
     for (const auto& f : files_) {
-        std::string bytes = read_all(dir_ / "good/" + f);
+        std::string bytes = read_file(dir_ / "good/" + f);
         const std::uint32_t v = 99;
         std::memcpy(bytes.data() + 12, &v, 4);
         const std::uint64_t h = XXH3_64bits(bytes.data(), 40);
@@ -106,7 +98,7 @@ TEST_F(Corruption, MissingFilesAreNamed) {
 
 TEST_F(Corruption, SwappedFilesAreRefused) {
     // A structurally valid file of the wrong kind in the wrong place.
-    const std::string fwd = read_all(dir_ / "good/seg-000000/forward.bin");
+    const std::string fwd = read_file(dir_ / "good/seg-000000/forward.bin");
     expect_refused<CorruptIndex>(damaged("seg-000000/inverted.bin", fwd), "seg-000000/inverted.bin", "swap");
 }
 

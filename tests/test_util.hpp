@@ -162,6 +162,15 @@ inline void write_text(const std::string& path, const std::string& text) {
     std::fclose(f);
 }
 
+/// The whole contents of a file (a test failure if it cannot be read).
+inline std::string read_file(const std::string& path) {
+    std::string out(std::filesystem::file_size(path), '\0');
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (f == nullptr || std::fread(out.data(), 1, out.size(), f) != out.size()) ADD_FAILURE() << "cannot read " << path;
+    if (f != nullptr) std::fclose(f);
+    return out;
+}
+
 inline std::string shared_data() { return SPINDLE_SHARED_DATA; }
 
 }  // namespace spindle::test
