@@ -46,19 +46,14 @@ void run_index(const IndexArgs& a) {
     if (!a.quiet) fmt::print(stderr, "writing segments...\n");
     const Manifest m = builder.finish();
     const double secs = seconds_since(start);
-    std::uint64_t inv = 0, fwd = 0, ids = 0;
-    for (const auto& s : m.segments) {
-        inv += s.inverted_bytes;
-        fwd += s.forward_bytes;
-        ids += s.docids_bytes;
-    }
+    const ComponentBytes bytes = m.component_bytes();
     fmt::print("indexed {} documents ({} empty) into {} in {:.2f} s\n", m.num_docs, m.empty_docs, a.output, secs);
     fmt::print("  terms {}, postings {}, zero weights dropped {}, segments {}, weights {}\n", m.num_terms,
                m.num_postings, m.zero_dropped, m.segments.size(), to_string(m.weight_type));
     const double per = m.num_postings ? 1.0 / static_cast<double>(m.num_postings) : 0.0;
     fmt::print("  inverted {} ({:.2f} B/posting), forward {} ({:.2f} B/posting), docids {}, vocabulary {}\n",
-               human_bytes(inv), static_cast<double>(inv) * per, human_bytes(fwd), static_cast<double>(fwd) * per,
-               human_bytes(ids), human_bytes(m.vocab_bytes));
+               human_bytes(bytes.inverted), static_cast<double>(bytes.inverted) * per, human_bytes(bytes.forward),
+               static_cast<double>(bytes.forward) * per, human_bytes(bytes.docids), human_bytes(bytes.vocabulary));
 }
 
 }  // namespace

@@ -13,13 +13,10 @@ namespace {
 void run_info(const std::string& path) {
     const Index index(path);  // opening verifies every checksum
     const Manifest& m = index.manifest();
-    std::uint64_t inv = 0, fwd = 0, ids = 0;
-    for (const auto& s : m.segments) {
-        inv += s.inverted_bytes;
-        fwd += s.forward_bytes;
-        ids += s.docids_bytes;
-    }
-    const std::uint64_t total = inv + fwd + ids + m.vocab_bytes;
+    const ComponentBytes bytes = m.component_bytes();
+    const auto inv = bytes.inverted;
+    const auto fwd = bytes.forward;
+    const auto total = bytes.total();
     const double per = m.num_postings ? 1.0 / static_cast<double>(m.num_postings) : 0.0;
     fmt::print("index          {}\n", path);
     fmt::print("format version {}\n", m.format_version);
@@ -32,8 +29,8 @@ void run_info(const std::string& path) {
     fmt::print("bytes          total {} ({:.2f} B/posting)\n", human_bytes(total), static_cast<double>(total) * per);
     fmt::print("  inverted     {:>12} ({:.2f} B/posting)\n", human_bytes(inv), static_cast<double>(inv) * per);
     fmt::print("  forward      {:>12} ({:.2f} B/posting)\n", human_bytes(fwd), static_cast<double>(fwd) * per);
-    fmt::print("  docids       {:>12}\n", human_bytes(ids));
-    fmt::print("  vocabulary   {:>12}\n", human_bytes(m.vocab_bytes));
+    fmt::print("  docids       {:>12}\n", human_bytes(bytes.docids));
+    fmt::print("  vocabulary   {:>12}\n", human_bytes(bytes.vocabulary));
     for (const auto& s : m.segments) {
         fmt::print("  {}: {} docs, {} postings, scale {:.6g}, max weight {:.4g}, inverted {}, forward {}, docids {}\n",
                    s.name, s.docs, s.postings, s.scale, s.max_weight, human_bytes(s.inverted_bytes),

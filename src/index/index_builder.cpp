@@ -72,7 +72,6 @@ void IndexBuilder::add(const RawRecord& rec) {
 }
 
 void IndexBuilder::flush_segment() {
-    if (buf_.docs() == 0) return;
     SegmentWriteOptions so;
     so.weight_type = opts_.weight_type;
     so.range_block = opts_.range_block;
@@ -89,17 +88,7 @@ Manifest IndexBuilder::finish() {
     if (finished_) throw InvalidArgument("IndexBuilder::finish called twice");
     finished_ = true;
     // An index with no documents still gets one (empty) segment so that it opens.
-    if (buf_.docs() > 0 || manifest_.segments.empty()) {
-        if (buf_.docs() == 0) {
-            SegmentWriteOptions so;
-            so.weight_type = opts_.weight_type;
-            so.range_block = opts_.range_block;
-            SegmentInfo info = write_segment(staging_->path(), "seg-000000", buf_, vocab_.size(), so);
-            manifest_.segments.push_back(std::move(info));
-        } else {
-            flush_segment();
-        }
-    }
+    if (buf_.docs() > 0 || manifest_.segments.empty()) flush_segment();
     manifest_.num_terms = vocab_.size();
     manifest_.vocab_bytes = vocab_.save(staging_->path() + "/vocab.bin");
     manifest_.save(staging_->path() + "/MANIFEST");

@@ -9,6 +9,17 @@
 
 namespace spindle {
 
+ComponentBytes Manifest::component_bytes() const {
+    ComponentBytes b;
+    for (const auto& s : segments) {
+        b.inverted += s.inverted_bytes;
+        b.forward += s.forward_bytes;
+        b.docids += s.docids_bytes;
+    }
+    b.vocabulary = vocab_bytes;
+    return b;
+}
+
 std::string Manifest::to_json() const {
     std::string s = fmt::format(
         "{{\n  \"format\": \"spindle-index\",\n  \"format_version\": {},\n  \"weight_type\": \"{}\",\n"

@@ -10,6 +10,15 @@
 
 namespace spindle {
 
+/// Bytes of each component summed over the segments.
+struct ComponentBytes {
+    std::uint64_t inverted = 0;
+    std::uint64_t forward = 0;
+    std::uint64_t docids = 0;
+    std::uint64_t vocabulary = 0;
+    [[nodiscard]] std::uint64_t total() const { return inverted + forward + docids + vocabulary; }
+};
+
 struct Manifest {
     std::uint32_t format_version = 0;
     WeightType weight_type = WeightType::u16;
@@ -23,6 +32,7 @@ struct Manifest {
     std::uint64_t vocab_bytes = 0;
     std::vector<SegmentInfo> segments;
 
+    [[nodiscard]] ComponentBytes component_bytes() const;
     [[nodiscard]] std::string to_json() const;
     static Manifest from_json(std::string_view json, const std::string& where);
 
