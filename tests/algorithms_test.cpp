@@ -134,9 +134,7 @@ TEST(Algorithms, ExhaustiveMatchesBruteForceDotProduct) {
     const auto docs = random_corpus(7, p);
     for (WeightType wt : kWeightTypes) {
         TempDir dir;
-        BuildOptions bo;
-        bo.weight_type = wt;
-        build_index(dir / "idx", docs, bo);
+        build_index(dir / "idx", docs, with_weights(wt));
         const Index idx(dir / "idx");
         const double scale = idx.segment(0).header().scale;
         auto stored = [&](float w) {
@@ -244,9 +242,7 @@ TEST(Algorithms, CursorContractHoldsInsideEveryAlgorithm) {
         const auto docs = random_corpus(seed, p);
         for (WeightType wt : kWeightTypes) {
             TempDir dir;
-            BuildOptions bo;
-            bo.weight_type = wt;
-            build_index(dir / "idx", docs, bo);
+            build_index(dir / "idx", docs, with_weights(wt));
             const Index idx(dir / "idx");
             for (const auto& qv : random_queries(seed, 10, p.vocab, seed % 3 == 0)) {
                 const QueryPlan plan = idx.plan(to_query(qv));
@@ -316,6 +312,34 @@ TEST(Algorithms, BadSearchOptionsAreRejected) {
     o.bmp_alpha = 1.5;
     EXPECT_THROW(o.validate(), InvalidArgument);
     EXPECT_THROW(parse_algorithm("wand2"), InvalidArgument);
+}
+
+}  // namespace
+}  // namespace spindle::test
+
+namespace spindle::test {
+namespace {
+
+// Scratch buffers reused across queries (as each search thread does) leave no
+// state behind: results equal those of a fresh scratch, query after query.
+TEST(Algorithms, ReusedScratchKeepsNoStateBetweenQueries) {
+    CorpusParams p;
+    p.docs = 800;
+    const auto docs = random_corpus(31, p);
+    TempDir dir;
+    build_index(dir / "idx", docs, {});  // one segment: buffers keep their size between queries
+    const Index idx(dir / "idx");
+    for (Algorithm a : {Algorithm::exhaustive, Algorithm::maxscore, Algorithm::bmw, Algorithm::bmp}) {
+        SearchScratch shared;
+        SearchOptions o;
+        o.algorithm = a;
+        for (const auto& qv : random_queries(31, 40, p.vocab, false)) {
+            const QueryPlan plan = idx.plan(to_query(qv));
+            SearchStats stats;
+            expect_same(run(idx, plan, Algorithm::exhaustive, 10), search(idx, plan, o, shared, stats),
+                        std::string(to_string(a)) + " " + qv.id);
+        }
+    }
 }
 
 }  // namespace

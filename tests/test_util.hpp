@@ -125,6 +125,13 @@ inline std::vector<Vec> random_queries(std::uint64_t seed, std::size_t n, std::s
     return qs;
 }
 
+/// Default build options with the given weight type.
+inline BuildOptions with_weights(WeightType wt) {
+    BuildOptions o;
+    o.weight_type = wt;
+    return o;
+}
+
 /// Builds an index at `dir` from in-memory documents.
 inline Manifest build_index(const std::string& dir, const std::vector<Vec>& docs, BuildOptions opts) {
     IndexBuilder b(dir, opts);

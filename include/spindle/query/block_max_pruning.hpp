@@ -53,7 +53,9 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
     const std::uint32_t R = inv.range_block;
     const std::uint64_t nranges = (std::uint64_t{N} + R - 1) / R;
     s.upper.assign(nranges, 0);
-    s.dense.assign(inv.num_terms, QueryWeight{});
+    // All-zero between queries: only the query's own entries are set and reset,
+    // so the per-query cost does not grow with the vocabulary.
+    if (s.dense.size() < inv.num_terms) s.dense.resize(inv.num_terms);
     for (std::size_t i = 0; i < plan.terms.size(); ++i) {
         const termid_t t = plan.terms[i].term;
         if (t >= inv.num_terms) continue;
@@ -89,6 +91,9 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
             ++stats.docs_evaluated;
             topk.push(score, d);
         }
+    }
+    for (const auto& t : plan.terms) {
+        if (t.term < inv.num_terms) s.dense[t.term] = QueryWeight{};
     }
 }
 
