@@ -28,6 +28,49 @@ TEST(DocidCodec, RoundTripsRandomIncreasingSequences) {
     }
 }
 
+TEST(DocidCodec, SimdAndPortableDecodersAgreeOnEveryControlByte) {
+    if (!codec::detail::ssse3_available()) GTEST_SKIP() << "this CPU has no SSSE3; only the portable decoder runs";
+    std::mt19937_64 rng(3);
+    // Gaps of 1 to 4 bytes; the loop below then forces every control byte.
+    for (std::uint32_t n : {0U, 1U, 3U, 4U, 5U, 127U, 128U, 129U, 1024U}) {
+        for (int iter = 0; iter < 50; ++iter) {
+            std::vector<std::uint32_t> v(n);
+            std::uint32_t x = static_cast<std::uint32_t>(rng() % 100);
+            const std::uint32_t prev = x;
+            for (std::uint32_t i = 0; i < n; ++i) {
+                const unsigned width = 8 * (1 + static_cast<unsigned>(rng() % 4));  // 8..32-bit gaps
+                const std::uint64_t cap = std::min<std::uint64_t>(1ULL << width, 0xFFFFFFFFULL / (n + 1));
+                v[i] = x += static_cast<std::uint32_t>(rng() % cap);
+            }
+            std::vector<std::uint8_t> enc;
+            const std::size_t bytes = codec::encode_increasing(v.data(), n, prev, enc);
+            enc.resize(enc.size() + codec::kStreamPadding);
+            std::vector<std::uint32_t> a(n), b(n);
+            EXPECT_EQ(codec::detail::decode_increasing_ssse3(enc.data(), a.data(), n, prev), bytes);
+            EXPECT_EQ(codec::detail::decode_increasing_portable(enc.data(), b.data(), n, prev), bytes);
+            EXPECT_EQ(a, v);
+            EXPECT_EQ(b, v);
+        }
+    }
+    for (unsigned key = 0; key < 256; ++key) {
+        // One group of four gaps whose byte lengths are given by `key`.
+        std::vector<std::uint32_t> v(4);
+        std::uint32_t x = 0;
+        for (unsigned lane = 0; lane < 4; ++lane) {
+            const unsigned len = ((key >> (2 * lane)) & 3U) + 1;
+            const std::uint32_t gap = len == 1 ? 7U : (1U << (8 * (len - 1))) + 5U;
+            v[lane] = x += gap;
+        }
+        std::vector<std::uint8_t> enc;
+        codec::encode_increasing(v.data(), 4, 0, enc);
+        ASSERT_EQ(enc[0], key) << "the library's control byte layout changed";
+        enc.resize(enc.size() + codec::kStreamPadding);
+        std::vector<std::uint32_t> a(4);
+        codec::detail::decode_increasing_ssse3(enc.data(), a.data(), 4, 0);
+        EXPECT_EQ(a, v) << "control byte " << key;
+    }
+}
+
 TEST(DocidCodec, HandlesExtremes) {
     std::vector<std::uint32_t> v{0, 0xFFFFFFFEU, 0xFFFFFFFFU};
     std::vector<std::uint8_t> enc;

@@ -15,8 +15,25 @@ std::size_t encode_increasing(const std::uint32_t* values, std::uint32_t n, std:
     return bytes;
 }
 
-std::size_t decode_increasing(const std::uint8_t* in, std::uint32_t* out, std::uint32_t n, std::uint32_t prev) {
+namespace detail {
+std::size_t decode_increasing_portable(const std::uint8_t* in, std::uint32_t* out, std::uint32_t n,
+                                       std::uint32_t prev) {
     return streamvbyte_delta_decode(in, out, n, prev);
 }
+}  // namespace detail
+
+namespace {
+using Decoder = std::size_t (*)(const std::uint8_t*, std::uint32_t*, std::uint32_t, std::uint32_t);
+Decoder pick_decoder() {
+    return detail::ssse3_available() ? &detail::decode_increasing_ssse3 : &detail::decode_increasing_portable;
+}
+const Decoder kDecoder = pick_decoder();
+}  // namespace
+
+std::size_t decode_increasing(const std::uint8_t* in, std::uint32_t* out, std::uint32_t n, std::uint32_t prev) {
+    return kDecoder(in, out, n, prev);
+}
+
+const char* decoder_name() { return kDecoder == &detail::decode_increasing_portable ? "portable" : "ssse3"; }
 
 }  // namespace spindle::codec

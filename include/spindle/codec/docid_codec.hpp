@@ -1,6 +1,9 @@
 #pragma once
-// Docid-gap compression: StreamVByte (Lemire et al.; Debian's libstreamvbyte)
-// with differential coding, applied to fixed-size blocks of postings.
+// Docid-gap compression: StreamVByte (Lemire, Kurz & Rupp, 2018) with
+// differential coding, applied to fixed-size blocks of postings. Encoding uses
+// Debian's libstreamvbyte; decoding is ours, because Debian builds that
+// library without its SIMD path: an SSSE3 shuffle decoder chosen at run time,
+// with the library's portable decoder as the fallback (same format).
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -19,6 +22,19 @@ std::size_t encode_increasing(const std::uint32_t* values, std::uint32_t n, std:
                               std::vector<std::uint8_t>& out);
 
 /// Decodes `n` values written by encode_increasing(); returns bytes consumed.
+/// May read up to kStreamPadding bytes past the encoded values.
 std::size_t decode_increasing(const std::uint8_t* in, std::uint32_t* out, std::uint32_t n, std::uint32_t prev);
+
+/// Name of the decoder decode_increasing() uses on this CPU ("ssse3" or "portable").
+const char* decoder_name();
+
+namespace detail {
+/// The two decoders, exposed so tests can check they agree.
+std::size_t decode_increasing_portable(const std::uint8_t* in, std::uint32_t* out, std::uint32_t n,
+                                       std::uint32_t prev);
+/// Only call when ssse3_available().
+std::size_t decode_increasing_ssse3(const std::uint8_t* in, std::uint32_t* out, std::uint32_t n, std::uint32_t prev);
+bool ssse3_available();
+}  // namespace detail
 
 }  // namespace spindle::codec
