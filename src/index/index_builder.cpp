@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "spindle/codec/docid_codec.hpp"
 #include "spindle/common/error.hpp"
@@ -22,6 +23,8 @@ IndexBuilder::IndexBuilder(std::string output_dir, BuildOptions opts)
     manifest_.weight_type = opts_.weight_type;
     manifest_.posting_block = codec::kPostingBlock;
     manifest_.range_block = opts_.range_block;
+    manifest_.reorder = opts_.reorder;
+    if (opts_.reorder == Reorder::bp) opts_.bisection.validate();
 }
 
 IndexBuilder::~IndexBuilder() = default;
@@ -76,7 +79,15 @@ void IndexBuilder::flush_segment() {
     so.weight_type = opts_.weight_type;
     so.range_block = opts_.range_block;
     const std::string name = fmt::format("seg-{:06}", manifest_.segments.size());
-    SegmentInfo info = write_segment(staging_->path(), name, buf_, vocab_.size(), so);
+    std::vector<docid_t> order;
+    double reorder_seconds = 0.0;
+    if (opts_.reorder == Reorder::bp && buf_.docs() > 1) {
+        const auto t0 = std::chrono::steady_clock::now();
+        order = graph_bisection_order(buf_.doc_begin, buf_.terms, vocab_.size(), opts_.bisection);
+        reorder_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    SegmentInfo info = write_segment(staging_->path(), name, buf_, vocab_.size(), so, order);
+    info.reorder_seconds = reorder_seconds;
     manifest_.num_docs += info.docs;
     manifest_.num_postings += info.postings;
     manifest_.zero_dropped += info.zero_dropped;

@@ -25,16 +25,17 @@ std::string Manifest::to_json() const {
         "{{\n  \"format\": \"spindle-index\",\n  \"format_version\": {},\n  \"weight_type\": \"{}\",\n"
         "  \"posting_block\": {},\n  \"range_block\": {},\n  \"num_docs\": {},\n  \"num_terms\": {},\n"
         "  \"num_postings\": {},\n  \"empty_docs\": {},\n  \"zero_dropped\": {},\n  \"vocab_bytes\": {},\n"
-        "  \"segments\": [",
+        "  \"reorder\": \"{}\",\n  \"segments\": [",
         format_version, to_string(weight_type), posting_block, range_block, num_docs, num_terms, num_postings,
-        empty_docs, zero_dropped, vocab_bytes);
+        empty_docs, zero_dropped, vocab_bytes, to_string(reorder));
     for (std::size_t i = 0; i < segments.size(); ++i) {
         const auto& g = segments[i];
         s += fmt::format(
             "{}\n    {{\"name\": \"{}\", \"docs\": {}, \"postings\": {}, \"zero_dropped\": {}, \"scale\": {:.17g}, "
-            "\"max_weight\": {:.9g}, \"inverted_bytes\": {}, \"forward_bytes\": {}, \"docids_bytes\": {}}}",
+            "\"max_weight\": {:.9g}, \"inverted_bytes\": {}, \"forward_bytes\": {}, \"docids_bytes\": {}, "
+            "\"reorder_seconds\": {:.3f}}}",
             i ? "," : "", g.name, g.docs, g.postings, g.zero_dropped, g.scale, g.max_weight, g.inverted_bytes,
-            g.forward_bytes, g.docids_bytes);
+            g.forward_bytes, g.docids_bytes, g.reorder_seconds);
     }
     s += "\n  ]\n}\n";
     return s;
@@ -74,6 +75,11 @@ Manifest Manifest::from_json(std::string_view json, const std::string& where) {
     m.empty_docs = field<std::uint64_t>(root, "empty_docs", where);
     m.zero_dropped = field<std::uint64_t>(root, "zero_dropped", where);
     m.vocab_bytes = field<std::uint64_t>(root, "vocab_bytes", where);
+    try {
+        m.reorder = parse_reorder(field<std::string_view>(root, "reorder", where));
+    } catch (const InvalidArgument& e) {
+        throw CorruptIndex(where + ": " + e.what());
+    }
     simdjson::dom::array segs;
     if (root["segments"].get(segs) != simdjson::SUCCESS) throw CorruptIndex(where + ": manifest has no segment list");
     for (auto el : segs) {
@@ -92,6 +98,7 @@ Manifest Manifest::from_json(std::string_view json, const std::string& where) {
         g.inverted_bytes = field<std::uint64_t>(o, "inverted_bytes", where);
         g.forward_bytes = field<std::uint64_t>(o, "forward_bytes", where);
         g.docids_bytes = field<std::uint64_t>(o, "docids_bytes", where);
+        g.reorder_seconds = field<double>(o, "reorder_seconds", where);
         m.segments.push_back(std::move(g));
     }
     return m;

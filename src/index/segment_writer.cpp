@@ -24,7 +24,7 @@ struct Quantized {
 };
 
 template <class W>
-Quantized<W> quantize(const SegmentBuffer& buf) {
+Quantized<W> quantize(const SegmentBuffer& buf, std::span<const docid_t> order) {
     Quantized<W> q;
     for (float w : buf.weights) q.max_weight = std::max(q.max_weight, w);
     double inv = 1.0;
@@ -36,7 +36,8 @@ Quantized<W> quantize(const SegmentBuffer& buf) {
     q.terms.reserve(buf.terms.size());
     q.codes.reserve(buf.terms.size());
     q.doc_begin.reserve(buf.doc_begin.size());
-    for (std::size_t d = 0; d < buf.docs(); ++d) {
+    for (std::size_t nd = 0; nd < buf.docs(); ++nd) {
+        const std::size_t d = order.empty() ? nd : order[nd];
         for (std::uint64_t i = buf.doc_begin[d]; i < buf.doc_begin[d + 1]; ++i) {
             W code;
             if constexpr (std::is_integral_v<W>) {
@@ -59,8 +60,8 @@ Quantized<W> quantize(const SegmentBuffer& buf) {
 
 template <class W>
 SegmentInfo write_typed(const std::string& seg_dir, const SegmentBuffer& buf, std::size_t num_terms,
-                        const SegmentWriteOptions& opts) {
-    const Quantized<W> q = quantize<W>(buf);
+                        const SegmentWriteOptions& opts, std::span<const docid_t> order) {
+    const Quantized<W> q = quantize<W>(buf, order);
     const std::size_t n_docs = buf.docs();
     const std::size_t n_post = q.terms.size();
     if (n_docs > std::numeric_limits<docid_t>::max() - 1) throw InvalidArgument("segment exceeds 2^32-1 documents");
@@ -185,9 +186,23 @@ SegmentInfo write_typed(const std::string& seg_dir, const SegmentBuffer& buf, st
         info.forward_bytes = w.finish();
     }
     {
+        // ContainerWriter keeps views until finish(): the permuted copies must outlive it.
+        std::vector<std::uint64_t> offsets{0};
+        std::string chars;
         ContainerWriter w(seg_dir + "/docids.bin", kinds::kDocIds);
-        w.add(sections::kDocIdOffsets, buf.id_offsets);
-        w.add(sections::kDocIdChars, std::span<const char>(buf.id_chars.data(), buf.id_chars.size()));
+        if (order.empty()) {
+            w.add(sections::kDocIdOffsets, buf.id_offsets);
+            w.add(sections::kDocIdChars, std::span<const char>(buf.id_chars.data(), buf.id_chars.size()));
+        } else {
+            offsets.reserve(n_docs + 1);
+            chars.reserve(buf.id_chars.size());
+            for (docid_t d : order) {
+                chars.append(buf.id_chars, buf.id_offsets[d], buf.id_offsets[d + 1] - buf.id_offsets[d]);
+                offsets.push_back(chars.size());
+            }
+            w.add(sections::kDocIdOffsets, offsets);
+            w.add(sections::kDocIdChars, std::span<const char>(chars.data(), chars.size()));
+        }
         info.docids_bytes = w.finish();
     }
     return info;
@@ -204,16 +219,20 @@ void SegmentBuffer::clear() {
 }
 
 SegmentInfo write_segment(const std::string& dir, const std::string& name, const SegmentBuffer& buf,
-                          std::size_t num_terms, const SegmentWriteOptions& opts) {
+                          std::size_t num_terms, const SegmentWriteOptions& opts, std::span<const docid_t> order) {
+    if (!order.empty() && order.size() != buf.docs()) {
+        throw InvalidArgument("document order has " + std::to_string(order.size()) + " entries for " +
+                              std::to_string(buf.docs()) + " documents");
+    }
     if (opts.range_block == 0 || opts.range_block > 65536) {
         throw InvalidArgument("range block size must be in [1, 65536], got " + std::to_string(opts.range_block));
     }
     const std::string seg_dir = dir + "/" + name;
     SegmentInfo info;
     switch (opts.weight_type) {
-        case WeightType::f32: info = write_typed<float>(seg_dir, buf, num_terms, opts); break;
-        case WeightType::u16: info = write_typed<std::uint16_t>(seg_dir, buf, num_terms, opts); break;
-        case WeightType::u8: info = write_typed<std::uint8_t>(seg_dir, buf, num_terms, opts); break;
+        case WeightType::f32: info = write_typed<float>(seg_dir, buf, num_terms, opts, order); break;
+        case WeightType::u16: info = write_typed<std::uint16_t>(seg_dir, buf, num_terms, opts, order); break;
+        case WeightType::u8: info = write_typed<std::uint8_t>(seg_dir, buf, num_terms, opts, order); break;
     }
     info.name = name;
     return info;

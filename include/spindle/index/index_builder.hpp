@@ -9,6 +9,7 @@
 
 #include "spindle/formats/raw_record.hpp"
 #include "spindle/index/manifest.hpp"
+#include "spindle/index/reorder.hpp"
 #include "spindle/index/segment_writer.hpp"
 #include "spindle/index/vocabulary.hpp"
 #include "spindle/io/file_util.hpp"
@@ -20,6 +21,8 @@ struct BuildOptions {
     std::uint32_t range_block = 64;           ///< docids per BMP block-max range
     std::uint64_t segment_docs = 2'000'000;   ///< documents per segment (bounds build memory)
     bool overwrite = false;                   ///< replace an existing index at the output path
+    Reorder reorder = Reorder::none;          ///< renumber each segment's documents (bp: graph bisection)
+    BisectionOptions bisection;               ///< settings (and progress callback) of bp
 };
 
 class IndexBuilder {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "spindle/common/types.hpp"
+#include "spindle/index/reorder.hpp"
 #include "spindle/index/segment_writer.hpp"
 
 namespace spindle {
@@ -30,6 +31,7 @@ struct Manifest {
     std::uint64_t empty_docs = 0;
     std::uint64_t zero_dropped = 0;
     std::uint64_t vocab_bytes = 0;
+    Reorder reorder = Reorder::none;  ///< how each segment's documents were ordered
     std::vector<SegmentInfo> segments;
 
     [[nodiscard]] ComponentBytes component_bytes() const;

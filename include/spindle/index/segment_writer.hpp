@@ -3,6 +3,7 @@
 // inverted.bin (block-compressed postings, block maxima, docid-range maxima),
 // forward.bin (per-document term ids and weights) and docids.bin.
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -39,10 +40,14 @@ struct SegmentInfo {
     std::uint64_t inverted_bytes = 0;
     std::uint64_t forward_bytes = 0;
     std::uint64_t docids_bytes = 0;
+    double reorder_seconds = 0.0;  ///< time spent computing the document order (0: not reordered)
 };
 
-/// Writes segment `name` into directory `dir/name` (created here).
+/// Writes segment `name` into directory `dir/name` (created here). A non-empty
+/// `order` (a permutation, order[new docid] = buffer position) renumbers the
+/// documents; otherwise they keep their buffer order.
 SegmentInfo write_segment(const std::string& dir, const std::string& name, const SegmentBuffer& buf,
-                          std::size_t num_terms, const SegmentWriteOptions& opts);
+                          std::size_t num_terms, const SegmentWriteOptions& opts,
+                          std::span<const docid_t> order = {});
 
 }  // namespace spindle
