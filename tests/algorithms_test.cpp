@@ -24,13 +24,6 @@ constexpr WeightType kWeightTypes[] = {WeightType::f32, WeightType::u16, WeightT
 constexpr Algorithm kPruning[] = {Algorithm::maxscore, Algorithm::bmw, Algorithm::bmp};
 constexpr std::size_t kKs[] = {1, 3, 10, 1000};
 
-TextQuery to_query(const Vec& v) {
-    TextQuery q;
-    q.id = v.id;
-    for (const auto& [t, w] : v.terms) q.terms.emplace_back(t, w);
-    return q;
-}
-
 std::vector<Hit> run(const Index& idx, const QueryPlan& plan, Algorithm a, std::size_t k, double alpha = 1.0) {
     SearchOptions o;
     o.algorithm = a;
@@ -82,6 +75,14 @@ TEST(Algorithms, AllMatchExhaustiveOnRandomSkewedData) {
             BuildOptions bo;
             bo.weight_type = wt;
             bo.range_block = 1 + static_cast<std::uint32_t>(c.seed % 3) * 16;  // 1, 17, 33 docids per range
+            // Dense range maxima for no term, frequent terms, or every term.
+            constexpr double kDense[] = {1.0, 1.0 / 16, 0.0};
+            bo.dense_ranges = kDense[(c.seed / 3) % 3];
+            if (c.seed % 2 == 1) {
+                bo.reorder = Reorder::bp;
+                bo.bisection.leaf_docs = 2 + static_cast<std::uint32_t>(c.seed % 7);
+                bo.bisection.iterations = 3;
+            }
             build_index(dir / "idx", docs, bo);
             const Index idx(dir / "idx");
             for (bool integer : {true, false}) {
@@ -261,30 +262,37 @@ TEST(Algorithms, CursorContractHoldsInsideEveryAlgorithm) {
 
 // bmp with alpha < 1 is approximate: its recall@10 against the exact top-10
 // stays above a stated floor on random data (measured ~0.97 at alpha 0.9).
+// Stated floors of approximate bmp (alpha 0.9) on unclustered random data:
+// recall@10 >= 0.90 with ranges of 64 docids, >= 0.85 with the default 8
+// (tighter bounds leave alpha less slack).
 TEST(Algorithms, BmpAlphaKeepsRecallFloor) {
     CorpusParams p;
     p.docs = 3000;
     p.discrete_weights = false;
     const auto docs = random_corpus(5, p);
-    TempDir dir;
-    build_index(dir / "idx", docs, {});
-    const Index idx(dir / "idx");
-    double recall = 0;
-    std::size_t n = 0;
-    for (const auto& qv : random_queries(5, 100, p.vocab, false)) {
-        const QueryPlan plan = idx.plan(to_query(qv));
-        const auto exact = run(idx, plan, Algorithm::exhaustive, 10);
-        if (exact.empty()) continue;
-        const auto approx = run(idx, plan, Algorithm::bmp, 10, 0.9);
-        std::set<std::uint64_t> want;
-        for (const auto& h : exact) want.insert(h.global_doc);
-        std::size_t found = 0;
-        for (const auto& h : approx) found += want.count(h.global_doc);
-        recall += static_cast<double>(found) / static_cast<double>(exact.size());
-        ++n;
+    for (const auto& [range, floor] : {std::pair{64U, 0.90}, std::pair{8U, 0.85}}) {
+        TempDir dir;
+        BuildOptions bo;
+        bo.range_block = range;
+        build_index(dir / "idx", docs, bo);
+        const Index idx(dir / "idx");
+        double recall = 0;
+        std::size_t n = 0;
+        for (const auto& qv : random_queries(5, 100, p.vocab, false)) {
+            const QueryPlan plan = idx.plan(to_query(qv));
+            const auto exact = run(idx, plan, Algorithm::exhaustive, 10);
+            if (exact.empty()) continue;
+            const auto approx = run(idx, plan, Algorithm::bmp, 10, 0.9);
+            std::set<std::uint64_t> want;
+            for (const auto& h : exact) want.insert(h.global_doc);
+            std::size_t found = 0;
+            for (const auto& h : approx) found += want.count(h.global_doc);
+            recall += static_cast<double>(found) / static_cast<double>(exact.size());
+            ++n;
+        }
+        ASSERT_GT(n, 50U);
+        EXPECT_GE(recall / static_cast<double>(n), floor) << "range " << range;
     }
-    ASSERT_GT(n, 50U);
-    EXPECT_GE(recall / static_cast<double>(n), 0.90);
 }
 
 TEST(Algorithms, QueriesWithoutKnownTermsReturnNothing) {

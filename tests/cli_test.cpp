@@ -42,7 +42,7 @@ TEST(Cli, SpladeToyAllAlgorithmsAgreeWithExhaustive) {
         EXPECT_NE(r.out.find("indexed 20 documents"), std::string::npos) << r.out;
         r = spindle(dir, "info " + idx);
         ASSERT_EQ(r.code, 0) << r.err;
-        EXPECT_NE(r.out.find("format version 1"), std::string::npos);
+        EXPECT_NE(r.out.find("format version 2"), std::string::npos);
         EXPECT_NE(r.out.find(std::string("weights        ") + w), std::string::npos);
         std::string reference;
         for (const char* a : {"exhaustive", "maxscore", "bmw", "bmp"}) {

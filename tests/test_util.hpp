@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "spindle/formats/input_format.hpp"
 #include "spindle/formats/raw_record.hpp"
 #include "spindle/index/index_builder.hpp"
 
@@ -133,6 +134,14 @@ inline BuildOptions with_weights(WeightType wt) {
 }
 
 /// Builds an index at `dir` from in-memory documents.
+/// A generated vector as a query.
+inline TextQuery to_query(const Vec& v) {
+    TextQuery q;
+    q.id = v.id;
+    for (const auto& [t, w] : v.terms) q.terms.emplace_back(t, w);
+    return q;
+}
+
 inline Manifest build_index(const std::string& dir, const std::vector<Vec>& docs, BuildOptions opts) {
     IndexBuilder b(dir, opts);
     RawRecord rec;

@@ -1,6 +1,7 @@
 #include "spindle/index/index_builder.hpp"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -23,6 +24,9 @@ IndexBuilder::IndexBuilder(std::string output_dir, BuildOptions opts)
     manifest_.weight_type = opts_.weight_type;
     manifest_.posting_block = codec::kPostingBlock;
     manifest_.range_block = opts_.range_block;
+    if (!(opts_.dense_ranges >= 0.0 && opts_.dense_ranges <= 1.0)) {
+        throw InvalidArgument("dense range fraction must be in [0, 1], got " + std::to_string(opts_.dense_ranges));
+    }
     manifest_.reorder = opts_.reorder;
     if (opts_.reorder == Reorder::bp) opts_.bisection.validate();
 }
@@ -78,6 +82,7 @@ void IndexBuilder::flush_segment() {
     SegmentWriteOptions so;
     so.weight_type = opts_.weight_type;
     so.range_block = opts_.range_block;
+    so.dense_ranges = opts_.dense_ranges;
     const std::string name = fmt::format("seg-{:06}", manifest_.segments.size());
     std::vector<docid_t> order;
     double reorder_seconds = 0.0;
@@ -102,6 +107,9 @@ Manifest IndexBuilder::finish() {
     if (buf_.docs() > 0 || manifest_.segments.empty()) flush_segment();
     manifest_.num_terms = vocab_.size();
     manifest_.vocab_bytes = vocab_.save(staging_->path() + "/vocab.bin");
+    manifest_.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    rusage usage{};
+    if (getrusage(RUSAGE_SELF, &usage) == 0) manifest_.build_peak_rss = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
     manifest_.save(staging_->path() + "/MANIFEST");
     staging_->commit();
     return manifest_;

@@ -25,9 +25,9 @@ std::string Manifest::to_json() const {
         "{{\n  \"format\": \"spindle-index\",\n  \"format_version\": {},\n  \"weight_type\": \"{}\",\n"
         "  \"posting_block\": {},\n  \"range_block\": {},\n  \"num_docs\": {},\n  \"num_terms\": {},\n"
         "  \"num_postings\": {},\n  \"empty_docs\": {},\n  \"zero_dropped\": {},\n  \"vocab_bytes\": {},\n"
-        "  \"reorder\": \"{}\",\n  \"segments\": [",
+        "  \"reorder\": \"{}\",\n  \"build_seconds\": {:.3f},\n  \"build_peak_rss\": {},\n  \"segments\": [",
         format_version, to_string(weight_type), posting_block, range_block, num_docs, num_terms, num_postings,
-        empty_docs, zero_dropped, vocab_bytes, to_string(reorder));
+        empty_docs, zero_dropped, vocab_bytes, to_string(reorder), build_seconds, build_peak_rss);
     for (std::size_t i = 0; i < segments.size(); ++i) {
         const auto& g = segments[i];
         s += fmt::format(
@@ -75,6 +75,8 @@ Manifest Manifest::from_json(std::string_view json, const std::string& where) {
     m.empty_docs = field<std::uint64_t>(root, "empty_docs", where);
     m.zero_dropped = field<std::uint64_t>(root, "zero_dropped", where);
     m.vocab_bytes = field<std::uint64_t>(root, "vocab_bytes", where);
+    m.build_seconds = field<double>(root, "build_seconds", where);
+    m.build_peak_rss = field<std::uint64_t>(root, "build_peak_rss", where);
     try {
         m.reorder = parse_reorder(field<std::string_view>(root, "reorder", where));
     } catch (const InvalidArgument& e) {

@@ -69,6 +69,7 @@ SegmentViews<W> Segment::make_views() const {
     inv.num_terms = T;
     inv.num_docs = static_cast<docid_t>(header_.num_docs);
     inv.range_block = header_.range_block;
+    inv.num_ranges = (header_.num_docs + header_.range_block - 1) / header_.range_block;
     inv.term_block_begin = inverted_.section<std::uint64_t>(sections::kTermBlockBegin, T + 1);
     inv.term_posting_begin = inverted_.section<std::uint64_t>(sections::kTermPostingBegin, T + 1);
     inv.term_max = inverted_.section<W>(sections::kTermMaxWeight, T);
@@ -95,7 +96,11 @@ SegmentViews<W> Segment::make_views() const {
                                std::to_string(df) + " postings");
         }
         const std::uint64_t nr = inv.term_range_begin[t + 1] - inv.term_range_begin[t];
-        if (nr > df) throw CorruptIndex(p + ": term " + std::to_string(t) + " has more ranges than postings");
+        const std::uint64_t id_bytes = inv.term_range_byte_begin[t + 1] - inv.term_range_byte_begin[t];
+        if (nr == inv.num_ranges ? id_bytes != 0 : nr > df) {
+            throw CorruptIndex(p + ": term " + std::to_string(t) + " has inconsistent range maxima (" +
+                               std::to_string(nr) + " ranges, " + std::to_string(df) + " postings)");
+        }
     }
     for (std::uint64_t b = 0; b < B; ++b) {
         if (inv.block_last[b] >= header_.num_docs) throw CorruptIndex(p + ": block " + std::to_string(b) + " ends past the last document");

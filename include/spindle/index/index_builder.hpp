@@ -2,6 +2,7 @@
 // Builds an index directory from a stream of records. Everything is written
 // into a staging directory that is renamed into place only by finish(): an
 // error or a crash never leaves a partial index at the output path.
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,7 +19,8 @@ namespace spindle {
 
 struct BuildOptions {
     WeightType weight_type = WeightType::u16;
-    std::uint32_t range_block = 64;           ///< docids per BMP block-max range
+    std::uint32_t range_block = 8;            ///< docids per BMP block-max range
+    double dense_ranges = 1.0 / 16;           ///< see SegmentWriteOptions::dense_ranges
     std::uint64_t segment_docs = 2'000'000;   ///< documents per segment (bounds build memory)
     bool overwrite = false;                   ///< replace an existing index at the output path
     Reorder reorder = Reorder::none;          ///< renumber each segment's documents (bp: graph bisection)
@@ -58,6 +60,7 @@ private:
     std::vector<std::pair<termid_t, float>> scratch_;
     std::uint64_t docs_ = 0;
     bool finished_ = false;
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace spindle

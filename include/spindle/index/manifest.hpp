@@ -32,6 +32,8 @@ struct Manifest {
     std::uint64_t zero_dropped = 0;
     std::uint64_t vocab_bytes = 0;
     Reorder reorder = Reorder::none;  ///< how each segment's documents were ordered
+    double build_seconds = 0.0;       ///< wall time of the build, reading input included
+    std::uint64_t build_peak_rss = 0; ///< peak resident memory of the building process, bytes
     std::vector<SegmentInfo> segments;
 
     [[nodiscard]] ComponentBytes component_bytes() const;

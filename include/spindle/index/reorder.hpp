@@ -26,8 +26,11 @@ Reorder parse_reorder(std::string_view name);
 std::string_view to_string(Reorder r);
 
 struct BisectionOptions {
-    std::uint32_t iterations = 20;  ///< maximum swap rounds per bisection
-    std::uint32_t leaf_docs = 16;   ///< partitions this small are not split further
+    /// Maximum swap rounds per bisection. 20 is the literature's default; on
+    /// generated SPLADE-like data 4-6 give the same bmp speed at a third of
+    /// the cost (docs/BENCHMARKS.md).
+    std::uint32_t iterations = 6;
+    std::uint32_t leaf_docs = 8;    ///< partitions this small are not split further
     unsigned threads = 1;           ///< halves are bisected in parallel up to this many threads
     /// Called with (documents placed, total) from one thread at a time.
     std::function<void(std::uint64_t, std::uint64_t)> progress;

@@ -33,7 +33,13 @@ struct InvertedView {
     std::uint64_t num_terms = 0;
     docid_t num_docs = 0;
     std::uint32_t range_block = 0;
+    std::uint64_t num_ranges = 0;  ///< ceil(num_docs / range_block)
 
+    /// Term t stores a maximum for every range (no range ids) rather than for
+    /// the ranges it occurs in.
+    [[nodiscard]] bool dense_ranges(termid_t t) const {
+        return term_range_begin[t + 1] - term_range_begin[t] == num_ranges;
+    }
     [[nodiscard]] std::uint64_t df(termid_t t) const {
         return t < num_terms ? term_posting_begin[t + 1] - term_posting_begin[t] : 0;
     }

@@ -26,7 +26,12 @@ struct SegmentBuffer {
 
 struct SegmentWriteOptions {
     WeightType weight_type = WeightType::u16;
-    std::uint32_t range_block = 64;  ///< docids per BMP range block
+    std::uint32_t range_block = 8;   ///< docids per BMP range block
+    /// A term occurring in at least this fraction of the ranges stores its
+    /// maximum for every range (dense: summed by a SIMD loop, no ids to decode)
+    /// instead of (range id, maximum) pairs; so does any term for which dense
+    /// is no larger. In [0, 1]; 1 means "only when no larger".
+    double dense_ranges = 1.0 / 16;
 };
 
 /// What was written, for the manifest and the build summary.

@@ -19,7 +19,7 @@
 
 namespace spindle {
 
-inline constexpr std::uint32_t kFormatVersion = 1;
+inline constexpr std::uint32_t kFormatVersion = 2;
 inline constexpr std::size_t kContainerHeaderBytes = 64;
 inline constexpr std::size_t kSectionAlign = 64;
 

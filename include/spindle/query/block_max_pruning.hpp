@@ -1,17 +1,27 @@
 #pragma once
 // Block-max pruning (Mallia, Suel & Tonellotto, SIGIR 2024): documents are
 // grouped in ranges of consecutive docids; each term stores the maximum weight
-// it takes in every range it occurs in. A query first sums these maxima into
-// one upper bound per range, then visits ranges in decreasing bound order,
-// scoring their documents through the forward index, and stops at the first
-// range that cannot beat the k-th score. alpha < 1 shrinks the bounds
-// (approximate); alpha == 1 is exact.
+// it takes in every range (dense, for frequent terms) or in the ranges it
+// occurs in (sparse). A query sums these maxima into one upper bound per
+// range, scores the documents of the few best ranges through the forward index
+// to get a threshold, keeps only the ranges whose bound reaches it, and visits
+// those in decreasing bound order until the first that cannot beat the k-th
+// score. alpha < 1 shrinks the bounds (approximate); alpha == 1 is exact.
+//
+// Bounds are summed in 32-bit integers: with integer weights each query
+// weight is rounded *up* after a right shift chosen so no sum can overflow,
+// so bound << shift never underestimates; with f32 weights they are summed in
+// double and inflated by a relative 1e-12 before rounding up.
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "spindle/codec/docid_codec.hpp"
 #include "spindle/index/segment.hpp"
+#include "spindle/query/bound_kernels.hpp"
 #include "spindle/query/scoring.hpp"
 #include "spindle/query/search_stats.hpp"
 #include "spindle/query/topk.hpp"
@@ -20,30 +30,70 @@ namespace spindle {
 
 /// Per-thread buffers reused across queries.
 struct BmpScratch {
-    std::vector<score_t> upper;
+    std::vector<std::uint32_t> upper_int;  ///< integer weights: scaled bound per range (+1 spill slot)
+    std::vector<double> upper_real;        ///< f32 weights: bound per range (+1 spill slot)
     std::vector<std::uint32_t> ids;
-    std::vector<std::pair<score_t, std::uint32_t>> order;
-    std::vector<QueryWeight> dense;  ///< query weight by term id (zero elsewhere)
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> order;  ///< (bound, range)
+    /// Query multiplier by term id, zero elsewhere; one extra zero slot at the
+    /// end absorbs out-of-vocabulary ids. Integer weights use `dense_int`
+    /// (multipliers are at most 2^20), f32 weights `dense_real`.
+    std::vector<std::uint32_t> dense_int;
+    std::vector<double> dense_real;
     std::vector<termid_t> doc_terms;
 };
 
-template <class W>
-score_t score_document(const ForwardView<W>& fwd, docid_t d, const std::vector<QueryWeight>& dense,
+/// Ranges scored first to establish a threshold before filtering the rest.
+inline constexpr std::size_t kBmpSeedRanges = 16;
+
+/// Score of document d: its forward entries times the dense query weights
+/// (`dense` has `limit` + 1 entries, the last zero). Each term contributes
+/// exactly contrib<W>(), so scores equal those of the other algorithms.
+template <class W, class Q>
+score_t score_document(const ForwardView<W>& fwd, docid_t d, const Q* dense, termid_t limit,
                        std::vector<termid_t>& terms, SearchStats& stats) {
     const std::uint64_t b = fwd.doc_term_begin[d];
     const auto n = static_cast<std::uint32_t>(fwd.doc_term_begin[d + 1] - b);
     if (n == 0) return 0;
-    terms.resize(n);
+    if (terms.size() < n + 4) terms.resize(n + 4);
     codec::decode_increasing(fwd.term_stream.data() + fwd.doc_byte_begin[d], terms.data(), n, 0);
     const W* w = fwd.weights.data() + b;
-    const auto limit = static_cast<termid_t>(dense.size());
     score_t s = 0;
     for (std::uint32_t i = 0; i < n; ++i) {
-        if (terms[i] < limit) s += contrib<W>(dense[terms[i]], w[i]);
+        const termid_t t = std::min(terms[i], limit);
+        if constexpr (std::is_integral_v<W>) {
+            s += static_cast<score_t>(dense[t]) * static_cast<score_t>(w[i]);
+        } else {
+            s += contrib<W>(QueryWeight{0, dense[t]}, w[i]);
+        }
     }
     stats.postings_scored += n;
     return s;
 }
+
+namespace bmp_detail {
+
+/// Adds q * maxima into upper[] for one term (dense: every range; sparse:
+/// the decoded range ids, out-of-range ids go to the spill slot upper[nranges]).
+template <class W, class Acc, class Q>
+void add_term_bounds(const InvertedView<W>& inv, termid_t t, Q q, std::vector<Acc>& upper,
+                     std::vector<std::uint32_t>& ids, SearchStats& stats) {
+    const std::uint64_t rb = inv.term_range_begin[t];
+    const auto count = static_cast<std::uint32_t>(inv.term_range_begin[t + 1] - rb);
+    const W* m = inv.range_max.data() + rb;
+    Acc* up = upper.data();
+    if (inv.dense_ranges(t)) {
+        kernels::add_scaled(up, m, count, q);
+        stats.dense_bounds += count;
+        return;
+    }
+    ids.resize(count);
+    codec::decode_increasing(inv.range_stream.data() + inv.term_range_byte_begin[t], ids.data(), count, 0);
+    stats.sparse_bounds += count;
+    const auto spill = static_cast<std::uint32_t>(inv.num_ranges);
+    for (std::uint32_t j = 0; j < count; ++j) up[std::min(ids[j], spill)] += q * static_cast<Acc>(m[j]);
+}
+
+}  // namespace bmp_detail
 
 template <class W>
 void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, TopK& topk, BmpScratch& s,
@@ -51,49 +101,139 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
     const auto& inv = v.inv;
     const docid_t N = inv.num_docs;
     const std::uint32_t R = inv.range_block;
-    const std::uint64_t nranges = (std::uint64_t{N} + R - 1) / R;
-    s.upper.assign(nranges, 0);
-    // All-zero between queries: only the query's own entries are set and reset,
-    // so the per-query cost does not grow with the vocabulary.
-    if (s.dense.size() < inv.num_terms) s.dense.resize(inv.num_terms);
+    const std::uint64_t nranges = inv.num_ranges;
+    if (nranges == 0) return;
+
+    // 1. Upper bound of every range, and the function turning a stored
+    //    accumulator into a score bound.
+    constexpr bool kIntegral = std::is_integral_v<W>;
+    unsigned shift = 0;
+    const auto limit = static_cast<termid_t>(inv.num_terms);
+    if constexpr (kIntegral) {
+        if (s.dense_int.size() < inv.num_terms + 1) s.dense_int.resize(inv.num_terms + 1, 0);
+    } else {
+        if (s.dense_real.size() < inv.num_terms + 1) s.dense_real.resize(inv.num_terms + 1, 0.0);
+    }
+    if constexpr (kIntegral) {
+        std::uint64_t total = 0;
+        std::uint64_t max_sum = 0;
+        for (std::size_t i = 0; i < plan.terms.size(); ++i) {
+            const termid_t t = plan.terms[i].term;
+            if (t >= inv.num_terms) continue;
+            total += plan.weights[i].qi * static_cast<std::uint64_t>(inv.term_max[t]);
+            max_sum += inv.term_max[t];
+        }
+        while ((total >> shift) + max_sum >= (std::uint64_t{1} << 32)) ++shift;
+        s.upper_int.assign(nranges + 1, 0);
+    } else {
+        s.upper_real.assign(nranges + 1, 0.0);
+    }
     for (std::size_t i = 0; i < plan.terms.size(); ++i) {
         const termid_t t = plan.terms[i].term;
         if (t >= inv.num_terms) continue;
         const QueryWeight q = plan.weights[i];
-        s.dense[t] = q;
-        const std::uint64_t rb = inv.term_range_begin[t];
-        const auto count = static_cast<std::uint32_t>(inv.term_range_begin[t + 1] - rb);
-        s.ids.resize(count);
-        codec::decode_increasing(inv.range_stream.data() + inv.term_range_byte_begin[t], s.ids.data(), count, 0);
-        for (std::uint32_t j = 0; j < count; ++j) {
-            const std::uint32_t r = s.ids[j];
-            if (r < nranges) s.upper[r] += contrib<W>(q, inv.range_max[rb + j]);
+        if constexpr (kIntegral) {
+            s.dense_int[t] = static_cast<std::uint32_t>(q.qi);
+            const auto qs = static_cast<std::uint32_t>((q.qi + (std::uint64_t{1} << shift) - 1) >> shift);
+            bmp_detail::add_term_bounds(inv, t, qs, s.upper_int, s.ids, stats);
+        } else {
+            s.dense_real[t] = q.qd;
+            bmp_detail::add_term_bounds(inv, t, q.qd, s.upper_real, s.ids, stats);
         }
     }
-    s.order.clear();
-    for (std::uint32_t r = 0; r < nranges; ++r) {
-        if (s.upper[r] > 0) s.order.emplace_back(s.upper[r], r);
-    }
-    std::sort(s.order.begin(), s.order.end(),
-              [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
-    for (std::size_t i = 0; i < s.order.size(); ++i) {
-        const auto [ub, r] = s.order[i];
-        const score_t bound = alpha < 1.0 ? static_cast<score_t>(static_cast<double>(ub) * alpha) : ub;
-        // Blocks come in decreasing bound order (ties by ascending first docid),
-        // so once one cannot enter, none of the rest can.
-        if (!topk.would_enter(bound, r * R)) {
-            stats.blocks_skipped += s.order.size() - i;
-            break;
+    auto bound_of = [&](std::uint32_t r) -> std::uint64_t {
+        std::uint64_t b;
+        if constexpr (kIntegral) {
+            b = std::uint64_t{s.upper_int[r]} << shift;
+        } else {
+            b = static_cast<std::uint64_t>(std::ceil(s.upper_real[r] * (1.0 + 1e-12)));
         }
+        return alpha < 1.0 ? static_cast<std::uint64_t>(static_cast<double>(b) * alpha) : b;
+    };
+    auto forget = [&](std::uint32_t r) {
+        if constexpr (kIntegral) {
+            s.upper_int[r] = 0;
+        } else {
+            s.upper_real[r] = 0.0;
+        }
+    };
+    auto score_range = [&](std::uint32_t r) {
         const docid_t end = static_cast<docid_t>(std::min<std::uint64_t>(N, std::uint64_t{r} * R + R));
         for (docid_t d = r * R; d < end; ++d) {
-            const score_t score = score_document(v.fwd, d, s.dense, s.doc_terms, stats);
+            score_t score;
+            if constexpr (kIntegral) {
+                score = score_document(v.fwd, d, s.dense_int.data(), limit, s.doc_terms, stats);
+            } else {
+                score = score_document(v.fwd, d, s.dense_real.data(), limit, s.doc_terms, stats);
+            }
             ++stats.docs_evaluated;
             topk.push(score, d);
         }
+        forget(r);
+    };
+    auto by_bound = [](const auto& a, const auto& b) {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
+    };
+    // Visits `s.order` (sorted by by_bound) until a range cannot enter.
+    auto visit_ordered = [&]() -> std::size_t {
+        for (std::size_t i = 0; i < s.order.size(); ++i) {
+            const auto [ub, r] = s.order[i];
+            // Decreasing bound order (ties by ascending first docid): once one
+            // range cannot enter, none of the rest can.
+            if (!topk.would_enter(ub, r * R)) return i;
+            score_range(r);
+        }
+        return s.order.size();
+    };
+
+    // 2. Seed: score the best few ranges to get a threshold.
+    s.order.clear();
+    const std::size_t seeds = std::max<std::size_t>(kBmpSeedRanges, 2);
+    for (std::uint32_t r = 0; r < nranges; ++r) {
+        const std::uint64_t b = bound_of(r);
+        if (b == 0) continue;
+        if (s.order.size() < seeds) {
+            s.order.emplace_back(b, r);
+            std::push_heap(s.order.begin(), s.order.end(), by_bound);
+        } else if (by_bound(std::pair{b, r}, s.order.front())) {
+            std::pop_heap(s.order.begin(), s.order.end(), by_bound);
+            s.order.back() = {b, r};
+            std::push_heap(s.order.begin(), s.order.end(), by_bound);
+        }
     }
+    std::sort_heap(s.order.begin(), s.order.end(), by_bound);
+    std::uint64_t visited = 0;
+    const std::size_t seeded = visit_ordered();
+    visited += seeded;
+    // A seed that could not enter ranks above every other range: done.
+    const bool done = seeded < s.order.size();
+
+    // 3. Every remaining range whose bound can still reach the threshold, in
+    //    decreasing bound order.
+    s.order.clear();
+    std::uint64_t nonzero = visited;
+    if (!done) {
+        const score_t theta = topk.full() ? topk.kth().score : 1;
+        for (std::uint32_t r = 0; r < nranges; ++r) {
+            const std::uint64_t b = bound_of(r);
+            if (b == 0) continue;
+            ++nonzero;
+            if (b >= theta) s.order.emplace_back(b, r);
+        }
+        std::sort(s.order.begin(), s.order.end(), by_bound);
+        visited += visit_ordered();
+    } else {
+        for (std::uint32_t r = 0; r < nranges; ++r) nonzero += bound_of(r) > 0 ? 1 : 0;
+    }
+    stats.blocks_skipped += nonzero - visited;
+
     for (const auto& t : plan.terms) {
-        if (t.term < inv.num_terms) s.dense[t.term] = QueryWeight{};
+        if (t.term >= inv.num_terms) continue;
+        if constexpr (kIntegral) {
+            s.dense_int[t.term] = 0;
+        } else {
+            s.dense_real[t.term] = 0.0;
+        }
     }
 }
 

@@ -10,6 +10,8 @@ struct SearchStats {
     std::uint64_t blocks_decoded = 0;   ///< posting blocks decompressed
     std::uint64_t blocks_skipped = 0;   ///< blocks / ranges skipped by block-max bounds
     std::uint64_t unknown_terms = 0;    ///< query tokens not in the vocabulary
+    std::uint64_t sparse_bounds = 0;    ///< bmp: sparse (term, range) maxima summed
+    std::uint64_t dense_bounds = 0;     ///< bmp: dense (term, range) maxima summed
 
     SearchStats& operator+=(const SearchStats& o) {
         postings_scored += o.postings_scored;
@@ -17,6 +19,8 @@ struct SearchStats {
         blocks_decoded += o.blocks_decoded;
         blocks_skipped += o.blocks_skipped;
         unknown_terms += o.unknown_terms;
+        sparse_bounds += o.sparse_bounds;
+        dense_bounds += o.dense_bounds;
         return *this;
     }
 };
