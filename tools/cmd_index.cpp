@@ -22,10 +22,11 @@ struct IndexArgs {
     std::string format = "auto";
     std::string vocab;
     std::uint64_t segment_docs = 2'000'000;
-    std::uint32_t range_block = 64;
+    std::uint32_t range_block = 8;
+    double dense_ranges = 1.0 / 16;
     std::string reorder = "none";
-    std::uint32_t bp_iterations = 20;
-    std::uint32_t bp_leaf = 16;
+    std::uint32_t bp_iterations = 6;
+    std::uint32_t bp_leaf = 8;
     unsigned threads = 0;
     bool overwrite = false;
     bool quiet = false;
@@ -37,6 +38,7 @@ void run_index(const IndexArgs& a) {
     opts.weight_type = parse_weight_type(a.weights);
     opts.segment_docs = a.segment_docs;
     opts.range_block = a.range_block;
+    opts.dense_ranges = a.dense_ranges;
     opts.overwrite = a.overwrite;
     opts.reorder = parse_reorder(a.reorder);
     opts.bisection.iterations = a.bp_iterations;
@@ -65,7 +67,8 @@ void run_index(const IndexArgs& a) {
     const Manifest m = builder.finish();
     const double secs = seconds_since(start);
     const ComponentBytes bytes = m.component_bytes();
-    fmt::print("indexed {} documents ({} empty) into {} in {:.2f} s\n", m.num_docs, m.empty_docs, a.output, secs);
+    fmt::print("indexed {} documents ({} empty) into {} in {:.2f} s, peak memory {}\n", m.num_docs, m.empty_docs,
+               a.output, secs, human_bytes(m.build_peak_rss));
     fmt::print("  terms {}, postings {}, zero weights dropped {}, segments {}, weights {}\n", m.num_terms,
                m.num_postings, m.zero_dropped, m.segments.size(), to_string(m.weight_type));
     if (m.reorder != Reorder::none) {
@@ -99,6 +102,11 @@ void register_index(CLI::App& app) {
     cmd->add_option("--segment-docs", args->segment_docs, "Documents per segment (bounds build memory)")
         ->capture_default_str()
         ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{4'000'000'000}));
+    cmd->add_option("--dense-ranges", args->dense_ranges,
+                    "bmp: terms in at least this fraction of ranges store a maximum for every range (faster to sum, "
+                    "larger); 1 = only when no larger")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1.0));
     cmd->add_option("--range-block", args->range_block, "Docids per block-max range used by bmp")
         ->capture_default_str()
         ->check(CLI::Range(1U, 65536U));

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_report.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
 #include "spindle/common/error.hpp"
@@ -31,13 +32,6 @@ struct SearchArgs {
     double bmp_alpha = 1.0;
     bool quiet = false;
 };
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-    return v[std::min(i, v.size() - 1)];
-}
 
 void run_search(const SearchArgs& a) {
     SearchOptions opts;

@@ -1,0 +1,303 @@
+// spindle bench: latency, throughput, recall and work counters of query
+// algorithms on one index, with the provenance needed to reproduce them.
+//
+// Method: every query is planned once; the exact top-k (exhaustive) is the
+// recall reference. Then `--warmup` passes and `--runs` timed passes; within a
+// pass each query is run by every algorithm back to back, starting with a
+// different algorithm for each query, so that machine noise hits all
+// algorithms alike (compare them as ratios of one run). A query's latency is
+// the median of its timed runs; mean and percentiles are over queries.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bench_report.hpp"
+#include "build_info.hpp"
+#include "commands.hpp"
+#include "progress.hpp"
+#include "spindle/codec/docid_codec.hpp"
+#include "spindle/common/error.hpp"
+#include "spindle/formats/input_format.hpp"
+#include "spindle/index/index.hpp"
+#include "spindle/query/searcher.hpp"
+
+namespace spindle::cli {
+namespace {
+
+struct BenchArgs {
+    std::string index;
+    std::string queries;
+    std::string format = "auto";
+    std::vector<std::string> algorithms{"exhaustive", "maxscore", "bmw", "bmp"};
+    std::size_t k = 10;
+    unsigned runs = 3;
+    unsigned warmup = 1;
+    std::size_t limit = 0;
+    std::string json;
+    bool quiet = false;
+};
+
+struct Variant {
+    std::string label;
+    SearchOptions opts;
+    std::vector<std::vector<double>> latency_us;  ///< [query][run]
+    std::vector<std::vector<Hit>> results;        ///< last timed run
+    SearchStats stats;                            ///< summed over the warm-up passes
+};
+
+/// "bmp" or "bmp@0.9" (bmp with alpha 0.9).
+Variant parse_variant(const std::string& spec, std::size_t k) {
+    Variant v;
+    v.label = spec;
+    const auto at = spec.find('@');
+    v.opts.algorithm = parse_algorithm(spec.substr(0, at));
+    v.opts.k = k;
+    if (at != std::string::npos) {
+        if (v.opts.algorithm != Algorithm::bmp) {
+            throw InvalidArgument("'" + spec + "': only bmp takes a bound factor (bmp@ALPHA)");
+        }
+        try {
+            std::size_t used = 0;
+            v.opts.bmp_alpha = std::stod(spec.substr(at + 1), &used);
+            if (used != spec.size() - at - 1) throw std::invalid_argument("trailing characters");
+        } catch (const std::exception&) {
+            throw InvalidArgument("'" + spec + "': the part after @ must be a number in (0, 1]");
+        }
+    }
+    v.opts.validate();
+    return v;
+}
+
+double recall_at_k(const std::vector<Hit>& got, const std::vector<Hit>& exact) {
+    if (exact.empty()) return 1.0;
+    std::set<std::uint64_t> want;
+    for (const auto& h : exact) want.insert(h.global_doc);
+    std::size_t found = 0;
+    for (const auto& h : got) found += want.count(h.global_doc);
+    return static_cast<double>(found) / static_cast<double>(exact.size());
+}
+
+bool identical(const std::vector<Hit>& a, const std::vector<Hit>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i].global_doc != b[i].global_doc || a[i].raw != b[i].raw) return false;
+    }
+    return true;
+}
+
+double median(std::vector<double> v) { return percentile(std::move(v), 0.5); }
+
+void run_bench(const BenchArgs& a) {
+    if (a.runs == 0) throw InvalidArgument("--runs must be at least 1");
+    std::vector<Variant> variants;
+    for (const auto& spec : a.algorithms) variants.push_back(parse_variant(spec, a.k));
+    if (variants.empty()) throw InvalidArgument("--algorithms lists nothing to run");
+
+    const Index index(a.index);
+    auto queries = read_queries(a.queries, parse_input_format(a.format));
+    if (a.limit > 0 && queries.size() > a.limit) queries.resize(a.limit);
+    if (queries.empty()) throw InvalidArgument(a.queries + ": no queries");
+    const std::size_t nq = queries.size();
+    std::vector<QueryPlan> plans;
+    plans.reserve(nq);
+    std::uint64_t unknown = 0;
+    for (const auto& q : queries) plans.push_back(index.plan(q, &unknown));
+
+    SearchScratch scratch;
+    SearchStats ignored;
+    // Reference top-k.
+    SearchOptions exact_opts;
+    exact_opts.algorithm = Algorithm::exhaustive;
+    exact_opts.k = a.k;
+    std::vector<std::vector<Hit>> exact(nq);
+    {
+        Progress bar("reference", nq, a.quiet);
+        for (std::size_t i = 0; i < nq; ++i) {
+            exact[i] = search(index, plans[i], exact_opts, scratch, ignored);
+            bar.update(i + 1);
+        }
+        bar.finish();
+    }
+    for (auto& v : variants) {
+        v.latency_us.assign(nq, {});
+        v.results.assign(nq, {});
+    }
+    const std::size_t nv = variants.size();
+    const unsigned passes = a.warmup + a.runs;
+    Progress bar("bench", static_cast<std::uint64_t>(passes) * nq, a.quiet);
+    std::uint64_t done = 0;
+    for (unsigned pass = 0; pass < passes; ++pass) {
+        const bool timed = pass >= a.warmup;
+        for (std::size_t i = 0; i < nq; ++i) {
+            for (std::size_t j = 0; j < nv; ++j) {
+                Variant& v = variants[(i + pass + j) % nv];
+                SearchStats& stats = timed ? ignored : v.stats;
+                const auto t0 = std::chrono::steady_clock::now();
+                auto hits = search(index, plans[i], v.opts, scratch, stats);
+                const double us = seconds_since(t0) * 1e6;
+                if (timed) {
+                    v.latency_us[i].push_back(us);
+                    v.results[i] = std::move(hits);
+                }
+            }
+            bar.update(++done);
+        }
+    }
+    bar.finish();
+
+    struct Row {
+        double mean, p50, p90, p99, max, qps, recall;
+        bool exact;
+        double postings, docs, decoded, skipped, sparse_bounds, dense_bounds;
+    };
+    std::vector<Row> rows;
+    const double warm = std::max(1.0, static_cast<double>(a.warmup) * static_cast<double>(nq));
+    for (const auto& v : variants) {
+        std::vector<double> per_query(nq);
+        double sum = 0;
+        double rec = 0;
+        bool same = true;
+        for (std::size_t i = 0; i < nq; ++i) {
+            per_query[i] = median(v.latency_us[i]);
+            sum += per_query[i];
+            rec += recall_at_k(v.results[i], exact[i]);
+            same = same && identical(v.results[i], exact[i]);
+        }
+        Row r{};
+        r.mean = sum / static_cast<double>(nq) / 1000.0;
+        r.p50 = percentile(per_query, 0.5) / 1000.0;
+        r.p90 = percentile(per_query, 0.9) / 1000.0;
+        r.p99 = percentile(per_query, 0.99) / 1000.0;
+        r.max = percentile(per_query, 1.0) / 1000.0;
+        r.qps = r.mean > 0 ? 1000.0 / r.mean : 0.0;
+        r.recall = rec / static_cast<double>(nq);
+        r.exact = same;
+        r.postings = static_cast<double>(v.stats.postings_scored) / warm;
+        r.docs = static_cast<double>(v.stats.docs_evaluated) / warm;
+        r.decoded = static_cast<double>(v.stats.blocks_decoded) / warm;
+        r.skipped = static_cast<double>(v.stats.blocks_skipped) / warm;
+        r.sparse_bounds = static_cast<double>(v.stats.sparse_bounds) / warm;
+        r.dense_bounds = static_cast<double>(v.stats.dense_bounds) / warm;
+        rows.push_back(r);
+    }
+    double base = 0;
+    for (std::size_t j = 0; j < nv; ++j) {
+        if (variants[j].opts.algorithm == Algorithm::exhaustive) base = rows[j].mean;
+    }
+
+    const Manifest& m = index.manifest();
+    const ComponentBytes bytes = m.component_bytes();
+    const double per = m.num_postings ? 1.0 / static_cast<double>(m.num_postings) : 0.0;
+    const std::string cpu = cpu_model();
+    fmt::print("spindle bench  commit {} ({} build, {}, decoder {})\n", build_commit(), build_type(), build_compiler(),
+               codec::decoder_name());
+    fmt::print("cpu            {} ({} hardware threads), {}\n", cpu, std::thread::hardware_concurrency(), utc_now());
+    fmt::print("index          {}: {} docs, {} postings, {} weights, range {} docids, reorder {}\n", a.index, m.num_docs,
+               m.num_postings, to_string(m.weight_type), m.range_block, to_string(m.reorder));
+    fmt::print("index bytes    total {} ({:.2f} B/posting): inverted {:.2f}, forward {:.2f} B/posting; docids {}, vocabulary {}\n",
+               human_bytes(bytes.total()), static_cast<double>(bytes.total()) * per,
+               static_cast<double>(bytes.inverted) * per, static_cast<double>(bytes.forward) * per,
+               human_bytes(bytes.docids), human_bytes(bytes.vocabulary));
+    double reorder_s = 0;
+    for (const auto& seg : m.segments) reorder_s += seg.reorder_seconds;
+    fmt::print("index build    {:.2f} s (reordering {:.2f} s), peak memory {} (recorded by spindle index)\n",
+               m.build_seconds, reorder_s, human_bytes(m.build_peak_rss));
+    fmt::print("queries        {}: {} queries ({} unknown tokens dropped), k={}, {} warm-up + {} timed runs, 1 thread\n\n",
+               a.queries, nq, unknown, a.k, a.warmup, a.runs);
+    fmt::print("{:<14} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>11} {:>9} {:>10} {:>10} {:>11}\n", "algorithm",
+               "mean ms", "p50 ms", "p90 ms", "p99 ms", "max ms", "QPS", "recall", "speedup", "postings/q",
+               "docs/q", "decoded/q", "skipped/q", "bounds/q");
+    for (std::size_t j = 0; j < nv; ++j) {
+        const Row& r = rows[j];
+        const std::string speed = base > 0 && r.mean > 0 ? fmt::format("{:.2f}x", base / r.mean) : "-";
+        fmt::print("{:<14} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.1f} {:>8.4f} {:>8} {:>11.0f} {:>9.0f} {:>10.0f} {:>10.0f} {:>11}{}\n",
+                   variants[j].label, r.mean, r.p50, r.p90, r.p99, r.max, r.qps, r.recall, speed, r.postings, r.docs,
+                   r.decoded, r.skipped,
+                   r.sparse_bounds + r.dense_bounds > 0 ? fmt::format("{:.0f}+{:.0f}", r.sparse_bounds, r.dense_bounds) : "-",
+                   r.exact ? "" : "  (approximate)");
+    }
+
+    if (!a.json.empty()) {
+        std::string j = "{\n";
+        j += fmt::format("  \"tool\": \"spindle bench\",\n  \"commit\": {},\n  \"build_type\": {},\n  \"compiler\": {},\n",
+                         json_string(build_commit()), json_string(build_type()), json_string(build_compiler()));
+        j += fmt::format("  \"decoder\": {},\n  \"date\": {},\n  \"cpu\": {},\n  \"hardware_threads\": {},\n",
+                         json_string(codec::decoder_name()), json_string(utc_now()), json_string(cpu),
+                         std::thread::hardware_concurrency());
+        j += fmt::format(
+            "  \"index\": {{\"path\": {}, \"docs\": {}, \"postings\": {}, \"terms\": {}, \"weights\": \"{}\", "
+            "\"range_block\": {}, \"reorder\": \"{}\", \"segments\": {},\n    \"bytes\": {{\"inverted\": {}, "
+            "\"forward\": {}, \"docids\": {}, \"vocabulary\": {}, \"total\": {}}}, \"bytes_per_posting\": {:.4f}}},\n",
+            json_string(a.index), m.num_docs, m.num_postings, m.num_terms, to_string(m.weight_type), m.range_block,
+            to_string(m.reorder), m.segments.size(), bytes.inverted, bytes.forward, bytes.docids, bytes.vocabulary,
+            bytes.total(), static_cast<double>(bytes.total()) * per);
+        j += fmt::format("  \"build\": {{\"seconds\": {:.3f}, \"reorder_seconds\": {:.3f}, \"peak_rss_bytes\": {}}},\n",
+                         m.build_seconds, reorder_s, m.build_peak_rss);
+        j += fmt::format(
+            "  \"queries\": {{\"file\": {}, \"count\": {}, \"unknown_tokens\": {}}},\n  \"k\": {},\n  \"warmup\": {},\n"
+            "  \"runs\": {},\n  \"threads\": 1,\n  \"results\": [\n",
+            json_string(a.queries), nq, unknown, a.k, a.warmup, a.runs);
+        for (std::size_t i = 0; i < nv; ++i) {
+            const Row& r = rows[i];
+            j += fmt::format(
+                "    {{\"algorithm\": {}, \"bmp_alpha\": {}, \"mean_ms\": {:.4f}, \"p50_ms\": {:.4f}, \"p90_ms\": {:.4f}, "
+                "\"p99_ms\": {:.4f}, \"max_ms\": {:.4f}, \"qps\": {:.2f}, \"recall_at_k\": {:.5f}, "
+                "\"identical_to_exhaustive\": {}, \"speedup_vs_exhaustive\": {:.3f}, \"postings_scored_per_query\": "
+                "{:.1f}, \"docs_evaluated_per_query\": {:.1f}, \"blocks_decoded_per_query\": {:.1f}, "
+                "\"blocks_skipped_per_query\": {:.1f}, \"sparse_bounds_per_query\": {:.1f}, \"dense_bounds_per_query\": {:.1f}}}{}\n",
+                json_string(variants[i].label), variants[i].opts.bmp_alpha, r.mean, r.p50, r.p90, r.p99, r.max, r.qps,
+                r.recall, r.exact ? "true" : "false", base > 0 && r.mean > 0 ? base / r.mean : 0.0, r.postings,
+                r.docs, r.decoded, r.skipped, r.sparse_bounds, r.dense_bounds, i + 1 < nv ? "," : "");
+        }
+        j += "  ]\n}\n";
+        std::ofstream out(a.json);
+        out << j;
+        out.close();
+        if (!out) throw IoError("cannot write " + a.json);
+        fmt::print("\nwrote {}\n", a.json);
+    }
+}
+
+}  // namespace
+
+void register_bench(CLI::App& app) {
+    auto args = std::make_shared<BenchArgs>();
+    auto* cmd = app.add_subcommand("bench", "Measure latency, QPS, recall and work counters of query algorithms");
+    cmd->footer(
+        "One warm-up pass, then --runs timed passes on one thread; in each pass every query is run by\n"
+        "every algorithm back to back (rotating which goes first), so noise on a shared machine hits\n"
+        "all of them alike. A query's latency is the median of its runs; mean and percentiles are over\n"
+        "queries, QPS = 1000 / mean ms. recall is recall@k against the exhaustive top-k; speedup is\n"
+        "relative to exhaustive. Counters are per query, from the warm-up pass. The report records the\n"
+        "commit, build type, CPU, index parameters, bytes per component, and the index's build time\n"
+        "and peak memory as recorded by spindle index.\n\n"
+        "Examples:\n"
+        "  spindle bench --index idx/ --queries q.tsv --json bench.json\n"
+        "  spindle bench --index idx/ --queries q.tsv --algorithms exhaustive,bmp,bmp@0.9,bmp@0.8");
+    cmd->add_option("--index", args->index, "Index directory")->required();
+    cmd->add_option("--queries", args->queries, "Query file (impact TSV, JSONL or CSR)")->required();
+    cmd->add_option("--format", args->format, "Query format: auto, jsonl, tsv or csr")->capture_default_str();
+    cmd->add_option("-a,--algorithms", args->algorithms,
+                    "Algorithms to compare, comma separated: " + algorithm_names() + "; bmp@A sets bmp's alpha")
+        ->delimiter(',')
+        ->capture_default_str();
+    cmd->add_option("-k,--k", args->k, "Results per query")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--runs", args->runs, "Timed passes over the queries")->capture_default_str()->check(CLI::Range(1U, 1000U));
+    cmd->add_option("--warmup", args->warmup, "Untimed passes first (counters come from these)")
+        ->capture_default_str()
+        ->check(CLI::Range(1U, 100U));
+    cmd->add_option("--limit", args->limit, "Use only the first N queries (0: all)")->capture_default_str();
+    cmd->add_option("--json", args->json, "Also write the report as JSON to this file");
+    cmd->add_flag("-q,--quiet", args->quiet, "No progress bars");
+    cmd->callback([args] { run_bench(*args); });
+}
+
+}  // namespace spindle::cli
