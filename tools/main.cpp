@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
     spindle::cli::register_search(app);
     spindle::cli::register_info(app);
     spindle::cli::register_generate(app);
+    spindle::cli::register_eval(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
