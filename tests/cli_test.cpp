@@ -113,11 +113,92 @@ TEST(Cli, BadInputGetsClearErrorsAndNonZeroExit) {
     EXPECT_NE(r.err.find("forward.bin"), std::string::npos) << r.err;
 }
 
+TEST(Cli, EvalReproducesTrecEvalOutputByteForByte) {
+    const std::string d = shared_data() + "/trec_eval";
+    if (!std::filesystem::exists(d + "/qrels.test")) GTEST_SKIP() << "shared data absent: " << d;
+    TempDir dir;
+    // trec_eval's quicktest command for out.test.meas_params, in trec_eval's own short-option style.
+    auto r = spindle(dir, "eval -q -miprec_at_recall..10,.20,.25,.75,.50 -m P.5,7,3 -m recall.20,2000 "
+                          "-m Rprec_mult.5.0,0.2,0.35 -mutility.2,-1,0,0 -m 11pt_avg..25,.5,.75 -mndcg.1=3,2=9,4=4.5 "
+                          "-mndcg_cut.10,20,23.4 -msuccess.2,5,20 --qrels " + d + "/qrels.test --run " + d +
+                              "/results.test");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, read_file(d + "/out.test.meas_params"));
+    r = spindle(dir, "eval --qrels " + d + "/qrels.test --run " + d + "/results.test");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, read_file(d + "/out.test"));
+    EXPECT_EQ(r.err, "");
+}
+
+TEST(Cli, EvalWarnsAboutRunQueriesWithoutJudgmentsAndRejectsBadInput) {
+    TempDir dir;
+    write_text(dir / "qrels", "1 0 a 1\n1 0 b 0\n2 0 c 1\n");
+    write_text(dir / "run", "1 Q0 a 1 2.0 r\n1 Q0 b 2 1.0 r\n7 Q0 a 1 1.0 r\n8 Q0 a 1 1.0 r\n");
+    auto r = spindle(dir, "eval --qrels " + (dir / "qrels") + " --run " + (dir / "run") + " -m map -m num_q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "num_q                 \tall\t1\nmap                   \tall\t1.0000\n");
+    EXPECT_NE(r.err.find("warning: 2 of 3 queries"), std::string::npos) << r.err;
+    r = spindle(dir, "eval --qrels " + (dir / "qrels") + " --run " + (dir / "run") + " -m map -c -q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "map                   \t1\t1.0000\nmap                   \t2\t0.0000\nmap                   \tall\t0.5000\n");
+
+    r = spindle(dir, "eval --qrels " + (dir / "qrels") + " --run " + (dir / "run") + " -m ndcg_cutt.10");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("unknown measure 'ndcg_cutt.10'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("ndcg_cut"), std::string::npos) << r.err;
+
+    write_text(dir / "bad", "1 Q0 a 1 2.0 r\n1 Q0 b 2 high r\n");
+    r = spindle(dir, "eval --qrels " + (dir / "qrels") + " --run " + (dir / "bad"));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("bad:2"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("'high'"), std::string::npos) << r.err;
+
+    write_text(dir / "other", "9 Q0 a 1 2.0 r\n");
+    r = spindle(dir, "eval --qrels " + (dir / "qrels") + " --run " + (dir / "other"));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("no query"), std::string::npos) << r.err;
+}
+
+TEST(Cli, SearchWithQrelsPrintsTrecEvalMetrics) {
+    TempDir dir;
+    write_text(dir / "docs.jsonl",
+               "{\"id\": \"a\", \"vector\": {\"x\": 1}}\n{\"id\": \"b\", \"vector\": {\"x\": 2, \"y\": 1}}\n"
+               "{\"id\": \"c\", \"vector\": {\"y\": 3}}\n{\"id\": \"d\", \"vector\": {\"z\": 1}}\n");
+    ASSERT_EQ(spindle(dir, "index --input " + (dir / "docs.jsonl") + " --output " + (dir / "idx") +
+                               " --weights f32 -q").code,
+              0);
+    write_text(dir / "q.tsv", "1\tx y\n2\tz\n3\tx\n");
+    // Query 1 scores b and c 3.0 each: trec_eval ranks c first (ties by decreasing docno), so b is
+    // at rank 2; query 2 finds d first; query 3 has no judgments; query 9 is not in the run.
+    write_text(dir / "qrels", "1 0 b 1\n1 0 a 0\n2 0 d 2\n9 0 a 1\n");
+    const std::string search = "search --index " + (dir / "idx") + " --queries " + (dir / "q.tsv") + " -q";
+    auto r = spindle(dir, search + " --output " + (dir / "run") + " --qrels " + (dir / "qrels") +
+                              " --metrics recip_rank P.1");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("2 queries judged, 1 without judgments ignored"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("    recip_rank            \tall\t0.7500\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("    P_1                   \tall\t0.5000\n"), std::string::npos) << r.out;
+    // Same numbers from the written run file.
+    r = spindle(dir, "eval --qrels " + (dir / "qrels") + " --run " + (dir / "run") + " -m recip_rank -m P.1");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "recip_rank            \tall\t0.7500\nP_1                   \tall\t0.5000\n");
+
+    // Default metrics; a bad metric fails before searching.
+    r = spindle(dir, search + " --output " + (dir / "run2") + " --qrels " + (dir / "qrels"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (const char* m : {"map ", "ndcg_cut_10 ", "recip_rank ", "P_10 ", "recall_100 ", "recall_1000 "}) {
+        EXPECT_NE(r.out.find(std::string("    ") + m), std::string::npos) << m << "\n" << r.out;
+    }
+    r = spindle(dir, search + " --qrels " + (dir / "qrels") + " --metrics mrr");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("unknown measure 'mrr'"), std::string::npos) << r.err;
+}
+
 TEST(Cli, HelpExplainsCommands) {
     TempDir dir;
     auto r = spindle(dir, "--help");
     EXPECT_EQ(r.code, 0);
-    for (const char* cmd : {"index", "search", "info"}) EXPECT_NE(r.out.find(cmd), std::string::npos) << r.out;
+    for (const char* cmd : {"index", "search", "info", "eval"}) EXPECT_NE(r.out.find(cmd), std::string::npos) << r.out;
     r = spindle(dir, "search --help");
     EXPECT_NE(r.out.find("bmp"), std::string::npos) << r.out;
     r = spindle(dir, "");
