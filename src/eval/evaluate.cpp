@@ -44,7 +44,7 @@ Evaluation evaluate(const Qrels& qrels, const Run& run, const MeasureSet& measur
         }
         QueryEvaluation qe;
         qe.qid = qid;
-        measures.compute(ranked, qe.values);
+        measures.compute(ranked, qe.values, qe.texts);
         e.queries.push_back(std::move(qe));
     }
     const bool any_evaluated = e.queries.size() > (options.average_complete ? e.missing_run_queries : 0);
@@ -61,6 +61,7 @@ Evaluation evaluate(const Qrels& qrels, const Run& run, const MeasureSet& measur
             case Aggregate::Sum: e.summary[v] = acc; break;
             case Aggregate::Mean: e.summary[v] = e.num_q > 0 ? acc / n : 0.0; break;
             case Aggregate::GeoMean: e.summary[v] = e.num_q > 0 ? std::exp(acc / n) : 0.0; break;
+            case Aggregate::None: break;
         }
     }
     return e;

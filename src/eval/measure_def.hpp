@@ -1,5 +1,7 @@
 #pragma once
 // Internal: the table entry of one trec_eval measure.
+#include <string>
+
 #include "spindle/eval/measures.hpp"
 
 namespace spindle::eval {
@@ -13,13 +15,16 @@ enum class ParamKind {
 };
 
 using ComputeFn = void (*)(const RankedQuery& q, const SelectedMeasure& m, double* out);
+/// For text measures (relstring), printed per query only.
+using TextFn = std::string (*)(const RankedQuery& q, const SelectedMeasure& m);
 
 struct MeasureDef {
     const char* name;
     ParamKind params;
     const char* defaults;  ///< default parameter string (trec_eval's)
     Aggregate aggregate;
-    ComputeFn compute;     ///< nullptr for runid and num_q (printed from the run)
+    ComputeFn compute;     ///< nullptr for runid, num_q and text measures
+    TextFn text = nullptr;
 };
 
 namespace calc {
@@ -47,6 +52,15 @@ void set_recall(const RankedQuery& q, const SelectedMeasure& m, double* out);
 void set_map(const RankedQuery& q, const SelectedMeasure& m, double* out);
 void set_f(const RankedQuery& q, const SelectedMeasure& m, double* out);
 void num_nonrel_judged_ret(const RankedQuery& q, const SelectedMeasure& m, double* out);
+void inf_ap(const RankedQuery& q, const SelectedMeasure& m, double* out);
+void bin_g(const RankedQuery& q, const SelectedMeasure& m, double* out);
+void g_measure(const RankedQuery& q, const SelectedMeasure& m, double* out);
+void ndcg_rel(const RankedQuery& q, const SelectedMeasure& m, double* out);
+void rndcg(const RankedQuery& q, const SelectedMeasure& m, double* out);
+void rbp(const RankedQuery& q, const SelectedMeasure& m, double* out);
+void rbp_resid(const RankedQuery& q, const SelectedMeasure& m, double* out);
+void unj(const RankedQuery& q, const SelectedMeasure& m, double* out);
+std::string relstring(const RankedQuery& q, const SelectedMeasure& m);
 }  // namespace calc
 
 }  // namespace spindle::eval

@@ -18,7 +18,7 @@ constexpr const char* kCutoffs = "5,10,15,20,30,100,200,500,1000";
 constexpr const char* kRecallPoints = "0.0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0";
 
 // trec_eval's measure table order, restricted to the measures spindle implements.
-constexpr std::array<MeasureDef, 28> kMeasures{{
+constexpr auto kMeasures = std::to_array<MeasureDef>({
     {"runid", ParamKind::None, "", Aggregate::Mean, nullptr},
     {"num_q", ParamKind::None, "", Aggregate::Sum, nullptr},
     {"num_ret", ParamKind::None, "", Aggregate::Sum, calc::num_ret},
@@ -31,13 +31,19 @@ constexpr std::array<MeasureDef, 28> kMeasures{{
     {"recip_rank", ParamKind::None, "", Aggregate::Mean, calc::recip_rank},
     {"iprec_at_recall", ParamKind::Fractions, kRecallPoints, Aggregate::Mean, calc::iprec_at_recall},
     {"P", ParamKind::Cutoffs, kCutoffs, Aggregate::Mean, calc::precision},
+    {"relstring", ParamKind::Reals, "10", Aggregate::None, nullptr, calc::relstring},
     {"recall", ParamKind::Cutoffs, kCutoffs, Aggregate::Mean, calc::recall},
+    {"infAP", ParamKind::None, "", Aggregate::Mean, calc::inf_ap},
     {"gm_bpref", ParamKind::None, "", Aggregate::GeoMean, calc::bpref},
     {"Rprec_mult", ParamKind::Fractions, "0.2,0.4,0.6,0.8,1.0,1.2,1.4,1.6,1.8,2.0", Aggregate::Mean,
      calc::rprec_mult},
     {"utility", ParamKind::Reals, "1.0,-1.0,0.0,0.0", Aggregate::Mean, calc::utility},
     {"11pt_avg", ParamKind::Reals, kRecallPoints, Aggregate::Mean, calc::eleven_pt_avg},
+    {"binG", ParamKind::None, "", Aggregate::Mean, calc::bin_g},
+    {"G", ParamKind::Gains, "", Aggregate::Mean, calc::g_measure},
     {"ndcg", ParamKind::Gains, "", Aggregate::Mean, calc::ndcg},
+    {"ndcg_rel", ParamKind::Gains, "", Aggregate::Mean, calc::ndcg_rel},
+    {"Rndcg", ParamKind::Gains, "", Aggregate::Mean, calc::rndcg},
     {"ndcg_cut", ParamKind::Cutoffs, kCutoffs, Aggregate::Mean, calc::ndcg_cut},
     {"map_cut", ParamKind::Cutoffs, kCutoffs, Aggregate::Mean, calc::map_cut},
     {"relative_P", ParamKind::Cutoffs, kCutoffs, Aggregate::Mean, calc::relative_p},
@@ -48,7 +54,10 @@ constexpr std::array<MeasureDef, 28> kMeasures{{
     {"set_map", ParamKind::None, "", Aggregate::Mean, calc::set_map},
     {"set_F", ParamKind::Reals, "1.0", Aggregate::Mean, calc::set_f},
     {"num_nonrel_judged_ret", ParamKind::None, "", Aggregate::Sum, calc::num_nonrel_judged_ret},
-}};
+    {"rbp", ParamKind::None, "", Aggregate::Mean, calc::rbp},
+    {"rbp_resid", ParamKind::None, "", Aggregate::Mean, calc::rbp_resid},
+    {"unj", ParamKind::Cutoffs, "5,10,20", Aggregate::Mean, calc::unj},
+});
 
 // trec_eval's "official" nickname (its default when no -m is given).
 constexpr std::array<std::string_view, 12> kOfficial{"runid",       "num_q", "num_ret", "num_rel",
@@ -227,7 +236,8 @@ MeasureSet MeasureSet::parse(const std::vector<std::string>& args) {
             case ParamKind::Gains:
                 // trec_eval appends the parameter text when it was given on the command line.
                 set.values_.push_back({given[i].empty() ? std::string(d.name) : std::string(d.name) + "_" + given[i],
-                                       d.aggregate});
+                                       d.aggregate, d.text != nullptr});
+                set.has_text_ = set.has_text_ || d.text != nullptr;
                 break;
         }
         set.measures_.push_back(std::move(m));
@@ -235,9 +245,17 @@ MeasureSet MeasureSet::parse(const std::vector<std::string>& args) {
     return set;
 }
 
-void MeasureSet::compute(const RankedQuery& q, std::vector<double>& out) const {
+void MeasureSet::compute(const RankedQuery& q, std::vector<double>& out, std::vector<std::string>& texts) const {
     out.assign(values_.size(), 0.0);
-    for (const auto& m : measures_) m.def->compute(q, m, out.data() + m.first_value);
+    texts.clear();
+    if (has_text_) texts.resize(values_.size());
+    for (const auto& m : measures_) {
+        if (m.def->text != nullptr) {
+            texts[m.first_value] = m.def->text(q, m);
+        } else {
+            m.def->compute(q, m, out.data() + m.first_value);
+        }
+    }
 }
 
 }  // namespace spindle::eval

@@ -31,6 +31,10 @@ std::string format_trec_eval(const Evaluation& e, const FormatOptions& options) 
             for (std::size_t v = 0; v < e.values.size(); ++v) {
                 // trec_eval prints geometric means (gm_map, gm_bpref) only in the summary.
                 if (e.values[v].aggregate == Aggregate::GeoMean) continue;
+                if (e.values[v].text) {
+                    out += padded(e.values[v].name) + "\t" + q.qid + "\t'" + q.texts[v] + "'\n";
+                    continue;
+                }
                 out += format_line(e.values[v].name, q.qid, q.values[v], e.values[v].integer());
             }
         }
@@ -39,6 +43,7 @@ std::string format_trec_eval(const Evaluation& e, const FormatOptions& options) 
     if (e.print_runid) out += padded("runid") + "\tall\t" + e.runid + "\n";
     if (e.print_num_q) out += format_line("num_q", "all", static_cast<double>(e.num_q), true);
     for (std::size_t v = 0; v < e.values.size(); ++v) {
+        if (e.values[v].aggregate == Aggregate::None) continue;  // relstring: per query only
         out += format_line(e.values[v].name, "all", e.summary[v], e.values[v].integer());
     }
     return out;

@@ -25,6 +25,7 @@ struct EvalOptions {
 struct QueryEvaluation {
     std::string qid;
     std::vector<double> values;  ///< parallel to Evaluation::values
+    std::vector<std::string> texts;  ///< text values (relstring), same indices; empty if none
 };
 
 struct Evaluation {

@@ -14,12 +14,14 @@ enum class Aggregate {
     Sum,      ///< num_ret, num_rel, ...: summed, printed as integers
     Mean,     ///< arithmetic mean over the evaluated queries
     GeoMean,  ///< gm_map, gm_bpref: exp(mean(log(max(v, 1e-5))))
+    None,     ///< per query only (relstring, a text value)
 };
 
 /// One printed value, e.g. "P_10" of measure "P".
 struct ValueInfo {
     std::string name;
     Aggregate aggregate = Aggregate::Mean;
+    bool text = false;  ///< the value is a string (QueryEvaluation::texts)
     [[nodiscard]] bool integer() const { return aggregate == Aggregate::Sum; }
 };
 
@@ -47,14 +49,17 @@ public:
     [[nodiscard]] const std::vector<ValueInfo>& values() const { return values_; }
     [[nodiscard]] bool prints_runid() const { return runid_; }
     [[nodiscard]] bool prints_num_q() const { return num_q_; }
-    /// Fills values()-sized `out` for one query.
-    void compute(const RankedQuery& q, std::vector<double>& out) const;
+    /// Fills values()-sized `out` for one query; `texts` gets the text
+    /// values (same indices) when has_text().
+    void compute(const RankedQuery& q, std::vector<double>& out, std::vector<std::string>& texts) const;
+    [[nodiscard]] bool has_text() const { return has_text_; }
 
 private:
     std::vector<SelectedMeasure> measures_;
     std::vector<ValueInfo> values_;
     bool runid_ = false;
     bool num_q_ = false;
+    bool has_text_ = false;
 };
 
 /// Names accepted by -m, comma-separated (for help and error messages).
