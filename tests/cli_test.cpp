@@ -128,6 +128,13 @@ TEST(Cli, EvalReproducesTrecEvalOutputByteForByte) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, read_file(d + "/out.test"));
     EXPECT_EQ(r.err, "");
+    r = spindle(dir, "eval -m all_trec -mrelstring.20 -q -l2 --qrels " + d + "/qrels.rel_level --run " + d +
+                         "/results.test");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, read_file(d + "/out.test.aql"));
+    r = spindle(dir, "eval -m all_trec -q -c -M100 --qrels " + d + "/qrels.test --run " + d + "/results.trunc");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, read_file(d + "/out.test.aqcM"));
 }
 
 TEST(Cli, EvalWarnsAboutRunQueriesWithoutJudgmentsAndRejectsBadInput) {
