@@ -1,6 +1,10 @@
 #pragma once
 // Internal: the table entry of one trec_eval measure.
+#include <algorithm>
+#include <cmath>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "spindle/eval/measures.hpp"
 
@@ -28,6 +32,30 @@ struct MeasureDef {
 };
 
 namespace calc {
+
+/// nDCG-family discount of the document at 0-based rank i: log2(i + 2).
+inline double discount(std::size_t i) { return std::log2(static_cast<double>(i + 2)); }
+
+/// Gain of a relevance value: the "rel=gain" override if given, else the value
+/// itself (0 for unjudged and non-pool documents).
+inline double gain_of(long rel, const SelectedMeasure& m) {
+    for (const auto& [level, gain] : m.gains) {
+        if (level == rel) return gain;
+    }
+    return rel > 0 ? static_cast<double>(rel) : 0.0;
+}
+
+/// The ideal ranking's gains: every judged document with a positive gain, best first.
+inline std::vector<double> ideal_gains(const RankedQuery& q, const SelectedMeasure& m) {
+    std::vector<double> ideal;
+    for (const long r : q.judged_desc) {
+        const double g = gain_of(r, m);
+        if (g > 0) ideal.push_back(g);
+    }
+    std::sort(ideal.begin(), ideal.end(), std::greater<>());
+    return ideal;
+}
+
 void num_ret(const RankedQuery& q, const SelectedMeasure& m, double* out);
 void num_rel(const RankedQuery& q, const SelectedMeasure& m, double* out);
 void num_rel_ret(const RankedQuery& q, const SelectedMeasure& m, double* out);

@@ -3,32 +3,11 @@
 // takes every judged document with a positive gain, best first.
 #include <algorithm>
 #include <cmath>
-#include <functional>
 
 #include "measure_def.hpp"
 
 namespace spindle::eval::calc {
 namespace {
-
-double discount(std::size_t i) { return std::log2(static_cast<double>(i + 2)); }  // i is 0-based
-
-double gain_of(long rel, const SelectedMeasure& m) {
-    for (const auto& [level, gain] : m.gains) {
-        if (level == rel) return gain;
-    }
-    return rel > 0 ? static_cast<double>(rel) : 0.0;
-}
-
-/// Positive gains of the judged documents, descending.
-std::vector<double> ideal_gains(const RankedQuery& q, const SelectedMeasure& m) {
-    std::vector<double> ideal;
-    for (const long r : q.judged_desc) {
-        const double g = gain_of(r, m);
-        if (g > 0) ideal.push_back(g);
-    }
-    std::sort(ideal.begin(), ideal.end(), std::greater<>());
-    return ideal;
-}
 
 double at(const std::vector<double>& v, std::size_t i) { return i < v.size() ? v[i] : 0.0; }
 

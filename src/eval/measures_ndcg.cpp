@@ -2,24 +2,10 @@
 // relevance value (overridable per level for ndcg), discount log2(rank + 1),
 // ideal ranking = every judged document sorted by gain.
 #include <algorithm>
-#include <cmath>
-#include <functional>
 
 #include "measure_def.hpp"
 
 namespace spindle::eval::calc {
-namespace {
-
-double discount(std::size_t i) { return std::log2(static_cast<double>(i + 2)); }  // i is 0-based
-
-double gain_of(long rel, const SelectedMeasure& m) {
-    for (const auto& [level, gain] : m.gains) {
-        if (level == rel) return gain;
-    }
-    return rel > 0 ? static_cast<double>(rel) : 0.0;
-}
-
-}  // namespace
 
 void ndcg(const RankedQuery& q, const SelectedMeasure& m, double* out) {
     double dcg = 0;
@@ -28,13 +14,7 @@ void ndcg(const RankedQuery& q, const SelectedMeasure& m, double* out) {
         const double g = gain_of(q.rels[i], m);
         if (g != 0) dcg += g / discount(i);
     }
-    std::vector<double> ideal;
-    ideal.reserve(q.judged_desc.size());
-    for (const long r : q.judged_desc) {
-        const double g = gain_of(r, m);
-        if (g > 0) ideal.push_back(g);
-    }
-    std::sort(ideal.begin(), ideal.end(), std::greater<>());
+    const auto ideal = ideal_gains(q, m);
     double idcg = 0;
     for (std::size_t i = 0; i < ideal.size(); ++i) idcg += ideal[i] / discount(i);
     out[0] = idcg > 0 ? dcg / idcg : 0.0;
