@@ -18,6 +18,7 @@ namespace {
 struct EvalArgs {
     std::string qrels;
     std::string run;
+    std::vector<std::string> files;  // trec_eval's positional form: QRELS RUN
     std::vector<std::string> measures;
     bool per_query = false;
     bool complete = false;
@@ -26,7 +27,16 @@ struct EvalArgs {
     long max_results = 0;  // 0: no limit (trec_eval's default)
 };
 
-void run_eval(const EvalArgs& a) {
+void run_eval(EvalArgs a) {
+    if (!a.files.empty()) {
+        if (a.files.size() != 2 || !a.qrels.empty() || !a.run.empty()) {
+            throw InvalidArgument("give the qrels and the run either as --qrels Q --run R or as two positional "
+                                  "arguments (QRELS RUN, as trec_eval), not both");
+        }
+        a.qrels = a.files[0];
+        a.run = a.files[1];
+    }
+    if (a.qrels.empty() || a.run.empty()) throw InvalidArgument("eval needs a qrels file and a run file (--qrels, --run)");
     eval::EvalOptions opts;
     opts.relevance_level = a.level;
     if (a.max_results < 0) throw InvalidArgument("-M must be positive, got " + std::to_string(a.max_results));
@@ -55,9 +65,12 @@ void register_eval(CLI::App& app) {
         "decreasing), only queries in both files evaluated (run queries absent from the qrels are\n"
         "ignored, with a warning giving their count), -c averages over every qrels query.\n"
         "Measures: " + eval::measure_names() + "\n\n"
-        "Example: spindle eval --qrels qrels.txt --run run.trec -m map -m ndcg_cut.10 -m P.5,10 -q");
-    cmd->add_option("--qrels", args->qrels, "Relevance judgments (qid iter docno rel)")->required();
-    cmd->add_option("--run", args->run, "TREC run (qid iter docno rank score runid)")->required();
+        "Example: spindle eval --qrels qrels.txt --run run.trec -m map -m ndcg_cut.10 -m P.5,10 -q\n"
+        "         spindle eval -q -c -M1000 qrels.txt run.trec      (trec_eval's argument order)");
+    cmd->add_option("--qrels", args->qrels, "Relevance judgments (qid iter docno rel)");
+    cmd->add_option("--run", args->run, "TREC run (qid iter docno rank score runid)");
+    cmd->add_option("files", args->files, "QRELS RUN, as trec_eval takes them (instead of --qrels/--run)")
+        ->expected(0, 2);
     cmd->add_option("-m,--measure", args->measures,
                     "Measure, with optional parameters (map, P.5,10, ndcg_cut.10, official, all_trec); repeatable")
         ->allow_extra_args(false);
