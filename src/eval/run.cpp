@@ -35,6 +35,9 @@ Run read_run(const std::string& path) {
     std::vector<std::string_view> f;
     std::string_view line;
     bool first = true;
+    std::string current;
+    std::vector<ScoredDoc>* docs = nullptr;
+    std::vector<std::uint64_t>* at = nullptr;
     while (in.next(line)) {
         if (detail::skippable(line)) continue;
         detail::split_fields(line, f);
@@ -49,12 +52,17 @@ Run read_run(const std::string& path) {
             run.runid = std::string(f[5]);
             first = false;
         }
-        const std::string qid(f[0]);
-        run.queries[qid].push_back({std::string(f[2]), score});
-        lines[qid].push_back(in.line_number());
+        // Runs come grouped by query: look the map up only when the query changes.
+        if (docs == nullptr || f[0] != current) {
+            current.assign(f[0]);
+            docs = &run.queries[current];
+            at = &lines[current];
+        }
+        docs->push_back({std::string(f[2]), score});
+        at->push_back(in.line_number());
     }
     if (run.queries.empty()) throw ParseError(path + ": no results (empty run file)");
-    for (const auto& [qid, docs] : run.queries) check_duplicates(path, qid, docs, lines[qid]);
+    for (const auto& [qid, results] : run.queries) check_duplicates(path, qid, results, lines[qid]);
     return run;
 }
 
