@@ -3,8 +3,11 @@
 // semantics (ranking, ties, -M, -c, levels) and bad-input tests.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <iostream>
 #include <limits>
+#include <random>
 #include <sstream>
 
 #include "spindle/common/error.hpp"
@@ -175,6 +178,56 @@ TEST(EvalSemantics, DuplicateInMemoryDocIsRejected) {
     eval::Run run;
     run.queries["q1"] = {{"a", 1.0}, {"a", 0.5}};
     EXPECT_THROW(eval::evaluate(small_qrels(), run, {"map"}), InvalidArgument);
+}
+
+// Seeded random qrels and runs (graded levels, unjudged entries, score ties):
+// identities between measures that must hold whatever the data, and
+// independence from the order of the run's lines.
+TEST(EvalSemantics, SeededPropertiesHold) {
+    for (std::uint64_t seed = 1; seed <= 30; ++seed) {
+        SCOPED_TRACE("seed " + std::to_string(seed));
+        std::mt19937_64 rng(seed);
+        eval::Qrels qrels;
+        eval::Run run;
+        for (int q = 0; q < 5; ++q) {
+            const std::string qid = "q" + std::to_string(q);
+            auto& judged = qrels.queries[qid].docs;
+            for (int d = 0; d < 60; ++d) {
+                if (rng() % 3 == 0) judged.push_back({"d" + std::to_string(d), static_cast<long>(rng() % 5) - 1});
+            }
+            if (judged.empty()) judged.push_back({"d0", 1});
+            auto& docs = run.queries[qid];
+            const int n = static_cast<int>(rng() % 40);
+            for (int d = 0; d < n; ++d) {
+                docs.push_back({"d" + std::to_string((d * 7 + q) % 60), static_cast<double>(rng() % 6)});  // many ties
+            }
+        }
+        const std::vector<std::string> measures = {"all_trec", "map_cut.1000", "ndcg_cut.1000", "recall.1000",
+                                                   "P.1,3,1000"};
+        const auto e = eval::evaluate(qrels, run, measures);
+        for (const auto& q : e.queries) {
+            SCOPED_TRACE(q.qid);
+            auto v = [&](const char* name) { return value(e, q.qid, name); };
+            EXPECT_DOUBLE_EQ(v("map_cut_1000"), v("map"));
+            EXPECT_DOUBLE_EQ(v("ndcg_cut_1000"), v("ndcg"));
+            EXPECT_DOUBLE_EQ(v("recall_1000"), v("set_recall"));
+            EXPECT_DOUBLE_EQ(v("P_1"), v("success_1"));
+            EXPECT_LE(v("P_3") * 3, v("num_rel_ret") + 1e-9);
+            for (const auto& info : e.values) {
+                const double x = v(info.name.c_str());
+                EXPECT_FALSE(std::isnan(x)) << info.name;
+                if (!info.integer() && info.name.rfind("utility", 0) != 0) {
+                    EXPECT_GE(x, 0.0) << info.name;
+                    EXPECT_LE(x, 1.0 + 1e-12) << info.name;
+                }
+            }
+        }
+        // trec_eval re-ranks by score: the order of the run's lines does not matter.
+        eval::Run shuffled = run;
+        for (auto& [qid, docs] : shuffled.queries) std::shuffle(docs.begin(), docs.end(), rng);
+        const auto e2 = eval::evaluate(qrels, shuffled, measures);
+        EXPECT_EQ(eval::format_trec_eval(e2, {true, true}), eval::format_trec_eval(e, {true, true}));
+    }
 }
 
 // --- bad input ---------------------------------------------------------------
