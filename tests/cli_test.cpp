@@ -113,11 +113,113 @@ TEST(Cli, BadInputGetsClearErrorsAndNonZeroExit) {
     EXPECT_NE(r.err.find("forward.bin"), std::string::npos) << r.err;
 }
 
+TEST(Cli, EvalRunsTrecEvalQuicktestCommandsVerbatim) {
+    const std::string d = shared_data() + "/trec_eval";
+    if (!std::filesystem::exists(d + "/quicktest_commands.txt")) GTEST_SKIP() << "shared data absent: " << d;
+    TempDir dir;
+    // Each "./trec_eval ARGS | diff - test/OUT" line of trec_eval's Makefile runs as
+    // "spindle eval ARGS" and must print OUT byte for byte. -R (preference and
+    // qrels_jg inputs) and -Z (z-scores) are input formats spindle does not read.
+    std::istringstream lines(read_file(d + "/quicktest_commands.txt"));
+    std::size_t run = 0;
+    std::size_t skipped = 0;
+    for (std::string line; std::getline(lines, line);) {
+        const std::string prefix = "./trec_eval ";
+        const auto pipe = line.find(" | diff - ");
+        if (line.rfind(prefix, 0) != 0 || pipe == std::string::npos) continue;
+        std::string args = line.substr(prefix.size(), pipe - prefix.size());
+        std::string expected = line.substr(pipe + 10);
+        if (args.find(" -R ") != std::string::npos || args.find("-Z ") != std::string::npos) {
+            ++skipped;
+            continue;
+        }
+        for (auto* s : {&args, &expected}) {
+            for (std::size_t at; (at = s->find("test/")) != std::string::npos;) s->replace(at, 5, d + "/");
+        }
+        const auto r = spindle(dir, "eval " + args);
+        EXPECT_EQ(r.code, 0) << line << "\n" << r.err;
+        EXPECT_EQ(r.out, read_file(expected)) << line;
+        ++run;
+    }
+    EXPECT_EQ(run, 9U);
+    EXPECT_EQ(skipped, 6U);
+}
+
+TEST(Cli, EvalWarnsAboutRunQueriesWithoutJudgmentsAndRejectsBadInput) {
+    TempDir dir;
+    write_text(dir / "qrels", "1 0 a 1\n1 0 b 0\n2 0 c 1\n");
+    write_text(dir / "run", "1 Q0 a 1 2.0 r\n1 Q0 b 2 1.0 r\n7 Q0 a 1 1.0 r\n8 Q0 a 1 1.0 r\n");
+    auto r = spindle(dir, "eval --qrels " + (dir / "qrels") + " --run " + (dir / "run") + " -m map -m num_q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "num_q                 \tall\t1\nmap                   \tall\t1.0000\n");
+    EXPECT_NE(r.err.find("warning: 2 of 3 queries"), std::string::npos) << r.err;
+    r = spindle(dir, "eval --qrels " + (dir / "qrels") + " --run " + (dir / "run") + " -m map -c -q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "map                   \t1\t1.0000\nmap                   \t2\t0.0000\nmap                   \tall\t0.5000\n");
+    r = spindle(dir, "eval -m map -q -n " + (dir / "qrels") + " " + (dir / "run"));  // trec_eval's argument order
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "map                   \t1\t1.0000\n");
+    r = spindle(dir, "eval --qrels " + (dir / "qrels") + " " + (dir / "qrels") + " " + (dir / "run"));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("not both"), std::string::npos) << r.err;
+
+    r = spindle(dir, "eval --qrels " + (dir / "qrels") + " --run " + (dir / "run") + " -m ndcg_cutt.10");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("unknown measure 'ndcg_cutt.10'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("ndcg_cut"), std::string::npos) << r.err;
+
+    write_text(dir / "bad", "1 Q0 a 1 2.0 r\n1 Q0 b 2 high r\n");
+    r = spindle(dir, "eval --qrels " + (dir / "qrels") + " --run " + (dir / "bad"));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("bad:2"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("'high'"), std::string::npos) << r.err;
+
+    write_text(dir / "other", "9 Q0 a 1 2.0 r\n");
+    r = spindle(dir, "eval --qrels " + (dir / "qrels") + " --run " + (dir / "other"));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("no query"), std::string::npos) << r.err;
+}
+
+TEST(Cli, SearchWithQrelsPrintsTrecEvalMetrics) {
+    TempDir dir;
+    write_text(dir / "docs.jsonl",
+               "{\"id\": \"a\", \"vector\": {\"x\": 1}}\n{\"id\": \"b\", \"vector\": {\"x\": 2, \"y\": 1}}\n"
+               "{\"id\": \"c\", \"vector\": {\"y\": 3}}\n{\"id\": \"d\", \"vector\": {\"z\": 1}}\n");
+    ASSERT_EQ(spindle(dir, "index --input " + (dir / "docs.jsonl") + " --output " + (dir / "idx") +
+                               " --weights f32 -q").code,
+              0);
+    write_text(dir / "q.tsv", "1\tx y\n2\tz\n3\tx\n");
+    // Query 1 scores b and c 3.0 each: trec_eval ranks c first (ties by decreasing docno), so b is
+    // at rank 2; query 2 finds d first; query 3 has no judgments; query 9 is not in the run.
+    write_text(dir / "qrels", "1 0 b 1\n1 0 a 0\n2 0 d 2\n9 0 a 1\n");
+    const std::string search = "search --index " + (dir / "idx") + " --queries " + (dir / "q.tsv") + " -q";
+    auto r = spindle(dir, search + " --output " + (dir / "run") + " --qrels " + (dir / "qrels") +
+                              " --metrics recip_rank P.1");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("2 queries judged, 1 without judgments ignored"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("    recip_rank            \tall\t0.7500\n"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("    P_1                   \tall\t0.5000\n"), std::string::npos) << r.out;
+    // Same numbers from the written run file.
+    r = spindle(dir, "eval --qrels " + (dir / "qrels") + " --run " + (dir / "run") + " -m recip_rank -m P.1");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "recip_rank            \tall\t0.7500\nP_1                   \tall\t0.5000\n");
+
+    // Default metrics; a bad metric fails before searching.
+    r = spindle(dir, search + " --output " + (dir / "run2") + " --qrels " + (dir / "qrels"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (const char* m : {"map ", "ndcg_cut_10 ", "recip_rank ", "P_10 ", "recall_100 ", "recall_1000 "}) {
+        EXPECT_NE(r.out.find(std::string("    ") + m), std::string::npos) << m << "\n" << r.out;
+    }
+    r = spindle(dir, search + " --qrels " + (dir / "qrels") + " --metrics mrr");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("unknown measure 'mrr'"), std::string::npos) << r.err;
+}
+
 TEST(Cli, HelpExplainsCommands) {
     TempDir dir;
     auto r = spindle(dir, "--help");
     EXPECT_EQ(r.code, 0);
-    for (const char* cmd : {"index", "search", "info"}) EXPECT_NE(r.out.find(cmd), std::string::npos) << r.out;
+    for (const char* cmd : {"index", "search", "info", "eval"}) EXPECT_NE(r.out.find(cmd), std::string::npos) << r.out;
     r = spindle(dir, "search --help");
     EXPECT_NE(r.out.find("bmp"), std::string::npos) << r.out;
     r = spindle(dir, "");

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -13,6 +14,8 @@
 #include "progress.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/formats/input_format.hpp"
+#include "spindle/eval/evaluate.hpp"
+#include "spindle/eval/trec_eval_format.hpp"
 #include "spindle/formats/trec_run.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/searcher.hpp"
@@ -31,7 +34,33 @@ struct SearchArgs {
     unsigned threads = 1;
     double bmp_alpha = 1.0;
     bool quiet = false;
+    std::string qrels;
+    std::vector<std::string> metrics{"map", "ndcg_cut.10", "recip_rank", "P.10", "recall.100,1000"};
 };
+
+/// --qrels: evaluates the results in memory (trec_eval semantics) and prints the "all" lines.
+void print_effectiveness(std::FILE* out, const eval::Qrels& qrels, const eval::MeasureSet& metrics,
+                         const std::vector<TextQuery>& queries, const std::vector<std::vector<Hit>>& results,
+                         const Index& index, const std::string& tag) {
+    eval::Run run;
+    run.runid = tag;
+    for (std::size_t i = 0; i < queries.size(); ++i) {
+        auto [it, fresh] = run.queries.try_emplace(queries[i].id);
+        if (!fresh) continue;  // a repeated query id is evaluated once, with its first results
+        for (const Hit& h : results[i]) it->second.push_back({std::string(index.segment(h.segment).doc_id(h.doc)), static_cast<double>(h.score)});
+    }
+    const auto e = eval::evaluate(qrels, run, metrics);
+    fmt::print(out, "  effectiveness (trec_eval semantics): {} queries judged, {} without judgments ignored\n", e.num_q,
+               e.ignored_run_queries);
+    eval::FormatOptions f;
+    f.per_query = false;
+    std::string text = eval::format_trec_eval(e, f);
+    for (std::size_t pos = 0; pos < text.size();) {
+        const auto nl = text.find('\n', pos);
+        fmt::print(out, "    {}\n", std::string_view(text).substr(pos, nl - pos));
+        pos = nl + 1;
+    }
+}
 
 void run_search(const SearchArgs& a) {
     SearchOptions opts;
@@ -42,6 +71,12 @@ void run_search(const SearchArgs& a) {
     if (a.threads == 0) throw InvalidArgument("--threads must be at least 1");
     const Index index(a.index);
     const auto queries = read_queries(a.queries, parse_input_format(a.format));
+    std::optional<eval::MeasureSet> metrics;
+    std::optional<eval::Qrels> qrels;
+    if (!a.qrels.empty()) {  // read before searching: bad metrics or qrels fail fast
+        metrics = eval::MeasureSet::parse(a.metrics);
+        qrels = eval::read_qrels(a.qrels);
+    }
 
     std::vector<QueryPlan> plans;
     plans.reserve(queries.size());
@@ -110,6 +145,7 @@ void run_search(const SearchArgs& a) {
     fmt::print(out, "  per query: postings scored {:.0f}, docs evaluated {:.0f}, blocks decoded {:.0f}, blocks skipped {:.0f}\n",
                static_cast<double>(total.postings_scored) / n, static_cast<double>(total.docs_evaluated) / n,
                static_cast<double>(total.blocks_decoded) / n, static_cast<double>(total.blocks_skipped) / n);
+    if (qrels) print_effectiveness(out, *qrels, *metrics, queries, results, index, a.tag);
     if (!a.output.empty()) fmt::print(out, "  run written to {}\n", a.output);
 }
 
@@ -137,6 +173,9 @@ void register_search(CLI::App& app) {
         ->check(CLI::Range(1U, 1024U));
     cmd->add_option("--bmp-alpha", args->bmp_alpha, "bmp bound factor in (0,1]; 1 is exact")->capture_default_str();
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
+    cmd->add_option("--qrels", args->qrels, "Relevance judgments: evaluate the results and print the metrics");
+    cmd->add_option("--metrics", args->metrics, "trec_eval measures for --qrels (as spindle eval -m)")
+        ->capture_default_str();
     cmd->callback([args] { run_search(*args); });
 }
 

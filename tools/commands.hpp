@@ -10,5 +10,6 @@ void register_search(CLI::App& app);
 void register_info(CLI::App& app);
 void register_generate(CLI::App& app);
 void register_bench(CLI::App& app);
+void register_eval(CLI::App& app);
 
 }  // namespace spindle::cli

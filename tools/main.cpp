@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     spindle::cli::register_info(app);
     spindle::cli::register_generate(app);
     spindle::cli::register_bench(app);
+    spindle::cli::register_eval(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
