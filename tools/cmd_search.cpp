@@ -15,6 +15,7 @@
 #include "spindle/formats/trec_run.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/searcher.hpp"
+#include "spindle/text/text_query.hpp"
 
 namespace spindle::cli {
 namespace {
@@ -30,7 +31,19 @@ struct SearchArgs {
     unsigned threads = 1;
     double bmp_alpha = 1.0;
     bool quiet = false;
+    bool text = false;                  // raw-text queries for a text (BM25) index
+    bool number_queries = false;        // --number-queries: ids 1..n in file order (Cranfield)
 };
+
+// A text index analyzes raw query text with the analyzer recorded in its manifest.
+std::vector<TextQuery> load_queries(const SearchArgs& a, const Index& index) {
+    const auto& text = index.manifest().text;
+    if (!text && !a.text) return read_queries(a.queries, parse_input_format(a.format));
+    if (!text) throw InvalidArgument("--text: index " + a.index + " was not built from text (spindle index --text)");
+    text::QueryReadOptions opts;
+    opts.number_in_file_order = a.number_queries;
+    return text::read_analyzed_queries(a.queries, text::parse_query_format(a.format), opts, text->analyzer);
+}
 
 double percentile(std::vector<double> v, double p) {
     if (v.empty()) return 0;
@@ -47,7 +60,7 @@ void run_search(const SearchArgs& a) {
     opts.validate();
     if (a.threads == 0) throw InvalidArgument("--threads must be at least 1");
     const Index index(a.index);
-    const auto queries = read_queries(a.queries, parse_input_format(a.format));
+    const auto queries = load_queries(a, index);
 
     std::vector<QueryPlan> plans;
     plans.reserve(queries.size());
@@ -143,6 +156,9 @@ void register_search(CLI::App& app) {
         ->check(CLI::Range(1U, 1024U));
     cmd->add_option("--bmp-alpha", args->bmp_alpha, "bmp bound factor in (0,1]; 1 is exact")->capture_default_str();
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
+    cmd->add_flag("--text", args->text,
+                  "Raw-text queries (implied by a text index): --format auto, beir, trec, smart or tsv");
+    cmd->add_flag("--number-queries", args->number_queries, "Text queries get ids 1..n in file order (Cranfield)");
     cmd->callback([args] { run_search(*args); });
 }
 

@@ -22,6 +22,7 @@ IndexBuilder::IndexBuilder(std::string output_dir, BuildOptions opts)
     manifest_.weight_type = opts_.weight_type;
     manifest_.posting_block = codec::kPostingBlock;
     manifest_.range_block = opts_.range_block;
+    manifest_.text = opts_.text;
 }
 
 IndexBuilder::~IndexBuilder() = default;

@@ -4,6 +4,7 @@
 // error or a crash never leaves a partial index at the output path.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 
@@ -20,6 +21,7 @@ struct BuildOptions {
     std::uint32_t range_block = 64;           ///< docids per BMP block-max range
     std::uint64_t segment_docs = 2'000'000;   ///< documents per segment (bounds build memory)
     bool overwrite = false;                   ///< replace an existing index at the output path
+    std::optional<TextSettings> text;         ///< recorded in the manifest of a text (BM25) index
 };
 
 class IndexBuilder {
