@@ -53,7 +53,7 @@ Manifest build_text(const IndexArgs& a, const BuildOptions& opts) {
     fmt::print("analyzed {} documents: {} terms in total ({} documents without terms), {} invalid UTF-8 sequences "
                "replaced\n",
                st.docs, st.total_terms, st.empty_docs, st.invalid_utf8);
-    fmt::print("  BM25 k1={} b={} avgdl={:.4f}, analyzer {}\n", a.k1, a.b, m.text->avgdl, m.text->analyzer);
+    fmt::print("  BM25 k1={:.6g} b={:.6g} avgdl={:.4f}, analyzer {}\n", a.k1, a.b, m.text->avgdl, m.text->analyzer);
     return m;
 }
 
