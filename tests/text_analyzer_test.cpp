@@ -70,6 +70,11 @@ TEST(EnglishAnalyzer, CjkLikeStandardTokenizer) {
     EXPECT_EQ(analyze("Über Straße"), (V{"über", "straße"}));
 }
 
+TEST(EnglishAnalyzer, EmojiAreTokensLikeStandardTokenizer) {
+    EXPECT_EQ(analyze("I \u2764\uFE0F NY \U0001F600 \U0001F1FA\U0001F1F8 \u00A9 2024"),
+              (V{"i", "\u2764\uFE0F", "ny", "\U0001F600", "\U0001F1FA\U0001F1F8", "2024"}));  // (c) is a symbol
+}
+
 TEST(EnglishAnalyzer, LongTokensAreCutAt255) {
     const auto out = analyze(std::string(300, 'x'));
     ASSERT_EQ(out.size(), 2U);

@@ -94,7 +94,10 @@ public:
         std::int32_t start = ubrk_first(breaker_);
         for (std::int32_t end = ubrk_next(breaker_); end != UBRK_DONE; start = end, end = ubrk_next(breaker_)) {
             const std::int32_t rule = ubrk_getRuleStatus(breaker_);
-            if (rule < UBRK_WORD_NONE_LIMIT) continue;  // spaces, punctuation, symbols
+            if (rule < UBRK_WORD_NONE_LIMIT) {  // spaces, punctuation, symbols: dropped unless emoji
+                if (is_emoji(start, end)) emit(start, end, out);
+                continue;
+            }
             if (rule >= UBRK_WORD_KANA && rule < UBRK_WORD_IDEO_LIMIT) {
                 split_cjk(start, end, out);
             } else {
@@ -114,6 +117,20 @@ private:
         if (U_FAILURE(status)) throw Error(std::string("UTF-8 conversion failed: ") + u_errorName(status));
         u16_.resize(static_cast<std::size_t>(len));
         stats_.invalid_utf8 += static_cast<std::uint64_t>(subs);
+    }
+
+    // StandardTokenizer (Lucene >= 7.4) emits emoji sequences as <EMOJI>
+    // tokens; ICU gives them no word status. A segment counts as emoji when it
+    // starts with an emoji-presentation character, a regional indicator
+    // (flags) or a pictograph followed by the emoji variation selector.
+    bool is_emoji(std::int32_t start, std::int32_t end) const {
+        std::int32_t i = start;
+        UChar32 c = 0;
+        U16_NEXT(u16_.data(), i, end, c);
+        if (u_hasBinaryProperty(c, UCHAR_EMOJI_PRESENTATION) || u_hasBinaryProperty(c, UCHAR_REGIONAL_INDICATOR)) {
+            return true;
+        }
+        return u_hasBinaryProperty(c, UCHAR_EXTENDED_PICTOGRAPHIC) && i < end && u16_[static_cast<std::size_t>(i)] == 0xFE0F;
     }
 
     // StandardTokenizer emits each ideograph and each hiragana character as its

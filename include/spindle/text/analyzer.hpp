@@ -3,7 +3,8 @@
 // Lucene's EnglishAnalyzer as Anserini's DefaultEnglishAnalyzer configures it:
 //   1. Unicode word segmentation (UAX #29, ICU's word BreakIterator), keeping
 //      the segments Lucene's StandardTokenizer emits (letters, numbers; each
-//      ideograph and hiragana character alone, katakana runs whole); tokens
+//      ideograph and hiragana character alone, katakana runs whole; emoji
+//      sequences, as Lucene >= 7.4 does); tokens
 //      longer than 255 UTF-16 units are cut into 255-unit pieces;
 //   2. English possessive removal (trailing 's, ’s, ＇s in any case);
 //   3. lowercasing (simple per-code-point case mapping, as Java's
