@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "spindle/common/error.hpp"
+#include "spindle/index/file_kinds.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/text/collection_reader.hpp"
 #include "spindle/text/judgments.hpp"
@@ -159,6 +160,13 @@ TEST(Judgments, AllFormats) {
     j = text::read_judgments(dir / "cisi.rel");
     EXPECT_EQ(j[0].doc, "28");
     EXPECT_EQ(j[0].level, 1);
+    write_text(dir / "qrels.text", "01 1410  0 0\n10 7 0 0\n");
+    j = text::read_judgments(dir / "qrels.text");
+    EXPECT_EQ(j[0].query, "1");
+    EXPECT_EQ(j[0].doc, "1410");
+    EXPECT_EQ(j[1].query, "10");
+    write_text(dir / "med.rel", "1 0 13 1\n");
+    EXPECT_EQ(text::read_judgments(dir / "med.rel")[0].doc, "13");
     write_text(dir / "cranqrel", "1 184 2 \n1 29 -1\n");
     j = text::read_judgments(dir / "cranqrel");
     EXPECT_EQ(j[1].level, -1);
@@ -169,6 +177,26 @@ TEST(Judgments, AllFormats) {
     } catch (const ParseError& e) {
         EXPECT_NE(std::string(e.what()).find("bad.txt:1"), std::string::npos);
     }
+}
+
+TEST(TextIndex, ManifestTextObjectIsValidated) {
+    Manifest m;
+    m.format_version = kFormatVersion;
+    m.text = TextSettings{"english", 0.9, 0.4, 10, 12.5};
+    const Manifest back = Manifest::from_json(m.to_json(), "MANIFEST");
+    ASSERT_TRUE(back.text.has_value());
+    EXPECT_EQ(back.text->analyzer, "english");
+    EXPECT_EQ(back.text->docs_with_terms, 10U);
+    EXPECT_DOUBLE_EQ(back.text->avgdl, 12.5);
+    std::string json = m.to_json();
+    json.replace(json.find("bm25"), 4, "tfidf");
+    EXPECT_THROW((void)Manifest::from_json(json, "MANIFEST"), CorruptIndex);
+    json = m.to_json();
+    json.replace(json.find("\"k1\""), 4, "\"k9\"");
+    EXPECT_THROW((void)Manifest::from_json(json, "MANIFEST"), CorruptIndex);
+    m.text.reset();
+    EXPECT_EQ(m.to_json().find("\"text\""), std::string::npos);  // vector indexes unchanged
+    EXPECT_FALSE(Manifest::from_json(m.to_json(), "MANIFEST").text.has_value());
 }
 
 TEST(TextIndex, ManifestRecordsAnalyzerAndBm25) {

@@ -35,9 +35,9 @@ JudgmentFormat parse_judgment_format(std::string_view name) {
     if (name == "auto") return JudgmentFormat::automatic;
     if (name == "trec") return JudgmentFormat::trec;
     if (name == "beir") return JudgmentFormat::beir;
-    if (name == "cisi") return JudgmentFormat::cisi;
+    if (name == "smart" || name == "cisi") return JudgmentFormat::smart;
     if (name == "cranfield") return JudgmentFormat::cranfield;
-    throw InvalidArgument("unknown judgment format '" + std::string(name) + "' (valid: auto, trec, beir, cisi, cranfield)");
+    throw InvalidArgument("unknown judgment format '" + std::string(name) + "' (valid: auto, trec, beir, smart, cranfield)");
 }
 
 std::vector<Judgment> read_judgments(const std::string& path, JudgmentFormat fmt) {
@@ -56,8 +56,8 @@ std::vector<Judgment> read_judgments(const std::string& path, JudgmentFormat fmt
                     fmt = JudgmentFormat::beir;
                 } else if (cols.size() == 3) {
                     fmt = JudgmentFormat::cranfield;
-                } else if (cols.size() == 4 && cols[3].find('.') != std::string_view::npos) {
-                    fmt = JudgmentFormat::cisi;
+                } else if (cols.size() == 4 && cols[2] == "0" && cols[1] != "0" && cols[1] != "Q0") {
+                    fmt = JudgmentFormat::smart;
                 } else {
                     fmt = JudgmentFormat::trec;
                 }
@@ -78,10 +78,13 @@ std::vector<Judgment> read_judgments(const std::string& path, JudgmentFormat fmt
                 if (cols.size() != 3) throw ParseError(reader.where() + ": expected 'query doc relevance'");
                 j = {std::string(cols[0]), std::string(cols[1]), parse_level(cols[2], reader)};
                 break;
-            case JudgmentFormat::cisi:
-                if (cols.size() != 4) throw ParseError(reader.where() + ": expected 'qid docid 0 0.0'");
-                j = {std::string(cols[0]), std::string(cols[1]), 1};
+            case JudgmentFormat::smart: {
+                if (cols.size() != 4) throw ParseError(reader.where() + ": expected 'qid docid 0 0'");
+                std::string_view q = cols[0];
+                while (q.size() > 1 && q[0] == '0') q.remove_prefix(1);  // CACM: "01" is query .I 1
+                j = {std::string(q), std::string(cols[1]), 1};
                 break;
+            }
             case JudgmentFormat::automatic: break;
         }
         out.push_back(std::move(j));
