@@ -108,6 +108,10 @@ public:
 
 private:
     void to_utf16(std::string_view text) {
+        // ICU addresses text with int32 offsets.
+        if (text.size() >= 0x7FFFFFFFU) {
+            throw InvalidArgument("text of " + std::to_string(text.size()) + " bytes is too long to analyze (limit 2 GiB)");
+        }
         u16_.resize(text.size() + 1);
         std::int32_t len = 0;
         std::int32_t subs = 0;

@@ -13,6 +13,7 @@ TextIndexBuilder::TextIndexBuilder(std::string output_dir, BuildOptions opts, st
 }
 
 void TextIndexBuilder::add(std::string_view id, std::string_view text, std::string_view file, std::uint64_t line) {
+    if (finished_) throw InvalidArgument("TextIndexBuilder::add after finish");
     scratch_terms_.clear();
     analyzer_->analyze(text, scratch_terms_);
     scratch_ids_.clear();
@@ -53,6 +54,8 @@ TextBuildStats TextIndexBuilder::stats() const {
 }
 
 Manifest TextIndexBuilder::finish(const ProgressCallback& progress) {
+    if (finished_) throw InvalidArgument("TextIndexBuilder::finish called twice");
+    finished_ = true;
     const std::uint64_t with_terms = stats_.docs - stats_.empty_docs;
     const Bm25 bm25(params_, with_terms, stats_.total_terms);
     TextSettings settings;

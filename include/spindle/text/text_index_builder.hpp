@@ -59,6 +59,7 @@ private:
     std::vector<std::string> scratch_terms_;
     std::vector<std::uint32_t> scratch_ids_;
     TextBuildStats stats_;
+    bool finished_ = false;
 };
 
 }  // namespace spindle::text
