@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iterator>
+#include <random>
 
 #include "spindle/common/error.hpp"
 #include "spindle/text/analyzer.hpp"
@@ -91,6 +93,38 @@ TEST(EnglishAnalyzer, InvalidUtf8IsReplacedAndCounted) {
     out.clear();
     a->analyze(std::string("nul\0byte", 8), out);
     EXPECT_EQ(out, (V{"nul", "byte"}));
+}
+
+// A token is well-formed UTF-8 (no surrogates, no overlongs) and non-empty.
+bool valid_utf8(std::string_view s) {
+    if (s.empty()) return false;
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        std::size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (n == 0 || i + n > s.size()) return false;
+        for (std::size_t k = 1; k < n; ++k) {
+            if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+        }
+        i += n;
+    }
+    return true;
+}
+
+TEST(EnglishAnalyzer, RandomBytesNeverCrashAndGiveValidUtf8) {
+    auto a = make_analyzer("english");
+    std::mt19937_64 rng(20261126);
+    const std::string pieces[] = {"a", "Z", " ", "'", "s", "\xe2\x80\x99", "\xff", "\xc3", "\xa9", "\xe4\xb8\xad",
+                                  "\xf0\x9f\x98\x80", "\xed\xa0\x80", "1", ".", ",", "-", "_", "\0", "ing", "\xef\xbc\x87"};
+    std::vector<std::string> out;
+    for (int iter = 0; iter < 3000; ++iter) {
+        std::string text;
+        const std::size_t len = rng() % 80;
+        for (std::size_t i = 0; i < len; ++i) text += pieces[rng() % std::size(pieces)];
+        out.clear();
+        ASSERT_NO_THROW(a->analyze(text, out)) << iter;
+        for (const auto& t : out) ASSERT_TRUE(valid_utf8(t)) << "iteration " << iter;
+    }
+    EXPECT_GT(a->stats().invalid_utf8, 0U);
 }
 
 TEST(EnglishAnalyzer, UnknownNameListsValidOnes) {
