@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "spindle/index/index.hpp"
+#include "spindle/query/algorithm.hpp"
 #include "spindle/query/searcher.hpp"
 #include "spindle/text/collection_reader.hpp"
 #include "spindle/text/judgments.hpp"
@@ -167,6 +168,41 @@ TEST(TextEffectiveness, SciFactQuantizedWeightsLoseLittle) {
     const Metrics u8 = run_collection(c, WeightType::u8);
     EXPECT_NEAR(u16.ndcg10, 0.6789, 0.005);
     EXPECT_NEAR(u8.ndcg10, 0.6789, 0.02);
+}
+
+// BM25 weights are ordinary stored weights: every exact algorithm returns the
+// same hits as the exhaustive reference on a real text index.
+TEST(TextEffectiveness, AllAlgorithmsAgreeOnBm25Index) {
+    const std::string d = shared_data() + "/classic/cisi";
+    if (!have(d + "/CISI.ALL")) GTEST_SKIP() << "shared data absent: " << d;
+    for (const WeightType wt : {WeightType::f32, WeightType::u8}) {
+        TempDir dir;
+        text::TextIndexBuilder builder(dir / "idx", with_weights(wt), "english", {});
+        text::read_collection(d + "/CISI.ALL", text::CollectionFormat::smart,
+                              [&](const text::TextRecord& r) { builder.add(r.id, r.text, r.file, r.line); });
+        builder.finish();
+        const Index index(dir / "idx");
+        const auto queries = text::read_analyzed_queries(d + "/CISI.QRY", text::QueryFormat::smart, {}, "english");
+        SearchScratch scratch;
+        SearchStats stats;
+        for (const auto& q : queries) {
+            const QueryPlan plan = index.plan(q);
+            SearchOptions ref_opts;
+            ref_opts.algorithm = Algorithm::exhaustive;
+            ref_opts.k = 100;
+            const auto ref = search(index, plan, ref_opts, scratch, stats);
+            for (const Algorithm a : {Algorithm::maxscore, Algorithm::bmw, Algorithm::bmp}) {
+                SearchOptions opts = ref_opts;
+                opts.algorithm = a;
+                const auto got = search(index, plan, opts, scratch, stats);
+                ASSERT_EQ(got.size(), ref.size()) << q.id << " " << to_string(a);
+                for (std::size_t i = 0; i < ref.size(); ++i) {
+                    ASSERT_EQ(got[i].global_doc, ref[i].global_doc) << q.id << " " << to_string(a) << " rank " << i;
+                    ASSERT_EQ(got[i].raw, ref[i].raw) << q.id << " " << to_string(a) << " rank " << i;
+                }
+            }
+        }
+    }
 }
 
 TEST(TextEffectiveness, CacmAnseriniCopy) {
