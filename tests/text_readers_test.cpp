@@ -1,9 +1,13 @@
 // Raw-text collection, query and judgment readers, including malformed input.
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "spindle/common/error.hpp"
 #include "spindle/index/file_kinds.hpp"
 #include "spindle/index/index.hpp"
+#include "spindle/query/searcher.hpp"
+#include "spindle/text/text_query.hpp"
 #include "spindle/text/collection_reader.hpp"
 #include "spindle/text/judgments.hpp"
 #include "spindle/text/query_reader.hpp"
@@ -217,6 +221,22 @@ TEST(TextIndex, ManifestRecordsAnalyzerAndBm25) {
     EXPECT_NEAR(t.avgdl, 2.0, 1e-9);
     EXPECT_EQ(index.manifest().num_docs, 4U);
     EXPECT_EQ(index.manifest().num_terms, 3U);  // appl, banana, cherri
+
+    // Scores are the hand-computed Lucene BM25 sums; "apples apple" counts twice.
+    auto analyzer = text::make_analyzer("english");
+    const TextQuery q = text::analyze_query(*analyzer, {"q", "apples APPLE banana"});
+    SearchScratch scratch;
+    SearchStats stats;
+    const auto hits = search(index, index.plan(q), SearchOptions{}, scratch, stats);
+    ASSERT_EQ(hits.size(), 2U);
+    auto bm25 = [](double df, double tf, double dl) {
+        const double idf = std::log(1 + (3 - df + 0.5) / (df + 0.5));
+        return idf * tf / (tf + 1.2 * (1 - 0.75 + 0.75 * dl / 2.0));
+    };
+    EXPECT_EQ(index.segment(hits[0].segment).doc_id(hits[0].doc), "a");
+    EXPECT_NEAR(hits[0].score, 2 * bm25(1, 2, 3) + bm25(2, 1, 3), 1e-5);
+    EXPECT_EQ(index.segment(hits[1].segment).doc_id(hits[1].doc), "b");
+    EXPECT_NEAR(hits[1].score, bm25(2, 1, 2), 1e-5);
 }
 
 }  // namespace
