@@ -8,7 +8,7 @@ BUILD_TYPE="${1:-Release}"
 BUILD_DIR="${2:-build}"
 PACKAGES=(build-essential cmake ninja-build pkg-config
           libstreamvbyte-dev libsimdjson-dev libcli11-dev libfmt-dev libxxhash-dev zlib1g-dev
-          libgtest-dev libgmock-dev libbenchmark-dev)
+          libgtest-dev libgmock-dev libbenchmark-dev libicu-dev libstemmer-dev)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

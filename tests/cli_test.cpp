@@ -215,6 +215,42 @@ TEST(Cli, SearchWithQrelsPrintsTrecEvalMetrics) {
     EXPECT_NE(r.err.find("unknown measure 'mrr'"), std::string::npos) << r.err;
 }
 
+TEST(Cli, TextIndexAndSearchWithBm25) {
+    TempDir dir;
+    write_text(dir / "docs.tsv",
+               "d1\tThe quick brown fox jumps over the lazy dog\n"
+               "d2\tFoxes' dens: a fox's den is dug by foxes\n"
+               "d3\tNothing relevant here at all\n");
+    auto r = spindle(dir, "index --text --input " + (dir / "docs.tsv") + " --output " + (dir / "idx") +
+                              " --k1 1.2 --b 0.75 -q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("indexed 3 documents"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("weights f32"), std::string::npos) << r.out;
+    r = spindle(dir, "info " + (dir / "idx"));
+    EXPECT_NE(r.out.find("analyzer english, BM25 k1=1.2 b=0.75"), std::string::npos) << r.out;
+
+    write_text(dir / "q.jsonl", "{\"_id\": \"q1\", \"text\": \"Where do FOXES live?\"}\n");
+    r = spindle(dir, "search --index " + (dir / "idx") + " --queries " + (dir / "q.jsonl") + " -q -k 5");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out.rfind("q1 Q0 d2 1 ", 0), 0U) << r.out;  // "fox" three times beats once
+    EXPECT_NE(r.out.find("q1 Q0 d1 2 "), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.find("d3"), std::string::npos) << r.out;
+
+    // Raw text against a vector index is refused with a clear message.
+    write_text(dir / "v.jsonl", "{\"id\": \"a\", \"vector\": {\"x\": 1}}\n");
+    ASSERT_EQ(spindle(dir, "index --input " + (dir / "v.jsonl") + " --output " + (dir / "vidx") + " -q").code, 0);
+    r = spindle(dir, "search --text --index " + (dir / "vidx") + " --queries " + (dir / "q.jsonl") + " -q");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("not built from text"), std::string::npos) << r.err;
+
+    write_text(dir / "bad.jsonl", "{\"_id\": \"1\", \"text\": \"ok\"}\n{\"_id\": \"2\"}\n");
+    r = spindle(dir, "index --text --collection-format beir --input " + (dir / "bad.jsonl") + " --output " +
+                         (dir / "bad") + " -q");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("bad.jsonl:2"), std::string::npos) << r.err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "bad"));
+}
+
 TEST(Cli, HelpExplainsCommands) {
     TempDir dir;
     auto r = spindle(dir, "--help");

@@ -9,8 +9,11 @@
 
 #include "commands.hpp"
 #include "progress.hpp"
+#include "spindle/common/error.hpp"
 #include "spindle/formats/input_format.hpp"
 #include "spindle/index/index_builder.hpp"
+#include "spindle/text/collection_reader.hpp"
+#include "spindle/text/text_index_builder.hpp"
 
 namespace spindle::cli {
 namespace {
@@ -18,7 +21,12 @@ namespace {
 struct IndexArgs {
     std::vector<std::string> inputs;
     std::string output;
-    std::string weights = "u16";
+    std::string weights;  // default: u16 for vectors, f32 for text
+    bool text = false;
+    std::string analyzer;
+    std::string collection_format = "auto";
+    float k1 = 0.9F;
+    float b = 0.4F;
     std::string format = "auto";
     std::string vocab;
     std::uint64_t segment_docs = 2'000'000;
@@ -32,10 +40,36 @@ struct IndexArgs {
     bool quiet = false;
 };
 
+// Text collections: analyze, collect BM25 statistics, then write the weights.
+Manifest build_text(const IndexArgs& a, const BuildOptions& opts) {
+    if (!a.vocab.empty()) throw InvalidArgument("--vocab applies to CSR vector input, not to --text");
+    const text::CollectionFormat cf = text::parse_collection_format(a.collection_format);
+    text::TextIndexBuilder builder(a.output, opts, a.analyzer.empty() ? "english" : a.analyzer, {a.k1, a.b});
+    for (const auto& input : a.inputs) {
+        Progress bar("analyze", 0, a.quiet);
+        text::read_collection(
+            input, cf, [&](const text::TextRecord& r) { builder.add(r.id, r.text, r.file, r.line); },
+            [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); });
+        bar.finish(fmt::format("{} docs read from {}", builder.stats().docs, input));
+    }
+    const auto st = builder.stats();
+    Progress bar("weights", st.docs, a.quiet);
+    Manifest m = builder.finish([&](std::uint64_t done, std::uint64_t) { bar.update(done); });
+    bar.finish();
+    fmt::print("analyzed {} documents: {} terms in total ({} documents without terms), {} invalid UTF-8 sequences "
+               "replaced\n",
+               st.docs, st.total_terms, st.empty_docs, st.invalid_utf8);
+    fmt::print("  BM25 k1={:.6g} b={:.6g} avgdl={:.4f}, analyzer {}\n", a.k1, a.b, m.text->avgdl, m.text->analyzer);
+    return m;
+}
+
+void print_summary(const IndexArgs& a, const Manifest& m, double secs);
+
 void run_index(const IndexArgs& a) {
     const auto start = std::chrono::steady_clock::now();
+    const bool text_mode = a.text || !a.analyzer.empty();
     BuildOptions opts;
-    opts.weight_type = parse_weight_type(a.weights);
+    opts.weight_type = parse_weight_type(a.weights.empty() ? (text_mode ? "f32" : "u16") : a.weights);
     opts.segment_docs = a.segment_docs;
     opts.range_block = a.range_block;
     opts.dense_ranges = a.dense_ranges;
@@ -53,6 +87,11 @@ void run_index(const IndexArgs& a) {
             reorder_bar.reset();
         }
     };
+    if (text_mode) {
+        const Manifest m = build_text(a, opts);
+        print_summary(a, m, seconds_since(start));
+        return;
+    }
     const InputFormat fmt_choice = parse_input_format(a.format);
     IndexBuilder builder(a.output, opts);
     if (!a.vocab.empty()) builder.preload_vocabulary(a.vocab);
@@ -65,7 +104,10 @@ void run_index(const IndexArgs& a) {
     }
     if (!a.quiet) fmt::print(stderr, "writing segments...\n");
     const Manifest m = builder.finish();
-    const double secs = seconds_since(start);
+    print_summary(a, m, seconds_since(start));
+}
+
+void print_summary(const IndexArgs& a, const Manifest& m, double secs) {
     const ComponentBytes bytes = m.component_bytes();
     fmt::print("indexed {} documents ({} empty) into {} in {:.2f} s, peak memory {}\n", m.num_docs, m.empty_docs,
                a.output, secs, human_bytes(m.build_peak_rss));
@@ -90,12 +132,23 @@ void register_index(CLI::App& app) {
     cmd->footer(
         "Input formats: Anserini JsonVectorCollection JSONL ({\"id\", \"vector\": {token: weight}}),\n"
         "BigANN sparse CSR binary (.csr), each optionally gzipped. The index is written to a\n"
-        "temporary directory and renamed into place only when complete.\n\n"
-        "Example: spindle index --input docs.jsonl --output idx/ --weights u8");
+        "temporary directory and renamed into place only when complete.\n"
+        "With --text the input is raw text (BEIR corpus.jsonl, Anserini {id, contents} JSONL,\n"
+        "id<TAB>text, TREC <DOC> or SMART .I/.T/.W), analyzed like Lucene's EnglishAnalyzer and\n"
+        "weighted with Lucene's BM25 (stored as f32 unless --weights says otherwise).\n\n"
+        "Example: spindle index --input docs.jsonl --output idx/ --weights u8\n"
+        "         spindle index --text --input scifact/corpus.jsonl --output idx/ --k1 0.9 --b 0.4");
     cmd->add_option("-i,--input", args->inputs, "Collection file(s) to index, in order")->required();
     cmd->add_option("-o,--output", args->output, "Index directory to create")->required();
-    cmd->add_option("--weights", args->weights, "Stored weight type: f32, u16 or u8 (quantized, scale in header)")
+    cmd->add_option("--weights", args->weights,
+                    "Stored weight type: f32, u16 or u8 (quantized, scale in header); default u16, f32 with --text");
+    cmd->add_flag("--text", args->text, "Input is raw text: analyze it and store BM25 weights");
+    cmd->add_option("--analyzer", args->analyzer, "Text analyzer (implies --text): english");
+    cmd->add_option("--collection-format", args->collection_format,
+                    "Text collection format: auto, beir, anserini, tsv, trec or smart")
         ->capture_default_str();
+    cmd->add_option("--k1", args->k1, "BM25 k1 (Anserini default)")->capture_default_str();
+    cmd->add_option("--b", args->b, "BM25 b (Anserini default)")->capture_default_str();
     cmd->add_option("--format", args->format, "Input format: auto (by extension), jsonl or csr")->capture_default_str();
     cmd->add_option("--vocab", args->vocab,
                     "Token names, one per line (line j+1 names CSR column j), so text queries can search a CSR index");

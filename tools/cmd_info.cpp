@@ -25,6 +25,10 @@ void run_info(const std::string& path) {
     fmt::print("terms          {}\n", m.num_terms);
     fmt::print("postings       {} ({} zero weights dropped)\n", m.num_postings, m.zero_dropped);
     fmt::print("blocks         {} postings per block, {} docids per bmp range\n", m.posting_block, m.range_block);
+    if (m.text) {
+        fmt::print("text           analyzer {}, BM25 k1={:.6g} b={:.6g}, avgdl {:.4f} over {} documents with terms\n",
+                   m.text->analyzer, m.text->k1, m.text->b, m.text->avgdl, m.text->docs_with_terms);
+    }
     fmt::print("segments       {}\n", m.segments.size());
     fmt::print("bytes          total {} ({:.2f} B/posting)\n", human_bytes(total), static_cast<double>(total) * per);
     fmt::print("  inverted     {:>12} ({:.2f} B/posting)\n", human_bytes(inv), static_cast<double>(inv) * per);

@@ -19,6 +19,7 @@
 #include "spindle/formats/trec_run.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/searcher.hpp"
+#include "spindle/text/text_query.hpp"
 
 namespace spindle::cli {
 namespace {
@@ -36,6 +37,8 @@ struct SearchArgs {
     bool quiet = false;
     std::string qrels;
     std::vector<std::string> metrics{"map", "ndcg_cut.10", "recip_rank", "P.10", "recall.100,1000"};
+    bool text = false;                  // raw-text queries for a text (BM25) index
+    bool number_queries = false;        // --number-queries: ids 1..n in file order (Cranfield)
 };
 
 /// --qrels: evaluates the results in memory (trec_eval semantics) and prints the "all" lines.
@@ -62,6 +65,16 @@ void print_effectiveness(std::FILE* out, const eval::Qrels& qrels, const eval::M
     }
 }
 
+// A text index analyzes raw query text with the analyzer recorded in its manifest.
+std::vector<TextQuery> load_queries(const SearchArgs& a, const Index& index) {
+    const auto& text = index.manifest().text;
+    if (!text && !a.text) return read_queries(a.queries, parse_input_format(a.format));
+    if (!text) throw InvalidArgument("--text: index " + a.index + " was not built from text (spindle index --text)");
+    text::QueryReadOptions opts;
+    opts.number_in_file_order = a.number_queries;
+    return text::read_analyzed_queries(a.queries, text::parse_query_format(a.format), opts, text->analyzer);
+}
+
 void run_search(const SearchArgs& a) {
     SearchOptions opts;
     opts.algorithm = parse_algorithm(a.algorithm);
@@ -70,7 +83,7 @@ void run_search(const SearchArgs& a) {
     opts.validate();
     if (a.threads == 0) throw InvalidArgument("--threads must be at least 1");
     const Index index(a.index);
-    const auto queries = read_queries(a.queries, parse_input_format(a.format));
+    const auto queries = load_queries(a, index);
     std::optional<eval::MeasureSet> metrics;
     std::optional<eval::Qrels> qrels;
     if (!a.qrels.empty()) {  // read before searching: bad metrics or qrels fail fast
@@ -176,6 +189,9 @@ void register_search(CLI::App& app) {
     cmd->add_option("--qrels", args->qrels, "Relevance judgments: evaluate the results and print the metrics");
     cmd->add_option("--metrics", args->metrics, "trec_eval measures for --qrels (as spindle eval -m)")
         ->capture_default_str();
+    cmd->add_flag("--text", args->text,
+                  "Raw-text queries (implied by a text index): --format auto, beir, trec, smart or tsv");
+    cmd->add_flag("--number-queries", args->number_queries, "Text queries get ids 1..n in file order (Cranfield)");
     cmd->callback([args] { run_search(*args); });
 }
 

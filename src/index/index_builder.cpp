@@ -29,6 +29,7 @@ IndexBuilder::IndexBuilder(std::string output_dir, BuildOptions opts)
     }
     manifest_.reorder = opts_.reorder;
     if (opts_.reorder == Reorder::bp) opts_.bisection.validate();
+    manifest_.text = opts_.text;
 }
 
 IndexBuilder::~IndexBuilder() = default;

@@ -28,6 +28,13 @@ std::string Manifest::to_json() const {
         "  \"reorder\": \"{}\",\n  \"build_seconds\": {:.3f},\n  \"build_peak_rss\": {},\n  \"segments\": [",
         format_version, to_string(weight_type), posting_block, range_block, num_docs, num_terms, num_postings,
         empty_docs, zero_dropped, vocab_bytes, to_string(reorder), build_seconds, build_peak_rss);
+    if (text) {
+        const std::string head = "  \"segments\": [";
+        s.insert(s.size() - head.size(),
+                 fmt::format("  \"text\": {{\"analyzer\": \"{}\", \"similarity\": \"bm25\", \"k1\": {:.9g}, \"b\": {:.9g}, "
+                             "\"docs_with_terms\": {}, \"avgdl\": {:.17g}}},\n",
+                             text->analyzer, text->k1, text->b, text->docs_with_terms, text->avgdl));
+    }
     for (std::size_t i = 0; i < segments.size(); ++i) {
         const auto& g = segments[i];
         s += fmt::format(
@@ -81,6 +88,19 @@ Manifest Manifest::from_json(std::string_view json, const std::string& where) {
         m.reorder = parse_reorder(field<std::string_view>(root, "reorder", where));
     } catch (const InvalidArgument& e) {
         throw CorruptIndex(where + ": " + e.what());
+    }
+    simdjson::dom::object text_obj;
+    if (root["text"].get(text_obj) == simdjson::SUCCESS) {
+        TextSettings t;
+        t.analyzer = std::string(field<std::string_view>(text_obj, "analyzer", where));
+        if (field<std::string_view>(text_obj, "similarity", where) != "bm25") {
+            throw CorruptIndex(where + ": unknown text similarity (this build knows \"bm25\")");
+        }
+        t.k1 = field<double>(text_obj, "k1", where);
+        t.b = field<double>(text_obj, "b", where);
+        t.docs_with_terms = field<std::uint64_t>(text_obj, "docs_with_terms", where);
+        t.avgdl = field<double>(text_obj, "avgdl", where);
+        m.text = std::move(t);
     }
     simdjson::dom::array segs;
     if (root["segments"].get(segs) != simdjson::SUCCESS) throw CorruptIndex(where + ": manifest has no segment list");

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_set>
 
@@ -25,6 +26,7 @@ struct BuildOptions {
     bool overwrite = false;                   ///< replace an existing index at the output path
     Reorder reorder = Reorder::none;          ///< renumber each segment's documents (bp: graph bisection)
     BisectionOptions bisection;               ///< settings (and progress callback) of bp
+    std::optional<TextSettings> text;         ///< recorded in the manifest of a text (BM25) index
 };
 
 class IndexBuilder {

@@ -2,6 +2,7 @@
 // The index manifest (MANIFEST): a container holding one JSON document that
 // lists the segments and the index-wide settings.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,17 @@ struct ComponentBytes {
     [[nodiscard]] std::uint64_t total() const { return inverted + forward + docids + vocabulary; }
 };
 
+/// How a text index was built: the analyzer that turned text into terms and
+/// the BM25 parameters and collection statistics behind the stored weights.
+/// Queries must be analyzed with the same analyzer.
+struct TextSettings {
+    std::string analyzer;            ///< e.g. "english"
+    double k1 = 0.9;
+    double b = 0.4;
+    std::uint64_t docs_with_terms = 0;  ///< BM25's N
+    double avgdl = 0.0;              ///< average analyzed document length
+};
+
 struct Manifest {
     std::uint32_t format_version = 0;
     WeightType weight_type = WeightType::u16;
@@ -35,6 +47,7 @@ struct Manifest {
     double build_seconds = 0.0;       ///< wall time of the build, reading input included
     std::uint64_t build_peak_rss = 0; ///< peak resident memory of the building process, bytes
     std::vector<SegmentInfo> segments;
+    std::optional<TextSettings> text;  ///< set for indexes built from raw text (optional "text" object)
 
     [[nodiscard]] ComponentBytes component_bytes() const;
     [[nodiscard]] std::string to_json() const;
