@@ -40,6 +40,31 @@ struct BmpScratch {
     std::vector<std::uint32_t> dense_int;
     std::vector<double> dense_real;
     std::vector<termid_t> doc_terms;
+
+    /// (dense maxima, scaled query weight) of the query's dense terms.
+    template <class W, class Acc>
+    std::vector<std::pair<const W*, Acc>>& dense_terms() {
+        if constexpr (std::is_same_v<W, std::uint8_t>) {
+            return dense_u8;
+        } else if constexpr (std::is_same_v<W, std::uint16_t>) {
+            return dense_u16;
+        } else {
+            return dense_f32;
+        }
+    }
+    template <class Acc>
+    std::vector<std::pair<Acc, std::uint32_t>>& seed_heap() {
+        if constexpr (std::is_same_v<Acc, double>) {
+            return heap_real;
+        } else {
+            return heap_int;
+        }
+    }
+    std::vector<std::pair<const std::uint8_t*, std::uint32_t>> dense_u8;
+    std::vector<std::pair<const std::uint16_t*, std::uint32_t>> dense_u16;
+    std::vector<std::pair<const float*, double>> dense_f32;
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> heap_int;
+    std::vector<std::pair<double, std::uint32_t>> heap_real;
 };
 
 /// Ranges scored first to establish a threshold before filtering the rest.
@@ -72,26 +97,24 @@ score_t score_document(const ForwardView<W>& fwd, docid_t d, const Q* dense, ter
 
 namespace bmp_detail {
 
-/// Adds q * maxima into upper[] for one term (dense: every range; sparse:
-/// the decoded range ids, out-of-range ids go to the spill slot upper[nranges]).
+/// Adds q * maxima of a sparse term into upper[] (out-of-range ids go to the
+/// spill slot upper[nranges]).
 template <class W, class Acc, class Q>
-void add_term_bounds(const InvertedView<W>& inv, termid_t t, Q q, std::vector<Acc>& upper,
-                     std::vector<std::uint32_t>& ids, SearchStats& stats) {
+void add_sparse_bounds(const InvertedView<W>& inv, termid_t t, Q q, Acc* up, std::vector<std::uint32_t>& ids,
+                       SearchStats& stats) {
     const std::uint64_t rb = inv.term_range_begin[t];
     const auto count = static_cast<std::uint32_t>(inv.term_range_begin[t + 1] - rb);
     const W* m = inv.range_max.data() + rb;
-    Acc* up = upper.data();
-    if (inv.dense_ranges(t)) {
-        kernels::add_scaled(up, m, count, q);
-        stats.dense_bounds += count;
-        return;
-    }
     ids.resize(count);
     codec::decode_increasing(inv.range_stream.data() + inv.term_range_byte_begin[t], ids.data(), count, 0);
     stats.sparse_bounds += count;
     const auto spill = static_cast<std::uint32_t>(inv.num_ranges);
     for (std::uint32_t j = 0; j < count; ++j) up[std::min(ids[j], spill)] += q * static_cast<Acc>(m[j]);
 }
+
+/// Ranges per chunk when summing dense maxima: the chunk's accumulators stay
+/// in L1 while every dense term is added to them.
+inline constexpr std::uint32_t kBoundChunk = 4096;
 
 }  // namespace bmp_detail
 
@@ -128,28 +151,69 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
     } else {
         s.upper_real.assign(nranges + 1, 0.0);
     }
+    // Sparse terms are scattered first; dense terms are then summed chunk by
+    // chunk, and each finished chunk is scanned for the seed ranges.
+    using Acc = std::conditional_t<kIntegral, std::uint32_t, double>;
+    Acc* up;
+    if constexpr (kIntegral) {
+        up = s.upper_int.data();
+    } else {
+        up = s.upper_real.data();
+    }
+    std::vector<std::pair<const W*, Acc>>& dense_terms = s.dense_terms<W, Acc>();
+    dense_terms.clear();
     for (std::size_t i = 0; i < plan.terms.size(); ++i) {
         const termid_t t = plan.terms[i].term;
         if (t >= inv.num_terms) continue;
         const QueryWeight q = plan.weights[i];
+        Acc qs;
         if constexpr (kIntegral) {
             s.dense_int[t] = static_cast<std::uint32_t>(q.qi);
-            const auto qs = static_cast<std::uint32_t>((q.qi + (std::uint64_t{1} << shift) - 1) >> shift);
-            bmp_detail::add_term_bounds(inv, t, qs, s.upper_int, s.ids, stats);
+            qs = static_cast<std::uint32_t>((q.qi + (std::uint64_t{1} << shift) - 1) >> shift);
         } else {
             s.dense_real[t] = q.qd;
-            bmp_detail::add_term_bounds(inv, t, q.qd, s.upper_real, s.ids, stats);
+            qs = q.qd;
+        }
+        if (inv.dense_ranges(t)) {
+            dense_terms.emplace_back(inv.range_max.data() + inv.term_range_begin[t], qs);
+        } else {
+            bmp_detail::add_sparse_bounds(inv, t, qs, up, s.ids, stats);
         }
     }
-    auto bound_of = [&](std::uint32_t r) -> std::uint64_t {
+    stats.dense_bounds += dense_terms.size() * nranges;
+    // Scores never exceed bound_of(raw accumulator): a monotone function.
+    auto bound_of_raw = [&](Acc raw) -> std::uint64_t {
         std::uint64_t b;
         if constexpr (kIntegral) {
-            b = std::uint64_t{s.upper_int[r]} << shift;
+            b = std::uint64_t{raw} << shift;
         } else {
-            b = static_cast<std::uint64_t>(std::ceil(s.upper_real[r] * (1.0 + 1e-12)));
+            b = static_cast<std::uint64_t>(std::ceil(raw * (1.0 + 1e-12)));
         }
         return alpha < 1.0 ? static_cast<std::uint64_t>(static_cast<double>(b) * alpha) : b;
     };
+    auto by_bound = [](const auto& a, const auto& b) {
+        return a.first > b.first || (a.first == b.first && a.second < b.second);
+    };
+    // Seeds: the best few ranges by accumulator (a heap of (raw, range)).
+    std::vector<std::pair<Acc, std::uint32_t>>& heap = s.seed_heap<Acc>();
+    heap.clear();
+    const std::size_t seeds = kBmpSeedRanges;
+    for (std::uint64_t c = 0; c < nranges; c += bmp_detail::kBoundChunk) {
+        const std::size_t len = std::min<std::uint64_t>(bmp_detail::kBoundChunk, nranges - c);
+        for (const auto& [m, q] : dense_terms) kernels::add_scaled(up + c, m + c, len, q);
+        for (std::size_t j = 0; j < len; ++j) {
+            const Acc raw = up[c + j];
+            if (heap.size() < seeds) {
+                if (raw == Acc{0}) continue;
+                heap.emplace_back(raw, static_cast<std::uint32_t>(c + j));
+                std::push_heap(heap.begin(), heap.end(), by_bound);
+            } else if (raw > heap.front().first) {
+                std::pop_heap(heap.begin(), heap.end(), by_bound);
+                heap.back() = {raw, static_cast<std::uint32_t>(c + j)};
+                std::push_heap(heap.begin(), heap.end(), by_bound);
+            }
+        }
+    }
     auto forget = [&](std::uint32_t r) {
         if constexpr (kIntegral) {
             s.upper_int[r] = 0;
@@ -171,9 +235,6 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
         }
         forget(r);
     };
-    auto by_bound = [](const auto& a, const auto& b) {
-        return a.first > b.first || (a.first == b.first && a.second < b.second);
-    };
     // Visits `s.order` (sorted by by_bound) until a range cannot enter.
     auto visit_ordered = [&]() -> std::size_t {
         for (std::size_t i = 0; i < s.order.size(); ++i) {
@@ -186,45 +247,38 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
         return s.order.size();
     };
 
-    // 2. Seed: score the best few ranges to get a threshold.
+    // 2. Score the seeds (best bound first) to get a threshold.
     s.order.clear();
-    const std::size_t seeds = std::max<std::size_t>(kBmpSeedRanges, 2);
-    for (std::uint32_t r = 0; r < nranges; ++r) {
-        const std::uint64_t b = bound_of(r);
-        if (b == 0) continue;
-        if (s.order.size() < seeds) {
-            s.order.emplace_back(b, r);
-            std::push_heap(s.order.begin(), s.order.end(), by_bound);
-        } else if (by_bound(std::pair{b, r}, s.order.front())) {
-            std::pop_heap(s.order.begin(), s.order.end(), by_bound);
-            s.order.back() = {b, r};
-            std::push_heap(s.order.begin(), s.order.end(), by_bound);
-        }
-    }
-    std::sort_heap(s.order.begin(), s.order.end(), by_bound);
+    for (const auto& [raw, r] : heap) s.order.emplace_back(bound_of_raw(raw), r);
+    std::sort(s.order.begin(), s.order.end(), by_bound);
     std::uint64_t visited = 0;
-    const std::size_t seeded = visit_ordered();
-    visited += seeded;
-    // A seed that could not enter ranks above every other range: done.
-    const bool done = seeded < s.order.size();
+    for (const auto& [b, r] : s.order) {
+        if (!topk.would_enter(b, r * R)) break;
+        score_range(r);
+        ++visited;
+    }
 
     // 3. Every remaining range whose bound can still reach the threshold, in
-    //    decreasing bound order.
+    //    decreasing bound order (ties by ascending first docid): once one
+    //    range cannot enter, none of the rest can. The raw cutoff keeps a
+    //    superset; visit_ordered() applies the exact test.
+    const score_t theta = topk.full() ? topk.kth().score : 1;
+    Acc cutoff;
+    if constexpr (kIntegral) {
+        cutoff = static_cast<Acc>(std::min<std::uint64_t>(theta >> shift, 0xFFFFFFFFU));
+    } else {
+        cutoff = (static_cast<double>(theta) - 1.0) / (1.0 + 1e-9);
+    }
     s.order.clear();
     std::uint64_t nonzero = visited;
-    if (!done) {
-        const score_t theta = topk.full() ? topk.kth().score : 1;
-        for (std::uint32_t r = 0; r < nranges; ++r) {
-            const std::uint64_t b = bound_of(r);
-            if (b == 0) continue;
-            ++nonzero;
-            if (b >= theta) s.order.emplace_back(b, r);
-        }
-        std::sort(s.order.begin(), s.order.end(), by_bound);
-        visited += visit_ordered();
-    } else {
-        for (std::uint32_t r = 0; r < nranges; ++r) nonzero += bound_of(r) > 0 ? 1 : 0;
+    for (std::uint32_t r = 0; r < nranges; ++r) {
+        const Acc raw = up[r];
+        if (raw == Acc{0}) continue;
+        ++nonzero;
+        if (raw >= cutoff) s.order.emplace_back(bound_of_raw(raw), r);
     }
+    std::sort(s.order.begin(), s.order.end(), by_bound);
+    visited += visit_ordered();
     stats.blocks_skipped += nonzero - visited;
 
     for (const auto& t : plan.terms) {
