@@ -62,6 +62,28 @@ void check_contents(const Index& idx, const std::vector<Vec>& docs, WeightType w
         }
         EXPECT_EQ(c.docid(), v.inv.num_docs);
         EXPECT_EQ(c.max_weight(), mx);
+        // Range maxima (dense or sparse form): per range, the largest weight
+        // of the term, rounded up to the RangeMax unit.
+        std::map<std::uint32_t, RangeMax<W>> want_ranges;
+        for (const auto& [d, w] : want) {
+            const auto code = static_cast<RangeMax<W>>(
+                std::is_integral_v<W> ? (w + kRangeMaxUnit<W> - 1) / kRangeMaxUnit<W> : w);
+            auto& m = want_ranges[d / v.inv.range_block];
+            m = std::max(m, code);
+        }
+        std::map<std::uint32_t, RangeMax<W>> got_ranges;
+        const auto rb = v.inv.term_range_begin[t];
+        const auto count = static_cast<std::uint32_t>(v.inv.term_range_begin[t + 1] - rb);
+        if (v.inv.dense_ranges(t)) {
+            for (std::uint32_t r = 0; r < count; ++r) {
+                if (v.inv.range_max[rb + r] != RangeMax<W>{0}) got_ranges[r] = v.inv.range_max[rb + r];
+            }
+        } else {
+            std::vector<std::uint32_t> ids(count);
+            codec::decode_increasing(v.inv.range_stream.data() + v.inv.term_range_byte_begin[t], ids.data(), count, 0);
+            for (std::uint32_t j = 0; j < count; ++j) got_ranges[ids[j]] = v.inv.range_max[rb + j];
+        }
+        EXPECT_EQ(got_ranges, want_ranges) << "term " << t;
         // next_geq from scratch reaches every posting.
         for (std::size_t i = 0; i < want.size(); i += 37) {
             BlockPostingCursor<W> c2(v.inv, t, nullptr);
@@ -81,6 +103,7 @@ TEST(IndexRoundTrip, ContentsCountsAndSizes) {
         TempDir dir;
         BuildOptions bo;
         bo.weight_type = wt;
+        bo.range_block = 16;
         const Manifest m = build_index(dir / "idx", docs, bo);
         const Index idx(dir / "idx");
         std::size_t empty = 0;

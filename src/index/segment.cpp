@@ -82,7 +82,7 @@ SegmentViews<W> Segment::make_views() const {
     inv.term_range_begin = inverted_.section<std::uint64_t>(sections::kTermRangeBegin, T + 1);
     inv.term_range_byte_begin = inverted_.section<std::uint64_t>(sections::kTermRangeByteBegin, T + 1);
     inv.range_stream = inverted_.section<std::uint8_t>(sections::kRangeIdStream);
-    inv.range_max = inverted_.section<W>(sections::kRangeMaxWeight);
+    inv.range_max = inverted_.section<RangeMax<W>>(sections::kRangeMaxWeight);
     check_prefix(inv.term_posting_begin, P, p, "term posting offsets");
     check_prefix(inv.term_block_begin, B, p, "term block offsets");
     check_prefix(inv.term_range_begin, inv.range_max.size(), p, "term range offsets");

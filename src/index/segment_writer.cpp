@@ -8,6 +8,7 @@
 #include "spindle/codec/docid_codec.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/index/file_kinds.hpp"
+#include "spindle/index/segment.hpp"
 #include "spindle/io/container.hpp"
 
 namespace spindle {
@@ -95,9 +96,9 @@ SegmentInfo write_typed(const std::string& seg_dir, const SegmentBuffer& buf, st
     std::vector<std::uint64_t> term_range_begin(num_terms + 1, 0);
     std::vector<std::uint64_t> term_range_byte_begin(num_terms + 1, 0);
     std::vector<std::uint8_t> range_stream;
-    std::vector<W> range_max;
+    std::vector<RangeMax<W>> range_max;
     std::vector<std::uint32_t> range_ids;
-    std::vector<W> range_local;
+    std::vector<RangeMax<W>> range_local;
     const std::uint64_t n_ranges = (std::uint64_t{n_docs} + rb - 1) / rb;
     docid_stream.reserve(n_post * 2);
     for (std::size_t t = 0; t < num_terms; ++t) {
@@ -119,11 +120,14 @@ SegmentInfo write_typed(const std::string& seg_dir, const SegmentBuffer& buf, st
         range_local.clear();
         for (std::uint64_t i = b; i < e; ++i) {
             const std::uint32_t r = post_docs[i] / rb;
+            // Rounded up: a stored maximum never underestimates (see RangeMax).
+            const auto code = static_cast<RangeMax<W>>(
+                std::is_integral_v<W> ? (post_codes[i] + kRangeMaxUnit<W> - 1) / kRangeMaxUnit<W> : post_codes[i]);
             if (range_ids.empty() || range_ids.back() != r) {
                 range_ids.push_back(r);
-                range_local.push_back(post_codes[i]);
+                range_local.push_back(code);
             } else {
-                range_local.back() = std::max(range_local.back(), post_codes[i]);
+                range_local.back() = std::max(range_local.back(), code);
             }
         }
         // Dense (a maximum for every range, no ids) for frequent terms and
@@ -133,10 +137,12 @@ SegmentInfo write_typed(const std::string& seg_dir, const SegmentBuffer& buf, st
         const std::size_t id_bytes = codec::encode_increasing(range_ids.data(), static_cast<std::uint32_t>(range_ids.size()),
                                                               0, range_stream);
         const bool frequent = static_cast<double>(range_ids.size()) >= opts.dense_ranges * static_cast<double>(n_ranges);
-        if (!range_ids.empty() && (frequent || n_ranges * sizeof(W) <= range_ids.size() * sizeof(W) + id_bytes)) {
+        constexpr std::size_t kMaxBytes = sizeof(RangeMax<W>);
+        if (!range_ids.empty() &&
+            (frequent || n_ranges * kMaxBytes <= range_ids.size() * kMaxBytes + id_bytes)) {
             range_stream.resize(mark);
             const std::size_t at = range_max.size();
-            range_max.resize(at + n_ranges, W{0});
+            range_max.resize(at + n_ranges, RangeMax<W>{0});
             for (std::size_t j = 0; j < range_ids.size(); ++j) range_max[at + range_ids[j]] = range_local[j];
         } else {
             range_max.insert(range_max.end(), range_local.begin(), range_local.end());

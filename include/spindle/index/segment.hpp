@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 
 #include "spindle/common/types.hpp"
@@ -14,6 +15,16 @@
 #include "spindle/io/container.hpp"
 
 namespace spindle {
+
+/// Type of the docid-range maxima (the bounds bmp sums): one byte for integer
+/// weights, so summing them moves half the bytes for u16 indexes. A u16
+/// maximum m is stored as ceil(m / 257) and weighs 257 times its code, so it
+/// never underestimates; u8 maxima are stored as they are.
+template <class W>
+using RangeMax = std::conditional_t<std::is_integral_v<W>, std::uint8_t, float>;
+/// Weight of one unit of a stored range maximum, in stored weight units.
+template <class W>
+inline constexpr std::uint32_t kRangeMaxUnit = std::is_same_v<W, std::uint16_t> ? 257 : 1;
 
 /// Inverted index of a segment with stored weight type W.
 template <class W>
@@ -29,7 +40,7 @@ struct InvertedView {
     std::span<const std::uint64_t> term_range_begin;
     std::span<const std::uint64_t> term_range_byte_begin;
     std::span<const std::uint8_t> range_stream;
-    std::span<const W> range_max;
+    std::span<const RangeMax<W>> range_max;
     std::uint64_t num_terms = 0;
     docid_t num_docs = 0;
     std::uint32_t range_block = 0;

@@ -9,9 +9,10 @@
 // score. alpha < 1 shrinks the bounds (approximate); alpha == 1 is exact.
 //
 // Bounds are summed in 32-bit integers: with integer weights each query
-// weight is rounded *up* after a right shift chosen so no sum can overflow,
-// so bound << shift never underestimates; with f32 weights they are summed in
-// double and inflated by a relative 1e-12 before rounding up.
+// weight (times the RangeMax unit, 257 for u16) is rounded *up* after a
+// right shift chosen so no sum can overflow, so bound << shift never
+// underestimates; with f32 weights they are summed in double and inflated by
+// a relative 1e-12 before rounding up.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -43,7 +44,7 @@ struct BmpScratch {
 
     /// (dense maxima, scaled query weight) of the query's dense terms.
     template <class W, class Acc>
-    std::vector<std::pair<const W*, Acc>>& dense_terms() {
+    std::vector<std::pair<const RangeMax<W>*, Acc>>& dense_terms() {
         if constexpr (std::is_same_v<W, std::uint8_t>) {
             return dense_u8;
         } else if constexpr (std::is_same_v<W, std::uint16_t>) {
@@ -61,7 +62,7 @@ struct BmpScratch {
         }
     }
     std::vector<std::pair<const std::uint8_t*, std::uint32_t>> dense_u8;
-    std::vector<std::pair<const std::uint16_t*, std::uint32_t>> dense_u16;
+    std::vector<std::pair<const std::uint8_t*, std::uint32_t>> dense_u16;
     std::vector<std::pair<const float*, double>> dense_f32;
     std::vector<std::pair<std::uint32_t, std::uint32_t>> heap_int;
     std::vector<std::pair<double, std::uint32_t>> heap_real;
@@ -104,7 +105,7 @@ void add_sparse_bounds(const InvertedView<W>& inv, termid_t t, Q q, Acc* up, std
                        SearchStats& stats) {
     const std::uint64_t rb = inv.term_range_begin[t];
     const auto count = static_cast<std::uint32_t>(inv.term_range_begin[t + 1] - rb);
-    const W* m = inv.range_max.data() + rb;
+    const RangeMax<W>* m = inv.range_max.data() + rb;
     ids.resize(count);
     codec::decode_increasing(inv.range_stream.data() + inv.term_range_byte_begin[t], ids.data(), count, 0);
     stats.sparse_bounds += count;
@@ -143,8 +144,10 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
         for (std::size_t i = 0; i < plan.terms.size(); ++i) {
             const termid_t t = plan.terms[i].term;
             if (t >= inv.num_terms) continue;
-            total += plan.weights[i].qi * static_cast<std::uint64_t>(inv.term_max[t]);
-            max_sum += inv.term_max[t];
+            // Largest stored range maximum of t, in RangeMax units.
+            const std::uint64_t top = (std::uint64_t{inv.term_max[t]} + kRangeMaxUnit<W> - 1) / kRangeMaxUnit<W>;
+            total += plan.weights[i].qi * kRangeMaxUnit<W> * top;
+            max_sum += top;
         }
         while ((total >> shift) + max_sum >= (std::uint64_t{1} << 32)) ++shift;
         s.upper_int.assign(nranges + 1, 0);
@@ -160,7 +163,7 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
     } else {
         up = s.upper_real.data();
     }
-    std::vector<std::pair<const W*, Acc>>& dense_terms = s.dense_terms<W, Acc>();
+    auto& dense_terms = s.dense_terms<W, Acc>();
     dense_terms.clear();
     for (std::size_t i = 0; i < plan.terms.size(); ++i) {
         const termid_t t = plan.terms[i].term;
@@ -169,7 +172,7 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
         Acc qs;
         if constexpr (kIntegral) {
             s.dense_int[t] = static_cast<std::uint32_t>(q.qi);
-            qs = static_cast<std::uint32_t>((q.qi + (std::uint64_t{1} << shift) - 1) >> shift);
+            qs = static_cast<std::uint32_t>((q.qi * kRangeMaxUnit<W> + (std::uint64_t{1} << shift) - 1) >> shift);
         } else {
             s.dense_real[t] = q.qd;
             qs = q.qd;
