@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The main job on a built-in default: set everything up, generate a
-# SPLADE-like corpus, index it, search it with every exact algorithm, and
-# print the results and timings. DOCS, QUERIES, WEIGHTS and WORK override the
-# defaults (100,000 documents, 200 queries, u8 weights, ./demo).
+# SPLADE-like corpus, index it (documents reordered by graph bisection),
+# benchmark every exact algorithm (latency table), search with each and check
+# they return identical runs, and print the first results. DOCS, QUERIES,
+# WEIGHTS and WORK override the defaults (100,000 documents, 200 queries, u8
+# weights, ./demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh Release build
@@ -19,10 +21,13 @@ fi
 
 echo "== generate: $DOCS documents, $QUERIES queries (seed 42)"
 $S generate --docs "$DOCS" --queries "$QUERIES" --seed 42 --format csr --output-dir "$WORK/corpus" -q
-echo "== index ($WEIGHTS weights)"
+echo "== index ($WEIGHTS weights, bp reordering)"
 $S index --input "$WORK/corpus/docs.csr" --vocab "$WORK/corpus/vocab.txt" --output "$WORK/index" \
-  --weights "$WEIGHTS" --overwrite -q
+  --weights "$WEIGHTS" --reorder bp --overwrite -q
 $S info "$WORK/index"
+echo "== bench: latency of every exact algorithm (1 warm-up + 2 timed passes, 1 thread)"
+$S bench --index "$WORK/index" --queries "$WORK/corpus/queries.tsv" -k 10 --runs 2 \
+  --algorithms exhaustive,maxscore,bmw,bmp --json "$WORK/bench.json" -q
 for algo in exhaustive maxscore bmw bmp; do
   echo "== search: $algo"
   $S search --index "$WORK/index" --queries "$WORK/corpus/queries.tsv" -k 10 --algorithm "$algo" \

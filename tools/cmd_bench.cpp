@@ -23,6 +23,7 @@
 #include "build_info.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
+#include "query_loading.hpp"
 #include "spindle/codec/docid_codec.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/formats/input_format.hpp"
@@ -36,6 +37,8 @@ struct BenchArgs {
     std::string index;
     std::string queries;
     std::string format = "auto";
+    bool text = false;
+    bool number_queries = false;
     std::vector<std::string> algorithms{"exhaustive", "maxscore", "bmw", "bmp"};
     std::size_t k = 10;
     unsigned runs = 3;
@@ -102,7 +105,7 @@ void run_bench(const BenchArgs& a) {
     if (variants.empty()) throw InvalidArgument("--algorithms lists nothing to run");
 
     const Index index(a.index);
-    auto queries = read_queries(a.queries, parse_input_format(a.format));
+    auto queries = load_queries({a.queries, a.format, a.text, a.number_queries}, index);
     if (a.limit > 0 && queries.size() > a.limit) queries.resize(a.limit);
     if (queries.empty()) throw InvalidArgument(a.queries + ": no queries");
     const std::size_t nq = queries.size();
@@ -284,7 +287,11 @@ void register_bench(CLI::App& app) {
         "  spindle bench --index idx/ --queries q.tsv --algorithms exhaustive,bmp,bmp@0.9,bmp@0.8");
     cmd->add_option("--index", args->index, "Index directory")->required();
     cmd->add_option("--queries", args->queries, "Query file (impact TSV, JSONL or CSR)")->required();
-    cmd->add_option("--format", args->format, "Query format: auto, jsonl, tsv or csr")->capture_default_str();
+    cmd->add_option("--format", args->format,
+                    "Query format: auto, jsonl, tsv or csr; for text: auto, beir, trec, smart or tsv")
+        ->capture_default_str();
+    cmd->add_flag("--text", args->text, "Raw-text queries (implied by a text index)");
+    cmd->add_flag("--number-queries", args->number_queries, "Text queries get ids 1..n in file order (Cranfield)");
     cmd->add_option("-a,--algorithms", args->algorithms,
                     "Algorithms to compare, comma separated: " + algorithm_names() + "; bmp@A sets bmp's alpha")
         ->delimiter(',')

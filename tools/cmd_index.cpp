@@ -31,7 +31,7 @@ struct IndexArgs {
     std::string vocab;
     std::uint64_t segment_docs = 2'000'000;
     std::uint32_t range_block = 8;
-    double dense_ranges = 1.0 / 16;
+    double dense_ranges = 1.0 / 8;
     std::string reorder = "none";
     std::uint32_t bp_iterations = 6;
     std::uint32_t bp_leaf = 8;

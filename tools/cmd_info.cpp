@@ -25,6 +25,11 @@ void run_info(const std::string& path) {
     fmt::print("terms          {}\n", m.num_terms);
     fmt::print("postings       {} ({} zero weights dropped)\n", m.num_postings, m.zero_dropped);
     fmt::print("blocks         {} postings per block, {} docids per bmp range\n", m.posting_block, m.range_block);
+    double reorder_s = 0;
+    for (const auto& seg : m.segments) reorder_s += seg.reorder_seconds;
+    fmt::print("doc order      {}{}\n", to_string(m.reorder),
+               m.reorder == Reorder::none ? "" : fmt::format(" ({:.2f} s)", reorder_s));
+    fmt::print("built in       {:.2f} s, peak memory {}\n", m.build_seconds, human_bytes(m.build_peak_rss));
     if (m.text) {
         fmt::print("text           analyzer {}, BM25 k1={:.6g} b={:.6g}, avgdl {:.4f} over {} documents with terms\n",
                    m.text->analyzer, m.text->k1, m.text->b, m.text->avgdl, m.text->docs_with_terms);

@@ -12,6 +12,7 @@
 #include "bench_report.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
+#include "query_loading.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/formats/input_format.hpp"
 #include "spindle/eval/evaluate.hpp"
@@ -19,7 +20,6 @@
 #include "spindle/formats/trec_run.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/searcher.hpp"
-#include "spindle/text/text_query.hpp"
 
 namespace spindle::cli {
 namespace {
@@ -65,16 +65,6 @@ void print_effectiveness(std::FILE* out, const eval::Qrels& qrels, const eval::M
     }
 }
 
-// A text index analyzes raw query text with the analyzer recorded in its manifest.
-std::vector<TextQuery> load_queries(const SearchArgs& a, const Index& index) {
-    const auto& text = index.manifest().text;
-    if (!text && !a.text) return read_queries(a.queries, parse_input_format(a.format));
-    if (!text) throw InvalidArgument("--text: index " + a.index + " was not built from text (spindle index --text)");
-    text::QueryReadOptions opts;
-    opts.number_in_file_order = a.number_queries;
-    return text::read_analyzed_queries(a.queries, text::parse_query_format(a.format), opts, text->analyzer);
-}
-
 void run_search(const SearchArgs& a) {
     SearchOptions opts;
     opts.algorithm = parse_algorithm(a.algorithm);
@@ -83,7 +73,7 @@ void run_search(const SearchArgs& a) {
     opts.validate();
     if (a.threads == 0) throw InvalidArgument("--threads must be at least 1");
     const Index index(a.index);
-    const auto queries = load_queries(a, index);
+    const auto queries = load_queries({a.queries, a.format, a.text, a.number_queries}, index);
     std::optional<eval::MeasureSet> metrics;
     std::optional<eval::Qrels> qrels;
     if (!a.qrels.empty()) {  // read before searching: bad metrics or qrels fail fast

@@ -132,7 +132,8 @@ SegmentInfo write_typed(const std::string& seg_dir, const SegmentBuffer& buf, st
         }
         // Dense (a maximum for every range, no ids) for frequent terms and
         // whenever it is no larger than the sparse form (ids + maxima): a
-        // dense entry costs ~20x less to sum than a sparse one.
+        // dense entry costs ~20x less to sum than a sparse one, so above
+        // ~1/8 of the ranges dense is faster (docs/BENCHMARKS.md).
         const std::size_t mark = range_stream.size();
         const std::size_t id_bytes = codec::encode_increasing(range_ids.data(), static_cast<std::uint32_t>(range_ids.size()),
                                                               0, range_stream);

@@ -21,7 +21,7 @@ namespace spindle {
 struct BuildOptions {
     WeightType weight_type = WeightType::u16;
     std::uint32_t range_block = 8;            ///< docids per BMP block-max range
-    double dense_ranges = 1.0 / 16;           ///< see SegmentWriteOptions::dense_ranges
+    double dense_ranges = 1.0 / 8;           ///< see SegmentWriteOptions::dense_ranges
     std::uint64_t segment_docs = 2'000'000;   ///< documents per segment (bounds build memory)
     bool overwrite = false;                   ///< replace an existing index at the output path
     Reorder reorder = Reorder::none;          ///< renumber each segment's documents (bp: graph bisection)

@@ -31,7 +31,7 @@ struct SegmentWriteOptions {
     /// maximum for every range (dense: summed by a SIMD loop, no ids to decode)
     /// instead of (range id, maximum) pairs; so does any term for which dense
     /// is no larger. In [0, 1]; 1 means "only when no larger".
-    double dense_ranges = 1.0 / 16;
+    double dense_ranges = 1.0 / 8;
 };
 
 /// What was written, for the manifest and the build summary.

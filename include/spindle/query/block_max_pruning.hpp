@@ -54,6 +54,16 @@ struct BmpScratch {
         }
     }
     template <class Acc>
+    std::vector<Acc>& group_max() {
+        if constexpr (std::is_same_v<Acc, double>) {
+            return group_max_real;
+        } else {
+            return group_max_int;
+        }
+    }
+    std::vector<std::uint32_t> group_max_int;
+    std::vector<double> group_max_real;
+    template <class Acc>
     std::vector<std::pair<Acc, std::uint32_t>>& seed_heap() {
         if constexpr (std::is_same_v<Acc, double>) {
             return heap_real;
@@ -116,6 +126,10 @@ void add_sparse_bounds(const InvertedView<W>& inv, termid_t t, Q q, Acc* up, std
 /// Ranges per chunk when summing dense maxima: the chunk's accumulators stay
 /// in L1 while every dense term is added to them.
 inline constexpr std::uint32_t kBoundChunk = 4096;
+/// Ranges per group whose largest bound is kept; divides kBoundChunk so that
+/// groups never straddle chunks.
+inline constexpr std::uint32_t kBoundGroup = 128;
+static_assert(kBoundChunk % kBoundGroup == 0);
 
 }  // namespace bmp_detail
 
@@ -141,6 +155,7 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
     if constexpr (kIntegral) {
         std::uint64_t total = 0;
         std::uint64_t max_sum = 0;
+        std::uint64_t max_q = 0;
         for (std::size_t i = 0; i < plan.terms.size(); ++i) {
             const termid_t t = plan.terms[i].term;
             if (t >= inv.num_terms) continue;
@@ -148,8 +163,12 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
             const std::uint64_t top = (std::uint64_t{inv.term_max[t]} + kRangeMaxUnit<W> - 1) / kRangeMaxUnit<W>;
             total += plan.weights[i].qi * kRangeMaxUnit<W> * top;
             max_sum += top;
+            max_q = std::max(max_q, plan.weights[i].qi);
         }
         while ((total >> shift) + max_sum >= (std::uint64_t{1} << 32)) ++shift;
+        // Multipliers below 2^15 let two dense terms share one multiply-add
+        // (kernels::add_scaled_pair); rounding up keeps the bounds safe.
+        while ((max_q * kRangeMaxUnit<W> >> shift) >= kernels::kPairMaxWeight) ++shift;
         s.upper_int.assign(nranges + 1, 0);
     } else {
         s.upper_real.assign(nranges + 1, 0.0);
@@ -198,22 +217,44 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
         return a.first > b.first || (a.first == b.first && a.second < b.second);
     };
     // Seeds: the best few ranges by accumulator (a heap of (raw, range)).
+    // The largest accumulator of every group of kBoundGroup ranges lets the
+    // seed scan and phase 3 skip whole groups with one comparison.
     std::vector<std::pair<Acc, std::uint32_t>>& heap = s.seed_heap<Acc>();
     heap.clear();
     const std::size_t seeds = kBmpSeedRanges;
+    constexpr std::uint32_t G = bmp_detail::kBoundGroup;
+    std::vector<Acc>& group_max = s.group_max<Acc>();
+    group_max.assign((nranges + G - 1) / G, Acc{0});
     for (std::uint64_t c = 0; c < nranges; c += bmp_detail::kBoundChunk) {
         const std::size_t len = std::min<std::uint64_t>(bmp_detail::kBoundChunk, nranges - c);
-        for (const auto& [m, q] : dense_terms) kernels::add_scaled(up + c, m + c, len, q);
-        for (std::size_t j = 0; j < len; ++j) {
-            const Acc raw = up[c + j];
-            if (heap.size() < seeds) {
-                if (raw == Acc{0}) continue;
-                heap.emplace_back(raw, static_cast<std::uint32_t>(c + j));
-                std::push_heap(heap.begin(), heap.end(), by_bound);
-            } else if (raw > heap.front().first) {
-                std::pop_heap(heap.begin(), heap.end(), by_bound);
-                heap.back() = {raw, static_cast<std::uint32_t>(c + j)};
-                std::push_heap(heap.begin(), heap.end(), by_bound);
+        if constexpr (kIntegral) {
+            std::size_t i = 0;
+            for (; i + 1 < dense_terms.size(); i += 2) {
+                const auto& [ma, qa] = dense_terms[i];
+                const auto& [mb, qb] = dense_terms[i + 1];
+                kernels::add_scaled_pair(up + c, ma + c, mb + c, len, qa, qb);
+            }
+            if (i < dense_terms.size()) kernels::add_scaled(up + c, dense_terms[i].first + c, len, dense_terms[i].second);
+        } else {
+            for (const auto& [m, q] : dense_terms) kernels::add_scaled(up + c, m + c, len, q);
+        }
+        for (std::size_t g = c; g < c + len; g += G) {
+            const std::size_t end = std::min<std::size_t>(g + G, nranges);
+            Acc mx{0};
+            for (std::size_t r = g; r < end; ++r) mx = std::max(mx, up[r]);
+            group_max[g / G] = mx;
+            if (mx == Acc{0} || (heap.size() >= seeds && !(mx > heap.front().first))) continue;
+            for (std::size_t r = g; r < end; ++r) {
+                const Acc raw = up[r];
+                if (heap.size() < seeds) {
+                    if (raw == Acc{0}) continue;
+                    heap.emplace_back(raw, static_cast<std::uint32_t>(r));
+                    std::push_heap(heap.begin(), heap.end(), by_bound);
+                } else if (raw > heap.front().first) {
+                    std::pop_heap(heap.begin(), heap.end(), by_bound);
+                    heap.back() = {raw, static_cast<std::uint32_t>(r)};
+                    std::push_heap(heap.begin(), heap.end(), by_bound);
+                }
             }
         }
     }
@@ -273,16 +314,18 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
         cutoff = (static_cast<double>(theta) - 1.0) / (1.0 + 1e-9);
     }
     s.order.clear();
-    std::uint64_t nonzero = visited;
-    for (std::uint32_t r = 0; r < nranges; ++r) {
-        const Acc raw = up[r];
-        if (raw == Acc{0}) continue;
-        ++nonzero;
-        if (raw >= cutoff) s.order.emplace_back(bound_of_raw(raw), r);
+    for (std::size_t g = 0; g < group_max.size(); ++g) {
+        // Scored seeds were zeroed, so a stale group maximum only costs a scan.
+        if (group_max[g] == Acc{0} || group_max[g] < cutoff) continue;
+        const std::size_t end = std::min<std::size_t>(g * G + G, nranges);
+        for (std::size_t r = g * G; r < end; ++r) {
+            const Acc raw = up[r];
+            if (raw != Acc{0} && raw >= cutoff) s.order.emplace_back(bound_of_raw(raw), static_cast<std::uint32_t>(r));
+        }
     }
     std::sort(s.order.begin(), s.order.end(), by_bound);
     visited += visit_ordered();
-    stats.blocks_skipped += nonzero - visited;
+    stats.blocks_skipped += nranges - visited;
 
     for (const auto& t : plan.terms) {
         if (t.term >= inv.num_terms) continue;

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Reproduces one row of docs/BENCHMARKS.md:  scripts/reproduce.sh ROW
+# (no argument: list the rows). Builds spindle (Release) if needed; corpora and
+# indexes go to $WORK (default ./bench-work) and are reused by later rows.
+# The shared data folder (../shared/data, or $SPINDLE_SHARED_DATA) calibrates
+# the generator and provides the real query sets; rows that need it say so.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROW="${1:-}"
+WORK="${WORK:-bench-work}"
+S=build/tools/spindle
+DATA="${SPINDLE_SHARED_DATA:-../shared/data}"
+REAL="$DATA/msmarco/topics.msmarco-passage.dev-subset.splade-pp-ed.tsv.gz"
+
+rows() {
+  cat <<'EOF'
+calibration      generator statistics of 1M docs next to the real SPLADE++ ED queries
+build-csr-u8     spindle index, 1M generated docs from CSR, u8 weights, bp reordering
+build-csr-u16    the same with u16 weights
+build-jsonl-u8   the same from JSONL, u8 weights
+exact-u8         spindle bench on the u8 index: exhaustive, bmp, bmp@0.9, bmp@0.8, 1000 generated queries
+exact-u16        spindle bench on the u16 index: exhaustive, bmp, bmp@0.9
+real-queries-u8  spindle bench on the u8 index with the first 1000 real MS MARCO SPLADE++ ED queries (needs the shared data)
+all-exact-u8     spindle bench on the u8 index: exhaustive, maxscore, bmw, bmp, first 100 generated queries
+no-reorder-u8    spindle bench on a u8 index built without reordering: exhaustive, bmp, 1000 generated queries
+micro            Google Benchmark kernels (spindle_micro)
+text-effectiveness  BM25 MAP / nDCG@10 / P@10 / R@100 on SciFact, CACM, Cranfield, CISI, MED (needs the shared data)
+text-latency     spindle bench on the SciFact BM25 index, every exact algorithm, k=10 then k=1000 (needs the shared data)
+EOF
+}
+
+if [ -z "$ROW" ]; then
+  echo "usage: scripts/reproduce.sh ROW   (WORK=$WORK)"
+  rows
+  exit 0
+fi
+rows | awk '{print $1}' | grep -qx "$ROW" || { echo "unknown row '$ROW'; rows:" >&2; rows >&2; exit 2; }
+
+[ -x "$S" ] || scripts/setup.sh Release build
+mkdir -p "$WORK"
+if [ -d "$DATA/msmarco" ]; then export SPINDLE_SHARED_DATA="$(cd "$DATA" && pwd)"; fi
+
+corpus() {  # 1M generated documents (CSR), 1000 generated queries, seed 42
+  [ -f "$WORK/corpus/docs.csr" ] ||
+    $S generate --docs 1000000 --queries 1000 --seed 42 --format csr --output-dir "$WORK/corpus"
+}
+corpus_jsonl() {  # the same documents as JSONL
+  [ -f "$WORK/corpus-jsonl/docs.jsonl" ] ||
+    $S generate --docs 1000000 --queries 0 --seed 42 --format jsonl --output-dir "$WORK/corpus-jsonl"
+}
+index_csr() {  # NAME WEIGHTS REORDER [force]
+  if [ ! -f "$WORK/$1/MANIFEST" ] || [ "${4:-}" = force ]; then
+    corpus
+    $S index --input "$WORK/corpus/docs.csr" --vocab "$WORK/corpus/vocab.txt" --output "$WORK/$1" \
+      --weights "$2" --reorder "$3" --overwrite
+  fi
+}
+real_queries() {
+  [ -f "$REAL" ] || { echo "row $ROW needs the real queries: $REAL not found" >&2; exit 1; }
+  [ -f "$WORK/real1000.tsv" ] || zcat "$REAL" | head -1000 >"$WORK/real1000.tsv"
+}
+
+case "$ROW" in
+  calibration)
+    $S generate --docs 1000000 --queries 1000 --seed 42 --format csr --output-dir "$WORK/corpus" \
+      --stats-json "$WORK/corpus/stats.json" ;;
+  build-csr-u8) index_csr idx-u8 u8 bp force ;;
+  build-csr-u16) index_csr idx-u16 u16 bp force ;;
+  build-jsonl-u8)
+    corpus_jsonl
+    $S index --input "$WORK/corpus-jsonl/docs.jsonl" --output "$WORK/idx-jsonl-u8" --weights u8 --reorder bp --overwrite ;;
+  exact-u8)
+    index_csr idx-u8 u8 bp
+    $S bench --index "$WORK/idx-u8" --queries "$WORK/corpus/queries.tsv" -a exhaustive,bmp,bmp@0.9,bmp@0.8 \
+      --json "$WORK/exact-u8.json" ;;
+  exact-u16)
+    index_csr idx-u16 u16 bp
+    $S bench --index "$WORK/idx-u16" --queries "$WORK/corpus/queries.tsv" -a exhaustive,bmp,bmp@0.9 \
+      --json "$WORK/exact-u16.json" ;;
+  real-queries-u8)
+    index_csr idx-u8 u8 bp
+    real_queries
+    $S bench --index "$WORK/idx-u8" --queries "$WORK/real1000.tsv" -a exhaustive,bmp --json "$WORK/real-queries-u8.json" ;;
+  all-exact-u8)
+    index_csr idx-u8 u8 bp
+    $S bench --index "$WORK/idx-u8" --queries "$WORK/corpus/queries.tsv" --limit 100 \
+      -a exhaustive,maxscore,bmw,bmp --json "$WORK/all-exact-u8.json" ;;
+  no-reorder-u8)
+    index_csr idx-u8-plain u8 none
+    $S bench --index "$WORK/idx-u8-plain" --queries "$WORK/corpus/queries.tsv" -a exhaustive,bmp \
+      --json "$WORK/no-reorder-u8.json" ;;
+  micro)
+    [ -x build/bench/spindle_micro ] || cmake --build build --target spindle_micro
+    build/bench/spindle_micro ;;
+  text-effectiveness)
+    [ -d "$DATA/beir/scifact" ] || { echo "row $ROW needs $DATA" >&2; exit 1; }
+    [ -x build/tests/text_effectiveness_test ] || cmake --build build --target text_effectiveness_test
+    build/tests/text_effectiveness_test ;;
+  text-latency)
+    [ -d "$DATA/beir/scifact" ] || { echo "row $ROW needs $DATA" >&2; exit 1; }
+    $S index --text --input "$DATA/beir/scifact/corpus.jsonl" --output "$WORK/scifact" --overwrite
+    for k in 10 1000; do
+      $S bench --index "$WORK/scifact" --queries "$DATA/beir/scifact/queries.test.jsonl" -k "$k" --runs 5 \
+        -a exhaustive,maxscore,bmw,bmp --json "$WORK/text-latency-k$k.json"
+    done ;;
+esac
