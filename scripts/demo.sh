@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job on a built-in default: set everything up, generate a
-# SPLADE-like corpus, index it (documents reordered by graph bisection),
+# SPLADE-like corpus, index it,
 # benchmark every exact algorithm (latency table), search with each and check
 # they return identical runs, and print the first results. DOCS, QUERIES,
 # WEIGHTS and WORK override the defaults (100,000 documents, 200 queries, u8
@@ -21,9 +21,9 @@ fi
 
 echo "== generate: $DOCS documents, $QUERIES queries (seed 42)"
 $S generate --docs "$DOCS" --queries "$QUERIES" --seed 42 --format csr --output-dir "$WORK/corpus" -q
-echo "== index ($WEIGHTS weights, bp reordering)"
+echo "== index ($WEIGHTS weights)"
 $S index --input "$WORK/corpus/docs.csr" --vocab "$WORK/corpus/vocab.txt" --output "$WORK/index" \
-  --weights "$WEIGHTS" --reorder bp --overwrite -q
+  --weights "$WEIGHTS" --overwrite -q
 $S info "$WORK/index"
 echo "== bench: latency of every exact algorithm (1 warm-up + 2 timed passes, 1 thread)"
 $S bench --index "$WORK/index" --queries "$WORK/corpus/queries.tsv" -k 10 --runs 2 \

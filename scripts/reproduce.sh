@@ -16,14 +16,15 @@ REAL="$DATA/msmarco/topics.msmarco-passage.dev-subset.splade-pp-ed.tsv.gz"
 rows() {
   cat <<'EOF'
 calibration      generator statistics of 1M docs next to the real SPLADE++ ED queries
-build-csr-u8     spindle index, 1M generated docs from CSR, u8 weights, bp reordering
-build-csr-u16    the same with u16 weights
-build-jsonl-u8   the same from JSONL, u8 weights
+build-csr-u8     spindle index, 1M generated docs from CSR, u8 weights (default settings)
+build-csr-u8-bp  the same with --reorder bp (graph bisection)
+build-csr-u16    the same as build-csr-u8 with u16 weights
+build-jsonl-u8   the same as build-csr-u8 from JSONL
 exact-u8         spindle bench on the u8 index: exhaustive, bmp, bmp@0.9, bmp@0.8, 1000 generated queries
+exact-u8-bp      the same on the bp-reordered u8 index
 exact-u16        spindle bench on the u16 index: exhaustive, bmp, bmp@0.9
 real-queries-u8  spindle bench on the u8 index with the first 1000 real MS MARCO SPLADE++ ED queries (needs the shared data)
 all-exact-u8     spindle bench on the u8 index: exhaustive, maxscore, bmw, bmp, first 100 generated queries
-no-reorder-u8    spindle bench on a u8 index built without reordering: exhaustive, bmp, 1000 generated queries
 micro            Google Benchmark kernels (spindle_micro)
 text-effectiveness  BM25 MAP / nDCG@10 / P@10 / R@100 on SciFact, CACM, Cranfield, CISI, MED (needs the shared data)
 text-latency     spindle bench on the SciFact BM25 index, every exact algorithm, k=10 then k=1000 (needs the shared data)
@@ -49,7 +50,7 @@ corpus_jsonl() {  # the same documents as JSONL
   [ -f "$WORK/corpus-jsonl/docs.jsonl" ] ||
     $S generate --docs 1000000 --queries 0 --seed 42 --format jsonl --output-dir "$WORK/corpus-jsonl"
 }
-index_csr() {  # NAME WEIGHTS REORDER [force]
+index_csr() {  # NAME WEIGHTS REORDER [force]; default settings otherwise
   if [ ! -f "$WORK/$1/MANIFEST" ] || [ "${4:-}" = force ]; then
     corpus
     $S index --input "$WORK/corpus/docs.csr" --vocab "$WORK/corpus/vocab.txt" --output "$WORK/$1" \
@@ -65,31 +66,32 @@ case "$ROW" in
   calibration)
     $S generate --docs 1000000 --queries 1000 --seed 42 --format csr --output-dir "$WORK/corpus" \
       --stats-json "$WORK/corpus/stats.json" ;;
-  build-csr-u8) index_csr idx-u8 u8 bp force ;;
-  build-csr-u16) index_csr idx-u16 u16 bp force ;;
+  build-csr-u8) index_csr idx-u8 u8 none force ;;
+  build-csr-u8-bp) index_csr idx-u8-bp u8 bp force ;;
+  build-csr-u16) index_csr idx-u16 u16 none force ;;
   build-jsonl-u8)
     corpus_jsonl
-    $S index --input "$WORK/corpus-jsonl/docs.jsonl" --output "$WORK/idx-jsonl-u8" --weights u8 --reorder bp --overwrite ;;
+    $S index --input "$WORK/corpus-jsonl/docs.jsonl" --output "$WORK/idx-jsonl-u8" --weights u8 --overwrite ;;
   exact-u8)
-    index_csr idx-u8 u8 bp
+    index_csr idx-u8 u8 none
     $S bench --index "$WORK/idx-u8" --queries "$WORK/corpus/queries.tsv" -a exhaustive,bmp,bmp@0.9,bmp@0.8 \
       --json "$WORK/exact-u8.json" ;;
+  exact-u8-bp)
+    index_csr idx-u8-bp u8 bp
+    $S bench --index "$WORK/idx-u8-bp" --queries "$WORK/corpus/queries.tsv" -a exhaustive,bmp,bmp@0.9,bmp@0.8 \
+      --json "$WORK/exact-u8-bp.json" ;;
   exact-u16)
-    index_csr idx-u16 u16 bp
+    index_csr idx-u16 u16 none
     $S bench --index "$WORK/idx-u16" --queries "$WORK/corpus/queries.tsv" -a exhaustive,bmp,bmp@0.9 \
       --json "$WORK/exact-u16.json" ;;
   real-queries-u8)
-    index_csr idx-u8 u8 bp
+    index_csr idx-u8 u8 none
     real_queries
     $S bench --index "$WORK/idx-u8" --queries "$WORK/real1000.tsv" -a exhaustive,bmp --json "$WORK/real-queries-u8.json" ;;
   all-exact-u8)
-    index_csr idx-u8 u8 bp
+    index_csr idx-u8 u8 none
     $S bench --index "$WORK/idx-u8" --queries "$WORK/corpus/queries.tsv" --limit 100 \
       -a exhaustive,maxscore,bmw,bmp --json "$WORK/all-exact-u8.json" ;;
-  no-reorder-u8)
-    index_csr idx-u8-plain u8 none
-    $S bench --index "$WORK/idx-u8-plain" --queries "$WORK/corpus/queries.tsv" -a exhaustive,bmp \
-      --json "$WORK/no-reorder-u8.json" ;;
   micro)
     [ -x build/bench/spindle_micro ] || cmake --build build --target spindle_micro
     build/bench/spindle_micro ;;
