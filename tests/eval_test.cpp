@@ -264,6 +264,28 @@ TEST(EvalBadInput, QrelsErrorsNameFileLineAndValue) {
     EXPECT_THROW(eval::read_qrels(dir / "missing"), IoError);
 }
 
+// BEIR's qrels (three columns, header) read as the same judgments as TREC's.
+TEST(EvalQrels, BeirThreeColumnLayoutWithHeader) {
+    TempDir dir;
+    write_text(dir / "trec", "q1 0 d1 1\nq1 0 d2 0\nq2 0 d3 2\n");
+    write_text(dir / "beir", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq1\td2\t0\nq2\td3\t2\n");
+    const auto a = eval::read_qrels(dir / "trec");
+    const auto b = eval::read_qrels(dir / "beir");
+    ASSERT_EQ(a.queries.size(), b.queries.size());
+    for (const auto& [qid, q] : a.queries) {
+        const auto& other = b.queries.at(qid).docs;
+        ASSERT_EQ(q.docs.size(), other.size()) << qid;
+        for (std::size_t i = 0; i < q.docs.size(); ++i) {
+            EXPECT_EQ(q.docs[i].docno, other[i].docno);
+            EXPECT_EQ(q.docs[i].rel, other[i].rel);
+        }
+    }
+    write_text(dir / "mixed", "query-id\tcorpus-id\tscore\nq1\td1\t1\nq1 0 d2 0\n");
+    const auto msg = error_of([&] { eval::read_qrels(dir / "mixed"); });
+    EXPECT_NE(msg.find("mixed:3"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("3 columns"), std::string::npos) << msg;
+}
+
 TEST(EvalBadInput, RunErrorsNameFileLineAndValue) {
     TempDir dir;
     const auto p = dir / "run.trec";

@@ -66,8 +66,13 @@ void check_contents(const Index& idx, const std::vector<Vec>& docs, WeightType w
         // of the term, rounded up to the RangeMax unit.
         std::map<std::uint32_t, RangeMax<W>> want_ranges;
         for (const auto& [d, w] : want) {
-            const auto code = static_cast<RangeMax<W>>(
-                std::is_integral_v<W> ? (w + kRangeMaxUnit<W> - 1) / kRangeMaxUnit<W> : w);
+            const RangeMax<W> code = range_max_code(w, v.inv.term_max[t]);
+            if constexpr (std::is_integral_v<W>) {
+                EXPECT_GE(std::uint32_t{code} * kRangeMaxUnit<W>, std::uint32_t{w});
+            } else {
+                EXPECT_GE(static_cast<double>(code) * static_cast<double>(v.inv.term_max[t]) / 255.0 * (1.0 + 1e-9),
+                          static_cast<double>(w));
+            }
             auto& m = want_ranges[d / v.inv.range_block];
             m = std::max(m, code);
         }

@@ -21,15 +21,26 @@ Qrels read_qrels(const std::string& path) {
     std::map<std::string, std::vector<std::uint64_t>> lines;
     std::vector<std::string_view> f;
     std::string_view line;
+    // The first line decides the layout: 4 columns (TREC) or 3 (BEIR's
+    // "query-id corpus-id score", whose header line is skipped).
+    std::size_t columns = 0;
     while (in.next(line)) {
         if (detail::skippable(line)) continue;
         detail::split_fields(line, f);
-        if (f.size() != 4) {
-            detail::fail(in, "expected 4 columns (qid iter docno rel), found " + std::to_string(f.size()) + ":", line);
+        if (columns == 0) {
+            columns = f.size() == 3 ? 3 : 4;
+            if (columns == 3 && f[0] == "query-id") continue;
         }
-        const long rel = detail::parse_long(in, f[3], "relevance");
+        if (f.size() != columns) {
+            detail::fail(in,
+                         columns == 4 ? "expected 4 columns (qid iter docno rel), found " + std::to_string(f.size()) + ":"
+                                      : "expected 3 columns (query-id corpus-id score, as the first line), found " +
+                                            std::to_string(f.size()) + ":",
+                         line);
+        }
+        const long rel = detail::parse_long(in, f[columns - 1], "relevance");
         auto& q = out.queries[std::string(f[0])];
-        q.docs.push_back({std::string(f[2]), rel});
+        q.docs.push_back({std::string(f[columns - 2]), rel});
         lines[std::string(f[0])].push_back(in.line_number());
     }
     if (out.queries.empty()) throw ParseError(path + ": no judgments (empty qrels file)");

@@ -121,8 +121,7 @@ SegmentInfo write_typed(const std::string& seg_dir, const SegmentBuffer& buf, st
         for (std::uint64_t i = b; i < e; ++i) {
             const std::uint32_t r = post_docs[i] / rb;
             // Rounded up: a stored maximum never underestimates (see RangeMax).
-            const auto code = static_cast<RangeMax<W>>(
-                std::is_integral_v<W> ? (post_codes[i] + kRangeMaxUnit<W> - 1) / kRangeMaxUnit<W> : post_codes[i]);
+            const RangeMax<W> code = range_max_code(post_codes[i], term_max[t]);
             if (range_ids.empty() || range_ids.back() != r) {
                 range_ids.push_back(r);
                 range_local.push_back(code);

@@ -24,6 +24,10 @@ SPINDLE_CLONES void add_scaled(double* upper, const float* maxima, std::size_t n
     for (std::size_t i = 0; i < n; ++i) upper[i] += q * static_cast<double>(maxima[i]);
 }
 
+SPINDLE_CLONES void add_scaled(double* upper, const std::uint8_t* maxima, std::size_t n, double q) {
+    for (std::size_t i = 0; i < n; ++i) upper[i] += q * static_cast<double>(maxima[i]);
+}
+
 namespace {
 
 SPINDLE_CLONES void add_scaled_pair_portable(std::uint32_t* upper, const std::uint8_t* a, const std::uint8_t* b,

@@ -1,6 +1,8 @@
 #pragma once
 // TREC relevance judgments ("qrels"): "qid iter docno rel" per line, as
-// trec_eval reads them. Lines starting with '#' are comments.
+// trec_eval reads them, or BEIR's three columns "query-id corpus-id score"
+// (header line skipped), told apart by the first line. Lines starting with
+// '#' are comments.
 #include <map>
 #include <string>
 #include <vector>

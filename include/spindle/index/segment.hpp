@@ -2,6 +2,8 @@
 // Read side of one segment: maps its three files, validates their structure
 // and exposes typed views. Opening costs a checksum pass and O(terms + blocks
 // + docs) consistency checks; no posting is decoded.
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -16,15 +18,29 @@
 
 namespace spindle {
 
-/// Type of the docid-range maxima (the bounds bmp sums): one byte for integer
-/// weights, so summing them moves half the bytes for u16 indexes. A u16
-/// maximum m is stored as ceil(m / 257) and weighs 257 times its code, so it
-/// never underestimates; u8 maxima are stored as they are.
+/// Type of the docid-range maxima (the bounds bmp sums): one byte whatever the
+/// weight type, so summing them moves as few bytes as possible. Codes are
+/// rounded up so they never underestimate: a u8 maximum is stored as it is; a
+/// u16 maximum m as ceil(m / 257), one unit weighing 257; an f32 maximum m of
+/// a term whose largest weight is T as ceil(255 m / T), one unit weighing T/255.
 template <class W>
-using RangeMax = std::conditional_t<std::is_integral_v<W>, std::uint8_t, float>;
-/// Weight of one unit of a stored range maximum, in stored weight units.
+using RangeMax = std::uint8_t;
+/// Weight of one unit of a stored integer range maximum, in stored weight units.
 template <class W>
 inline constexpr std::uint32_t kRangeMaxUnit = std::is_same_v<W, std::uint16_t> ? 257 : 1;
+
+/// The stored range-maximum code of weight w for a term whose largest stored
+/// weight is term_max (see RangeMax); 0 only for w == 0.
+template <class W>
+[[nodiscard]] inline std::uint8_t range_max_code(W w, W term_max) {
+    if constexpr (std::is_integral_v<W>) {
+        return static_cast<std::uint8_t>((w + kRangeMaxUnit<W> - 1) / kRangeMaxUnit<W>);
+    } else {
+        if (!(w > 0.0F) || !(term_max > 0.0F)) return 0;
+        const double c = std::ceil(static_cast<double>(w) / static_cast<double>(term_max) * 255.0);
+        return static_cast<std::uint8_t>(std::clamp(c, 1.0, 255.0));
+    }
+}
 
 /// Inverted index of a segment with stored weight type W.
 template <class W>

@@ -11,8 +11,9 @@
 // Bounds are summed in 32-bit integers: with integer weights each query
 // weight (times the RangeMax unit, 257 for u16) is rounded *up* after a
 // right shift chosen so no sum can overflow, so bound << shift never
-// underestimates; with f32 weights they are summed in double and inflated by
-// a relative 1e-12 before rounding up.
+// underestimates; with f32 weights (one-byte codes relative to the term's
+// largest weight) they are summed in double, each multiplier inflated by a
+// relative 1e-9, and rounded up.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -73,7 +74,7 @@ struct BmpScratch {
     }
     std::vector<std::pair<const std::uint8_t*, std::uint32_t>> dense_u8;
     std::vector<std::pair<const std::uint8_t*, std::uint32_t>> dense_u16;
-    std::vector<std::pair<const float*, double>> dense_f32;
+    std::vector<std::pair<const std::uint8_t*, double>> dense_f32;
     std::vector<std::pair<std::uint32_t, std::uint32_t>> heap_int;
     std::vector<std::pair<double, std::uint32_t>> heap_real;
 };
@@ -194,7 +195,8 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
             qs = static_cast<std::uint32_t>((q.qi * kRangeMaxUnit<W> + (std::uint64_t{1} << shift) - 1) >> shift);
         } else {
             s.dense_real[t] = q.qd;
-            qs = q.qd;
+            // One RangeMax unit weighs term_max / 255 (inflated against rounding).
+            qs = q.qd * static_cast<double>(inv.term_max[t]) / 255.0 * (1.0 + 1e-9);
         }
         if (inv.dense_ranges(t)) {
             dense_terms.emplace_back(inv.range_max.data() + inv.term_range_begin[t], qs);

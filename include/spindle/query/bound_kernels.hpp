@@ -11,6 +11,7 @@ namespace spindle::kernels {
 void add_scaled(std::uint32_t* upper, const std::uint8_t* maxima, std::size_t n, std::uint32_t q);
 void add_scaled(std::uint32_t* upper, const std::uint16_t* maxima, std::size_t n, std::uint32_t q);
 void add_scaled(double* upper, const float* maxima, std::size_t n, double q);
+void add_scaled(double* upper, const std::uint8_t* maxima, std::size_t n, double q);
 
 /// upper[r] += qa * a[r] + qb * b[r]: two terms per pass over the bounds. With
 /// AVX2 and qa, qb < 2^15 one multiply-add (vpmaddwd) handles both terms;
