@@ -251,11 +251,50 @@ TEST(Cli, TextIndexAndSearchWithBm25) {
     EXPECT_FALSE(std::filesystem::exists(dir / "bad"));
 }
 
+// generate -> index (bp) -> info -> bench: the table, the JSON report and
+// its provenance, and clear errors for bad algorithm specs.
+TEST(Cli, BenchReportsEveryAlgorithmWithProvenance) {
+    TempDir dir;
+    auto r = spindle(dir, "generate --docs 3000 --queries 20 --seed 5 --format csr --real-queries none -q --output-dir " +
+                              (dir / "c"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    r = spindle(dir, "index --input " + (dir / "c/docs.csr") + " --vocab " + (dir / "c/vocab.txt") + " --output " +
+                         (dir / "idx") + " --weights u8 --reorder bp -q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("documents reordered by bp"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("peak memory"), std::string::npos) << r.out;
+    r = spindle(dir, "info " + (dir / "idx"));
+    EXPECT_NE(r.out.find("doc order      bp"), std::string::npos) << r.out;
+    const std::string bench = "bench --index " + (dir / "idx") + " --queries " + (dir / "c/queries.tsv") + " -q";
+    r = spindle(dir, bench + " --runs 2 -a exhaustive,maxscore,bmw,bmp,bmp@0.5 --json " + (dir / "b.json"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (const char* row : {"\nexhaustive ", "\nmaxscore ", "\nbmw ", "\nbmp ", "\nbmp@0.5 "}) {
+        EXPECT_NE(r.out.find(row), std::string::npos) << row << "\n" << r.out;
+    }
+    EXPECT_NE(r.out.find("(approximate)"), std::string::npos) << r.out;  // alpha 0.5 loses some top-10 documents
+    const std::string json = read_file(dir / "b.json");
+    for (const char* key : {"\"commit\"", "\"cpu\"", "\"bytes_per_posting\"", "\"peak_rss_bytes\"",
+                            "\"reorder\": \"bp\"", "\"identical_to_exhaustive\": true", "\"p99_ms\""}) {
+        EXPECT_NE(json.find(key), std::string::npos) << key;
+    }
+    r = spindle(dir, bench + " -a bmw@0.9");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("only bmp takes a bound factor"), std::string::npos) << r.err;
+    r = spindle(dir, bench + " -a bmp@x");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("(0, 1]"), std::string::npos) << r.err;
+    r = spindle(dir, bench + " -a wand");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("wand"), std::string::npos) << r.err;
+}
+
 TEST(Cli, HelpExplainsCommands) {
     TempDir dir;
     auto r = spindle(dir, "--help");
     EXPECT_EQ(r.code, 0);
-    for (const char* cmd : {"index", "search", "info", "eval"}) EXPECT_NE(r.out.find(cmd), std::string::npos) << r.out;
+    for (const char* cmd : {"index", "search", "info", "eval", "bench", "generate"}) {
+        EXPECT_NE(r.out.find(cmd), std::string::npos) << r.out;
+    }
     r = spindle(dir, "search --help");
     EXPECT_NE(r.out.find("bmp"), std::string::npos) << r.out;
     r = spindle(dir, "");

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "spindle/common/error.hpp"
+#include "spindle/common/json.hpp"
 #include "spindle/formats/csr.hpp"
 #include "spindle/formats/input_format.hpp"
 #include "spindle/formats/jsonl_reader.hpp"

@@ -17,7 +17,5 @@ std::string cpu_model();
 std::uint64_t peak_rss_bytes();
 /// Current UTC time as "YYYY-MM-DDTHH:MM:SSZ".
 std::string utc_now();
-/// `s` as a JSON string literal, quotes included.
-std::string json_string(std::string_view s);
 
 }  // namespace spindle::cli

@@ -26,6 +26,7 @@
 #include "query_loading.hpp"
 #include "spindle/codec/docid_codec.hpp"
 #include "spindle/common/error.hpp"
+#include "spindle/common/json.hpp"
 #include "spindle/formats/input_format.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/searcher.hpp"
@@ -231,15 +232,15 @@ void run_bench(const BenchArgs& a) {
     if (!a.json.empty()) {
         std::string j = "{\n";
         j += fmt::format("  \"tool\": \"spindle bench\",\n  \"commit\": {},\n  \"build_type\": {},\n  \"compiler\": {},\n",
-                         json_string(build_commit()), json_string(build_type()), json_string(build_compiler()));
+                         json_quote(build_commit()), json_quote(build_type()), json_quote(build_compiler()));
         j += fmt::format("  \"decoder\": {},\n  \"date\": {},\n  \"cpu\": {},\n  \"hardware_threads\": {},\n",
-                         json_string(codec::decoder_name()), json_string(utc_now()), json_string(cpu),
+                         json_quote(codec::decoder_name()), json_quote(utc_now()), json_quote(cpu),
                          std::thread::hardware_concurrency());
         j += fmt::format(
             "  \"index\": {{\"path\": {}, \"docs\": {}, \"postings\": {}, \"terms\": {}, \"weights\": \"{}\", "
             "\"range_block\": {}, \"reorder\": \"{}\", \"segments\": {},\n    \"bytes\": {{\"inverted\": {}, "
             "\"forward\": {}, \"docids\": {}, \"vocabulary\": {}, \"total\": {}}}, \"bytes_per_posting\": {:.4f}}},\n",
-            json_string(a.index), m.num_docs, m.num_postings, m.num_terms, to_string(m.weight_type), m.range_block,
+            json_quote(a.index), m.num_docs, m.num_postings, m.num_terms, to_string(m.weight_type), m.range_block,
             to_string(m.reorder), m.segments.size(), bytes.inverted, bytes.forward, bytes.docids, bytes.vocabulary,
             bytes.total(), static_cast<double>(bytes.total()) * per);
         j += fmt::format("  \"build\": {{\"seconds\": {:.3f}, \"reorder_seconds\": {:.3f}, \"peak_rss_bytes\": {}}},\n",
@@ -247,7 +248,7 @@ void run_bench(const BenchArgs& a) {
         j += fmt::format(
             "  \"queries\": {{\"file\": {}, \"count\": {}, \"unknown_tokens\": {}}},\n  \"k\": {},\n  \"warmup\": {},\n"
             "  \"runs\": {},\n  \"threads\": 1,\n  \"results\": [\n",
-            json_string(a.queries), nq, unknown, a.k, a.warmup, a.runs);
+            json_quote(a.queries), nq, unknown, a.k, a.warmup, a.runs);
         for (std::size_t i = 0; i < nv; ++i) {
             const Row& r = rows[i];
             j += fmt::format(
@@ -256,7 +257,7 @@ void run_bench(const BenchArgs& a) {
                 "\"identical_to_exhaustive\": {}, \"speedup_vs_exhaustive\": {:.3f}, \"postings_scored_per_query\": "
                 "{:.1f}, \"docs_evaluated_per_query\": {:.1f}, \"blocks_decoded_per_query\": {:.1f}, "
                 "\"blocks_skipped_per_query\": {:.1f}, \"sparse_bounds_per_query\": {:.1f}, \"dense_bounds_per_query\": {:.1f}}}{}\n",
-                json_string(variants[i].label), variants[i].opts.bmp_alpha, r.mean, r.p50, r.p90, r.p99, r.max, r.qps,
+                json_quote(variants[i].label), variants[i].opts.bmp_alpha, r.mean, r.p50, r.p90, r.p99, r.max, r.qps,
                 r.recall, r.exact ? "true" : "false", base > 0 && r.mean > 0 ? base / r.mean : 0.0, r.postings,
                 r.docs, r.decoded, r.skipped, r.sparse_bounds, r.dense_bounds, i + 1 < nv ? "," : "");
         }

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "spindle/common/error.hpp"
+#include "spindle/common/json.hpp"
 
 namespace spindle::gen {
 namespace fs = std::filesystem;
@@ -154,37 +155,6 @@ void CsrStreamWriter::finish() {
     if (::rename(tmp_.c_str(), path_.c_str()) != 0) throw_errno("cannot rename " + tmp_ + " to " + path_);
     finished_ = true;
     fsync_directory(parent_dir(path_));
-}
-
-std::string json_quote(std::string_view s) {
-    std::string out = "\"";
-    for (const char c : s) {
-        switch (c) {
-            case '"':
-                out += "\\\"";
-                break;
-            case '\\':
-                out += "\\\\";
-                break;
-            case '\n':
-                out += "\\n";
-                break;
-            case '\t':
-                out += "\\t";
-                break;
-            case '\r':
-                out += "\\r";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    out += fmt::format("\\u{:04x}", static_cast<unsigned>(static_cast<unsigned char>(c)));
-                } else {
-                    out += c;
-                }
-        }
-    }
-    out += '"';
-    return out;
 }
 
 JsonlStreamWriter::JsonlStreamWriter(std::string path, const std::vector<std::string>& vocabulary)

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "spindle/common/error.hpp"
+#include "spindle/common/json.hpp"
 #include "spindle/gen/corpus_model.hpp"
 #include "spindle/gen/corpus_writer.hpp"
 #include "spindle/gen/real_queries.hpp"

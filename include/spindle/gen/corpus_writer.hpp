@@ -74,8 +74,6 @@ private:
     std::string buf_;
 };
 
-/// JSON string literal of `s` (quotes included, control characters escaped).
-std::string json_quote(std::string_view s);
 
 /// Impact TSV line for a query: "<qid>\ttok tok ..." (each token repeated weight times).
 void append_impact_query(std::string& line, std::string_view qid, const ImpactQuery& q,
