@@ -160,12 +160,14 @@ void register_index(CLI::App& app) {
                     "larger); 1 = only when no larger")
         ->capture_default_str()
         ->check(CLI::Range(0.0, 1.0));
-    cmd->add_option("--range-block", args->range_block, "Docids per block-max range used by bmp")
+    cmd->add_option("--range-block", args->range_block,
+                    "Docids per block-max range used by bmp (smaller: tighter bounds but more of them to sum)")
         ->capture_default_str()
         ->check(CLI::Range(1U, 65536U));
     cmd->add_option("--reorder", args->reorder,
                     "Document order: none (input order) or bp (recursive graph bisection: similar documents get "
-                    "nearby docids, which tightens block maxima and speeds up bmp and bmw)")
+                    "nearby docids, so postings shrink and block maxima tighten; costs ~40 s per million documents; "
+                    "docs/BENCHMARKS.md shows when it pays)")
         ->capture_default_str();
     cmd->add_option("--bp-iterations", args->bp_iterations, "bp: maximum swap rounds per bisection")
         ->capture_default_str()
