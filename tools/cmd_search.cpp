@@ -28,7 +28,7 @@ struct SearchArgs {
     std::string index;
     std::string queries;
     std::string output;
-    std::string algorithm = "maxscore";
+    std::string algorithm = "auto";
     std::string format = "auto";
     std::string tag = "spindle";
     std::size_t k = 10;
@@ -67,12 +67,16 @@ void print_effectiveness(std::FILE* out, const eval::Qrels& qrels, const eval::M
 
 void run_search(const SearchArgs& a) {
     SearchOptions opts;
-    opts.algorithm = parse_algorithm(a.algorithm);
+    // auto: bmp, the fastest exact algorithm on learned sparse vectors; for
+    // BM25 (text) indexes, whose queries have few terms with short lists,
+    // maxscore (docs/BENCHMARKS.md).
+    if (a.algorithm != "auto") opts.algorithm = parse_algorithm(a.algorithm);
     opts.k = a.k;
     opts.bmp_alpha = a.bmp_alpha;
     opts.validate();
     if (a.threads == 0) throw InvalidArgument("--threads must be at least 1");
     const Index index(a.index);
+    if (a.algorithm == "auto") opts.algorithm = index.manifest().text ? Algorithm::maxscore : Algorithm::bmp;
     const auto queries = load_queries({a.queries, a.format, a.text, a.number_queries}, index);
     std::optional<eval::MeasureSet> metrics;
     std::optional<eval::Qrels> qrels;
@@ -162,11 +166,13 @@ void register_search(CLI::App& app) {
         "JSONL ({\"id\", \"vector\"}) and CSR; .gz is read directly. Every algorithm returns the\n"
         "exact top-k of the stored weights (ties by ascending docid); bmp with --bmp-alpha < 1\n"
         "trades recall for speed.\n\n"
-        "Example: spindle search --index idx/ --queries q.tsv --k 10 --algorithm maxscore --output run.trec");
+        "Example: spindle search --index idx/ --queries q.tsv --k 10 --output run.trec");
     cmd->add_option("--index", args->index, "Index directory")->required();
     cmd->add_option("--queries", args->queries, "Query file")->required();
     cmd->add_option("-k,--k", args->k, "Results per query")->capture_default_str()->check(CLI::PositiveNumber);
-    cmd->add_option("-a,--algorithm", args->algorithm, "One of: " + algorithm_names())->capture_default_str();
+    cmd->add_option("-a,--algorithm", args->algorithm,
+                    "auto (bmp; maxscore for a text index) or one of: " + algorithm_names())
+        ->capture_default_str();
     cmd->add_option("-o,--output", args->output, "TREC run file to write (default: stdout)");
     cmd->add_option("--format", args->format, "Query format: auto (by extension), jsonl, tsv or csr")
         ->capture_default_str();
