@@ -21,7 +21,8 @@ build-csr-u8-bp  the same with --reorder bp (graph bisection)
 build-csr-u16    the same as build-csr-u8 with u16 weights
 build-jsonl-u8   the same as build-csr-u8 from JSONL
 exact-u8         spindle bench on the u8 index: exhaustive, bmp, bmp@0.9, bmp@0.8, 1000 generated queries
-exact-u8-bp      the same on the bp-reordered u8 index
+exact-u8-seq     exhaustive and bmp on the u8 index, each algorithm's passes run back to back (--sequential)
+exact-u8-bp      the same as exact-u8 on the bp-reordered u8 index
 exact-u16        spindle bench on the u16 index: exhaustive, bmp, bmp@0.9
 real-queries-u8  spindle bench on the u8 index with the first 1000 real MS MARCO SPLADE++ ED queries (needs the shared data)
 all-exact-u8     spindle bench on the u8 index: exhaustive, maxscore, bmw, bmp, first 100 generated queries
@@ -76,6 +77,10 @@ case "$ROW" in
     index_csr idx-u8 u8 none
     $S bench --index "$WORK/idx-u8" --queries "$WORK/corpus/queries.tsv" -a exhaustive,bmp,bmp@0.9,bmp@0.8 \
       --json "$WORK/exact-u8.json" ;;
+  exact-u8-seq)
+    index_csr idx-u8 u8 none
+    $S bench --index "$WORK/idx-u8" --queries "$WORK/corpus/queries.tsv" -a exhaustive,bmp --sequential \
+      --json "$WORK/exact-u8-seq.json" ;;
   exact-u8-bp)
     index_csr idx-u8-bp u8 bp
     $S bench --index "$WORK/idx-u8-bp" --queries "$WORK/corpus/queries.tsv" -a exhaustive,bmp,bmp@0.9,bmp@0.8 \

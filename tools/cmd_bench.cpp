@@ -5,8 +5,9 @@
 // recall reference. Then `--warmup` passes and `--runs` timed passes; within a
 // pass each query is run by every algorithm back to back, starting with a
 // different algorithm for each query, so that machine noise hits all
-// algorithms alike (compare them as ratios of one run). A query's latency is
-// the median of its timed runs; mean and percentiles are over queries.
+// algorithms alike (compare them as ratios of one run); --sequential runs
+// each algorithm's passes back to back instead. A query's latency is the
+// median of its timed runs; mean and percentiles are over queries.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -46,6 +47,7 @@ struct BenchArgs {
     unsigned warmup = 1;
     std::size_t limit = 0;
     std::string json;
+    bool sequential = false;
     bool quiet = false;
 };
 
@@ -136,23 +138,31 @@ void run_bench(const BenchArgs& a) {
     }
     const std::size_t nv = variants.size();
     const unsigned passes = a.warmup + a.runs;
-    Progress bar("bench", static_cast<std::uint64_t>(passes) * nq, a.quiet);
+    Progress bar("bench", static_cast<std::uint64_t>(passes) * nq * nv, a.quiet);
     std::uint64_t done = 0;
-    for (unsigned pass = 0; pass < passes; ++pass) {
-        const bool timed = pass >= a.warmup;
-        for (std::size_t i = 0; i < nq; ++i) {
-            for (std::size_t j = 0; j < nv; ++j) {
-                Variant& v = variants[(i + pass + j) % nv];
-                SearchStats& stats = timed ? ignored : v.stats;
-                const auto t0 = std::chrono::steady_clock::now();
-                auto hits = search(index, plans[i], v.opts, scratch, stats);
-                const double us = seconds_since(t0) * 1e6;
-                if (timed) {
-                    v.latency_us[i].push_back(us);
-                    v.results[i] = std::move(hits);
-                }
+    auto run_one = [&](Variant& v, std::size_t i, bool timed) {
+        SearchStats& stats = timed ? ignored : v.stats;
+        const auto t0 = std::chrono::steady_clock::now();
+        auto hits = search(index, plans[i], v.opts, scratch, stats);
+        const double us = seconds_since(t0) * 1e6;
+        if (timed) {
+            v.latency_us[i].push_back(us);
+            v.results[i] = std::move(hits);
+        }
+        bar.update(++done);
+    };
+    if (a.sequential) {
+        // Each algorithm's passes back to back: its own data stays in cache.
+        for (auto& v : variants) {
+            for (unsigned pass = 0; pass < passes; ++pass) {
+                for (std::size_t i = 0; i < nq; ++i) run_one(v, i, pass >= a.warmup);
             }
-            bar.update(++done);
+        }
+    } else {
+        for (unsigned pass = 0; pass < passes; ++pass) {
+            for (std::size_t i = 0; i < nq; ++i) {
+                for (std::size_t j = 0; j < nv; ++j) run_one(variants[(i + pass + j) % nv], i, pass >= a.warmup);
+            }
         }
     }
     bar.finish();
@@ -214,8 +224,8 @@ void run_bench(const BenchArgs& a) {
     for (const auto& seg : m.segments) reorder_s += seg.reorder_seconds;
     fmt::print("index build    {:.2f} s (reordering {:.2f} s), peak memory {} (recorded by spindle index)\n",
                m.build_seconds, reorder_s, human_bytes(m.build_peak_rss));
-    fmt::print("queries        {}: {} queries ({} unknown tokens dropped), k={}, {} warm-up + {} timed runs, 1 thread\n\n",
-               a.queries, nq, unknown, a.k, a.warmup, a.runs);
+    fmt::print("queries        {}: {} queries ({} unknown tokens dropped), k={}, {} warm-up + {} timed runs, 1 thread, {}\n\n",
+               a.queries, nq, unknown, a.k, a.warmup, a.runs, a.sequential ? "sequential" : "interleaved");
     fmt::print("{:<14} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>8} {:>8} {:>11} {:>9} {:>10} {:>10} {:>11}\n", "algorithm",
                "mean ms", "p50 ms", "p90 ms", "p99 ms", "max ms", "QPS", "recall", "speedup", "postings/q",
                "docs/q", "decoded/q", "skipped/q", "bounds/q");
@@ -247,8 +257,8 @@ void run_bench(const BenchArgs& a) {
                          m.build_seconds, reorder_s, m.build_peak_rss);
         j += fmt::format(
             "  \"queries\": {{\"file\": {}, \"count\": {}, \"unknown_tokens\": {}}},\n  \"k\": {},\n  \"warmup\": {},\n"
-            "  \"runs\": {},\n  \"threads\": 1,\n  \"results\": [\n",
-            json_quote(a.queries), nq, unknown, a.k, a.warmup, a.runs);
+            "  \"runs\": {},\n  \"threads\": 1,\n  \"order\": \"{}\",\n  \"results\": [\n",
+            json_quote(a.queries), nq, unknown, a.k, a.warmup, a.runs, a.sequential ? "sequential" : "interleaved");
         for (std::size_t i = 0; i < nv; ++i) {
             const Row& r = rows[i];
             j += fmt::format(
@@ -278,7 +288,8 @@ void register_bench(CLI::App& app) {
     cmd->footer(
         "One warm-up pass, then --runs timed passes on one thread; in each pass every query is run by\n"
         "every algorithm back to back (rotating which goes first), so noise on a shared machine hits\n"
-        "all of them alike. A query's latency is the median of its runs; mean and percentiles are over\n"
+        "all of them alike (--sequential runs each algorithm's passes back to back instead, with warm\n"
+        "caches). A query's latency is the median of its runs; mean and percentiles are over\n"
         "queries, QPS = 1000 / mean ms. recall is recall@k against the exhaustive top-k; speedup is\n"
         "relative to exhaustive. Counters are per query, from the warm-up pass. The report records the\n"
         "commit, build type, CPU, index parameters, bytes per component, and the index's build time\n"
@@ -304,6 +315,9 @@ void register_bench(CLI::App& app) {
         ->check(CLI::Range(1U, 100U));
     cmd->add_option("--limit", args->limit, "Use only the first N queries (0: all)")->capture_default_str();
     cmd->add_option("--json", args->json, "Also write the report as JSON to this file");
+    cmd->add_flag("--sequential", args->sequential,
+                  "Run each algorithm's passes back to back (warm caches, but machine drift is not shared) "
+                  "instead of interleaving them per query");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bars");
     cmd->callback([args] { run_bench(*args); });
 }
