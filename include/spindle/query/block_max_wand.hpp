@@ -62,7 +62,9 @@ void block_max_wand_search(std::vector<C>& cursors, docid_t num_docs, TopK& topk
                 }
                 ++stats.docs_evaluated;
                 topk.push(score, pivot_doc);
-                std::sort(ordered.begin(), ordered.end(), by_docid);
+                // Only ordered[0..pivot] moved (all past pivot_doc): re-insert
+                // them from the right instead of re-sorting every cursor.
+                for (std::size_t i = pivot + 1; i-- > 0;) bubble(i);
             } else {
                 // Move the list just before the pivot group up to the pivot.
                 std::size_t i = pivot;
