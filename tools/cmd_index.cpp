@@ -219,7 +219,9 @@ void register_index(CLI::App& app) {
     cmd->add_flag("--approx", args->approx,
                   "Also build the approximate (Seismic-style) structures that spindle search --algorithm approx uses");
     cmd->add_option("--approx-lambda", args->approx_lambda,
-                    "approx: postings kept per term, the highest weights (default: all; implies --approx)");
+                    "approx: postings kept per term, the highest weights (default: all; implies --approx). Clustering a "
+                    "list costs about its length x its number of blocks, so set it on large corpora (Seismic keeps "
+                    "a few thousand)");
     cmd->add_option("--approx-block-size", args->approx_block_size,
                     "approx: average documents per block of similar documents (default 16; implies --approx)");
     cmd->add_option("--approx-alpha", args->approx_alpha,
