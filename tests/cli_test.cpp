@@ -288,6 +288,50 @@ TEST(Cli, BenchReportsEveryAlgorithmWithProvenance) {
     EXPECT_NE(r.err.find("wand"), std::string::npos) << r.err;
 }
 
+TEST(Cli, ApproxIndexSearchBenchAndInfo) {
+    TempDir dir;
+    auto r = spindle(dir, "generate --docs 2000 --queries 20 --seed 7 --format csr --real-queries none -q --output-dir " +
+                              (dir / "c"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string input = "index --input " + (dir / "c/docs.csr") + " --vocab " + (dir / "c/vocab.txt") + " -q";
+    r = spindle(dir, input + " --output " + (dir / "plain"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    r = spindle(dir, input + " --output " + (dir / "idx") + " --approx --approx-lambda 200 --approx-block-size 8 --approx-alpha 0.6");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("approximate structures:"), std::string::npos) << r.out;
+    r = spindle(dir, "info " + (dir / "idx"));
+    EXPECT_NE(r.out.find("  approx "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("lambda 200, block size 8, alpha 0.6"), std::string::npos) << r.out;
+    const std::string q = " --queries " + (dir / "c/queries.tsv");
+    r = spindle(dir, "search --index " + (dir / "idx") + q + " -a approx --query-cut 5 --heap-factor 0.8 -q --output " +
+                         (dir / "run"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_FALSE(read_file(dir / "run").empty());
+    r = spindle(dir, "bench --index " + (dir / "idx") + q + " -q --runs 1 -a exhaustive,approx@5,0.9,approx@1000,1");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("\napprox@5,0.9 "), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("\napprox         "), std::string::npos) << r.out;
+    // Bad values: clear errors, exit 1.
+    const std::pair<std::string, std::string> bad[] = {
+        {"search --index " + (dir / "plain") + q + " -a approx", "has no approximate structures; rebuild with spindle index --approx"},
+        {"search --index " + (dir / "idx") + q + " -a approx --query-cut 0", "query cut"},
+        {"search --index " + (dir / "idx") + q + " -a approx --heap-factor 1.5", "heap factor"},
+        {"bench --index " + (dir / "idx") + q + " -a approx@10,0", "heap factor"},
+        {"bench --index " + (dir / "idx") + q + " -a approx@x", "approx@QUERY_CUT,HEAP_FACTOR"},
+        {"bench --index " + (dir / "plain") + q + " -a approx@10,0.9", "no approximate structures"},
+        {input + " --output " + (dir / "x") + " --approx --approx-lambda 0", "--approx-lambda"},
+        {input + " --output " + (dir / "x") + " --approx --approx-block-size 0", "--approx-block-size"},
+        {input + " --output " + (dir / "x") + " --approx --approx-alpha 1.5", "--approx-alpha"},
+        {input + " --output " + (dir / "x") + " --approx --approx-alpha 0", "--approx-alpha"},
+    };
+    for (const auto& [args, part] : bad) {
+        r = spindle(dir, args);
+        EXPECT_EQ(r.code, 1) << args;
+        EXPECT_NE(r.err.find(part), std::string::npos) << args << ": " << r.err;
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir / "x"));
+}
+
 TEST(Cli, HelpExplainsCommands) {
     TempDir dir;
     auto r = spindle(dir, "--help");

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <fstream>
 #include <memory>
@@ -59,16 +60,40 @@ struct Variant {
     SearchStats stats;                            ///< summed over the warm-up passes
 };
 
-/// "bmp" or "bmp@0.9" (bmp with alpha 0.9).
+/// "approx@QUERY_CUT,HEAP_FACTOR", e.g. approx@10,0.9 (either part may be omitted: approx@10, approx@,0.8).
+void parse_approx_params(const std::string& spec, std::size_t at, SearchOptions& o) {
+    const std::string rest = spec.substr(at + 1);
+    const auto comma = rest.find(',');
+    const std::string cut = rest.substr(0, comma);
+    try {
+        std::size_t used = 0;
+        if (!cut.empty()) {
+            if (cut.front() == '-') throw std::invalid_argument("negative");
+            o.query_cut = std::stoul(cut, &used);
+            if (used != cut.size()) throw std::invalid_argument("trailing characters");
+        }
+        if (comma != std::string::npos) {
+            const std::string hf = rest.substr(comma + 1);
+            o.heap_factor = std::stod(hf, &used);
+            if (used != hf.size()) throw std::invalid_argument("trailing characters");
+        }
+    } catch (const std::exception&) {
+        throw InvalidArgument("'" + spec + "': expected approx@QUERY_CUT,HEAP_FACTOR (e.g. approx@10,0.9)");
+    }
+}
+
+/// "bmp", "bmp@0.9" (bmp with alpha 0.9) or "approx@10,0.9" (query cut 10, heap factor 0.9).
 Variant parse_variant(const std::string& spec, std::size_t k) {
     Variant v;
     v.label = spec;
     const auto at = spec.find('@');
     v.opts.algorithm = parse_algorithm(spec.substr(0, at));
     v.opts.k = k;
-    if (at != std::string::npos) {
+    if (at != std::string::npos && v.opts.algorithm == Algorithm::approx) {
+        parse_approx_params(spec, at, v.opts);
+    } else if (at != std::string::npos) {
         if (v.opts.algorithm != Algorithm::bmp) {
-            throw InvalidArgument("'" + spec + "': only bmp takes a bound factor (bmp@ALPHA)");
+            throw InvalidArgument("'" + spec + "': only bmp takes a bound factor (bmp@ALPHA); approx takes approx@QUERY_CUT,HEAP_FACTOR");
         }
         try {
             std::size_t used = 0;
@@ -104,10 +129,22 @@ double median(std::vector<double> v) { return percentile(std::move(v), 0.5); }
 void run_bench(const BenchArgs& a) {
     if (a.runs == 0) throw InvalidArgument("--runs must be at least 1");
     std::vector<Variant> variants;
-    for (const auto& spec : a.algorithms) variants.push_back(parse_variant(spec, a.k));
+    // The list is split at commas, so approx@10,0.9 arrives as "approx@10" and
+    // "0.9": a piece that starts like a number continues the approx@ before it.
+    std::vector<std::string> specs;
+    for (const auto& piece : a.algorithms) {
+        const bool numeric = !piece.empty() && (std::isdigit(static_cast<unsigned char>(piece[0])) || piece[0] == '.');
+        if (numeric && !specs.empty() && specs.back().starts_with("approx@") && specs.back().find(',') == std::string::npos) {
+            specs.back() += "," + piece;
+        } else {
+            specs.push_back(piece);
+        }
+    }
+    for (const auto& spec : specs) variants.push_back(parse_variant(spec, a.k));
     if (variants.empty()) throw InvalidArgument("--algorithms lists nothing to run");
 
     const Index index(a.index);
+    for (const auto& v : variants) check_searchable(index, v.opts);
     auto queries = load_queries({a.queries, a.format, a.text, a.number_queries}, index);
     if (a.limit > 0 && queries.size() > a.limit) queries.resize(a.limit);
     if (queries.empty()) throw InvalidArgument(a.queries + ": no queries");
@@ -220,6 +257,14 @@ void run_bench(const BenchArgs& a) {
                human_bytes(bytes.total()), static_cast<double>(bytes.total()) * per,
                static_cast<double>(bytes.inverted) * per, static_cast<double>(bytes.forward) * per,
                human_bytes(bytes.docids), human_bytes(bytes.vocabulary));
+    if (m.approx) {
+        double approx_s = 0;
+        for (const auto& seg : m.segments) approx_s += seg.approx_seconds;
+        fmt::print("approx         {} ({:.2f}x forward), built in {:.2f} s; lambda {}, block size {}, alpha {:.3g}\n",
+                   human_bytes(bytes.approx),
+                   bytes.forward ? static_cast<double>(bytes.approx) / static_cast<double>(bytes.forward) : 0.0, approx_s,
+                   m.approx->lambda, m.approx->block_size, m.approx->alpha_mass);
+    }
     double reorder_s = 0;
     for (const auto& seg : m.segments) reorder_s += seg.reorder_seconds;
     fmt::print("index build    {:.2f} s (reordering {:.2f} s), peak memory {} (recorded by spindle index)\n",
@@ -249,9 +294,9 @@ void run_bench(const BenchArgs& a) {
         j += fmt::format(
             "  \"index\": {{\"path\": {}, \"docs\": {}, \"postings\": {}, \"terms\": {}, \"weights\": \"{}\", "
             "\"range_block\": {}, \"reorder\": \"{}\", \"segments\": {},\n    \"bytes\": {{\"inverted\": {}, "
-            "\"forward\": {}, \"docids\": {}, \"vocabulary\": {}, \"total\": {}}}, \"bytes_per_posting\": {:.4f}}},\n",
+            "\"forward\": {}, \"docids\": {}, \"vocabulary\": {}, \"approx\": {}, \"total\": {}}}, \"bytes_per_posting\": {:.4f}}},\n",
             json_quote(a.index), m.num_docs, m.num_postings, m.num_terms, to_string(m.weight_type), m.range_block,
-            to_string(m.reorder), m.segments.size(), bytes.inverted, bytes.forward, bytes.docids, bytes.vocabulary,
+            to_string(m.reorder), m.segments.size(), bytes.inverted, bytes.forward, bytes.docids, bytes.vocabulary, bytes.approx,
             bytes.total(), static_cast<double>(bytes.total()) * per);
         j += fmt::format("  \"build\": {{\"seconds\": {:.3f}, \"reorder_seconds\": {:.3f}, \"peak_rss_bytes\": {}}},\n",
                          m.build_seconds, reorder_s, m.build_peak_rss);
@@ -262,12 +307,13 @@ void run_bench(const BenchArgs& a) {
         for (std::size_t i = 0; i < nv; ++i) {
             const Row& r = rows[i];
             j += fmt::format(
-                "    {{\"algorithm\": {}, \"bmp_alpha\": {}, \"mean_ms\": {:.4f}, \"p50_ms\": {:.4f}, \"p90_ms\": {:.4f}, "
+                "    {{\"algorithm\": {}, \"bmp_alpha\": {}, \"query_cut\": {}, \"heap_factor\": {}, \"mean_ms\": {:.4f}, \"p50_ms\": {:.4f}, \"p90_ms\": {:.4f}, "
                 "\"p99_ms\": {:.4f}, \"max_ms\": {:.4f}, \"qps\": {:.2f}, \"recall_at_k\": {:.5f}, "
                 "\"identical_to_exhaustive\": {}, \"speedup_vs_exhaustive\": {:.3f}, \"postings_scored_per_query\": "
                 "{:.1f}, \"docs_evaluated_per_query\": {:.1f}, \"blocks_decoded_per_query\": {:.1f}, "
                 "\"blocks_skipped_per_query\": {:.1f}, \"sparse_bounds_per_query\": {:.1f}, \"dense_bounds_per_query\": {:.1f}}}{}\n",
-                json_quote(variants[i].label), variants[i].opts.bmp_alpha, r.mean, r.p50, r.p90, r.p99, r.max, r.qps,
+                json_quote(variants[i].label), variants[i].opts.bmp_alpha, variants[i].opts.query_cut,
+                variants[i].opts.heap_factor, r.mean, r.p50, r.p90, r.p99, r.max, r.qps,
                 r.recall, r.exact ? "true" : "false", base > 0 && r.mean > 0 ? base / r.mean : 0.0, r.postings,
                 r.docs, r.decoded, r.skipped, r.sparse_bounds, r.dense_bounds, i + 1 < nv ? "," : "");
         }
@@ -305,7 +351,8 @@ void register_bench(CLI::App& app) {
     cmd->add_flag("--text", args->text, "Raw-text queries (implied by a text index)");
     cmd->add_flag("--number-queries", args->number_queries, "Text queries get ids 1..n in file order (Cranfield)");
     cmd->add_option("-a,--algorithms", args->algorithms,
-                    "Algorithms to compare, comma separated: " + algorithm_names() + "; bmp@A sets bmp's alpha")
+                    "Algorithms to compare, comma separated: " + algorithm_names() +
+                        "; bmp@A sets bmp's alpha; approx@C,H sets approx's query cut and heap factor")
         ->delimiter(',')
         ->capture_default_str();
     cmd->add_option("-k,--k", args->k, "Results per query")->capture_default_str()->check(CLI::PositiveNumber);

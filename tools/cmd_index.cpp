@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -38,7 +39,38 @@ struct IndexArgs {
     unsigned threads = 0;
     bool overwrite = false;
     bool quiet = false;
+    bool approx = false;
+    std::optional<std::int64_t> approx_lambda;
+    std::optional<std::int64_t> approx_block_size;
+    std::optional<double> approx_alpha;
 };
+
+// --approx and its settings (any --approx-* option implies --approx).
+std::optional<ApproxOptions> approx_options(const IndexArgs& a) {
+    if (!a.approx && !a.approx_lambda && !a.approx_block_size && !a.approx_alpha) return std::nullopt;
+    ApproxOptions o;
+    if (a.approx_lambda) {
+        if (*a.approx_lambda < 1 || *a.approx_lambda > 0xFFFFFFFFLL) {
+            throw InvalidArgument("--approx-lambda must be in [1, 4294967295] (omit it to keep every posting), got " +
+                                  std::to_string(*a.approx_lambda));
+        }
+        o.lambda = static_cast<std::uint32_t>(*a.approx_lambda);
+    }
+    if (a.approx_block_size) {
+        if (*a.approx_block_size < 1 || *a.approx_block_size > 0xFFFFFFFFLL) {
+            throw InvalidArgument("--approx-block-size must be at least 1, got " + std::to_string(*a.approx_block_size));
+        }
+        o.block_size = static_cast<std::uint32_t>(*a.approx_block_size);
+    }
+    if (a.approx_alpha) {
+        if (!(*a.approx_alpha > 0.0 && *a.approx_alpha <= 1.0)) {
+            throw InvalidArgument("--approx-alpha must be in (0, 1], got " + std::to_string(*a.approx_alpha));
+        }
+        o.alpha_mass = *a.approx_alpha;
+    }
+    o.validate();
+    return o;
+}
 
 // Text collections: analyze, collect BM25 statistics, then write the weights.
 Manifest build_text(const IndexArgs& a, const BuildOptions& opts) {
@@ -75,6 +107,7 @@ void run_index(const IndexArgs& a) {
     opts.dense_ranges = a.dense_ranges;
     opts.overwrite = a.overwrite;
     opts.reorder = parse_reorder(a.reorder);
+    opts.approx = approx_options(a);
     opts.bisection.iterations = a.bp_iterations;
     opts.bisection.leaf_docs = a.bp_leaf;
     opts.bisection.threads = a.threads > 0 ? a.threads : std::max(1U, std::thread::hardware_concurrency());
@@ -117,6 +150,13 @@ void print_summary(const IndexArgs& a, const Manifest& m, double secs) {
         double reorder_s = 0;
         for (const auto& s : m.segments) reorder_s += s.reorder_seconds;
         fmt::print("  documents reordered by {} in {:.2f} s (included above)\n", to_string(m.reorder), reorder_s);
+    }
+    if (m.approx) {
+        double approx_s = 0;
+        for (const auto& s : m.segments) approx_s += s.approx_seconds;
+        fmt::print("  approximate structures: {} in {:.2f} s (included above); lambda {}, block size {}, alpha {:.3g}\n",
+                   human_bytes(bytes.approx), approx_s, m.approx->lambda == 0 ? std::string("all") : std::to_string(m.approx->lambda),
+                   m.approx->block_size, m.approx->alpha_mass);
     }
     const double per = m.num_postings ? 1.0 / static_cast<double>(m.num_postings) : 0.0;
     fmt::print("  inverted {} ({:.2f} B/posting), forward {} ({:.2f} B/posting), docids {}, vocabulary {}\n",
@@ -176,6 +216,16 @@ void register_index(CLI::App& app) {
         ->capture_default_str()
         ->check(CLI::Range(2U, 1U << 30));
     cmd->add_option("-t,--threads", args->threads, "Threads for bp (0: all cores)")->capture_default_str();
+    cmd->add_flag("--approx", args->approx,
+                  "Also build the approximate (Seismic-style) structures that spindle search --algorithm approx uses");
+    cmd->add_option("--approx-lambda", args->approx_lambda,
+                    "approx: postings kept per term, the highest weights (default: all; implies --approx). Clustering a "
+                    "list costs about its length x its number of blocks, so set it on large corpora (Seismic keeps "
+                    "a few thousand)");
+    cmd->add_option("--approx-block-size", args->approx_block_size,
+                    "approx: average documents per block of similar documents (default 16; implies --approx)");
+    cmd->add_option("--approx-alpha", args->approx_alpha,
+                    "approx: fraction of a block summary's mass kept, in (0, 1] (default 0.5; implies --approx)");
     cmd->add_flag("--overwrite", args->overwrite, "Replace an existing index at --output");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->callback([args] { run_index(*args); });

@@ -40,10 +40,22 @@ void run_info(const std::string& path) {
     fmt::print("  forward      {:>12} ({:.2f} B/posting)\n", human_bytes(fwd), static_cast<double>(fwd) * per);
     fmt::print("  docids       {:>12}\n", human_bytes(bytes.docids));
     fmt::print("  vocabulary   {:>12}\n", human_bytes(bytes.vocabulary));
+    if (m.approx) {
+        double approx_s = 0;
+        for (const auto& seg : m.segments) approx_s += seg.approx_seconds;
+        fmt::print("  approx       {:>12} ({:.2f}x forward), built in {:.2f} s; lambda {}, block size {}, alpha {:.3g}\n",
+                   human_bytes(bytes.approx), fwd ? static_cast<double>(bytes.approx) / static_cast<double>(fwd) : 0.0,
+                   approx_s, m.approx->lambda == 0 ? std::string("all") : std::to_string(m.approx->lambda),
+                   m.approx->block_size, m.approx->alpha_mass);
+    } else {
+        fmt::print("  approx       none (spindle index --approx builds it)\n");
+    }
     for (const auto& s : m.segments) {
-        fmt::print("  {}: {} docs, {} postings, scale {:.6g}, max weight {:.4g}, inverted {}, forward {}, docids {}\n",
+        fmt::print("  {}: {} docs, {} postings, scale {:.6g}, max weight {:.4g}, inverted {}, forward {}, docids {}{}\n",
                    s.name, s.docs, s.postings, s.scale, s.max_weight, human_bytes(s.inverted_bytes),
-                   human_bytes(s.forward_bytes), human_bytes(s.docids_bytes));
+                   human_bytes(s.forward_bytes), human_bytes(s.docids_bytes),
+                   m.approx ? fmt::format(", approx {} ({:.2f} s)", human_bytes(s.approx_bytes), s.approx_seconds)
+                            : std::string());
     }
 }
 

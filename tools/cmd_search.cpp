@@ -34,6 +34,8 @@ struct SearchArgs {
     std::size_t k = 10;
     unsigned threads = 1;
     double bmp_alpha = 1.0;
+    std::size_t query_cut = 10;
+    double heap_factor = 0.9;
     bool quiet = false;
     std::string qrels;
     std::vector<std::string> metrics{"map", "ndcg_cut.10", "recip_rank", "P.10", "recall.100,1000"};
@@ -73,10 +75,13 @@ void run_search(const SearchArgs& a) {
     if (a.algorithm != "auto") opts.algorithm = parse_algorithm(a.algorithm);
     opts.k = a.k;
     opts.bmp_alpha = a.bmp_alpha;
+    opts.query_cut = a.query_cut;
+    opts.heap_factor = a.heap_factor;
     opts.validate();
     if (a.threads == 0) throw InvalidArgument("--threads must be at least 1");
     const Index index(a.index);
     if (a.algorithm == "auto") opts.algorithm = index.manifest().text ? Algorithm::maxscore : Algorithm::bmp;
+    check_searchable(index, opts);
     const auto queries = load_queries({a.queries, a.format, a.text, a.number_queries}, index);
     std::optional<eval::MeasureSet> metrics;
     std::optional<eval::Qrels> qrels;
@@ -165,7 +170,7 @@ void register_search(CLI::App& app) {
         "Query formats: Anserini impact TSV (qid<TAB>tok tok ..., a repeated token = its weight),\n"
         "JSONL ({\"id\", \"vector\"}) and CSR; .gz is read directly. Every algorithm returns the\n"
         "exact top-k of the stored weights (ties by ascending docid); bmp with --bmp-alpha < 1\n"
-        "trades recall for speed.\n\n"
+        "and approx (index built with --approx; --query-cut, --heap-factor) trade recall for speed.\n\n"
         "Example: spindle search --index idx/ --queries q.tsv --k 10 --output run.trec");
     cmd->add_option("--index", args->index, "Index directory")->required();
     cmd->add_option("--queries", args->queries, "Query file")->required();
@@ -181,6 +186,13 @@ void register_search(CLI::App& app) {
         ->capture_default_str()
         ->check(CLI::Range(1U, 1024U));
     cmd->add_option("--bmp-alpha", args->bmp_alpha, "bmp bound factor in (0,1]; 1 is exact")->capture_default_str();
+    cmd->add_option("--query-cut", args->query_cut,
+                    "approx: the query's largest terms whose blocks are visited (>= 1)")
+        ->capture_default_str();
+    cmd->add_option("--heap-factor", args->heap_factor,
+                    "approx: a block is scored when its summary score >= k-th score / heap factor; (0,1], 1 skips "
+                    "least")
+        ->capture_default_str();
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->add_option("--qrels", args->qrels, "Relevance judgments: evaluate the results and print the metrics");
     cmd->add_option("--metrics", args->metrics, "trec_eval measures for --qrels (as spindle eval -m)")

@@ -7,6 +7,8 @@
 #include <chrono>
 
 #include "spindle/codec/docid_codec.hpp"
+#include "spindle/index/approx_builder.hpp"
+#include "spindle/index/segment.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/io/container.hpp"
 #include "spindle/io/line_reader.hpp"
@@ -30,6 +32,8 @@ IndexBuilder::IndexBuilder(std::string output_dir, BuildOptions opts)
     manifest_.reorder = opts_.reorder;
     if (opts_.reorder == Reorder::bp) opts_.bisection.validate();
     manifest_.text = opts_.text;
+    if (opts_.approx) opts_.approx->validate();
+    manifest_.approx = opts_.approx;
 }
 
 IndexBuilder::~IndexBuilder() = default;
@@ -94,6 +98,14 @@ void IndexBuilder::flush_segment() {
     }
     SegmentInfo info = write_segment(staging_->path(), name, buf_, vocab_.size(), so, order);
     info.reorder_seconds = reorder_seconds;
+    if (opts_.approx) {
+        // Built from the segment just written, so docids and stored weights
+        // are exactly those of forward.bin (reordered or not).
+        const Segment seg(staging_->path(), info, opts_.weight_type, vocab_.size());
+        const ApproxBuildInfo a = build_approx(staging_->path() + "/" + name, seg, *opts_.approx);
+        info.approx_bytes = a.bytes;
+        info.approx_seconds = a.seconds;
+    }
     manifest_.num_docs += info.docs;
     manifest_.num_postings += info.postings;
     manifest_.zero_dropped += info.zero_dropped;

@@ -15,6 +15,7 @@ ComponentBytes Manifest::component_bytes() const {
         b.inverted += s.inverted_bytes;
         b.forward += s.forward_bytes;
         b.docids += s.docids_bytes;
+        b.approx += s.approx_bytes;
     }
     b.vocabulary = vocab_bytes;
     return b;
@@ -35,14 +36,22 @@ std::string Manifest::to_json() const {
                              "\"docs_with_terms\": {}, \"avgdl\": {:.17g}}},\n",
                              text->analyzer, text->k1, text->b, text->docs_with_terms, text->avgdl));
     }
+    if (approx) {
+        const std::string head = "  \"segments\": [";
+        s.insert(s.size() - head.size(),
+                 fmt::format("  \"approx\": {{\"lambda\": {}, \"block_size\": {}, \"alpha_mass\": {:.17g}, \"seed\": {}}},\n",
+                             approx->lambda, approx->block_size, approx->alpha_mass, approx->seed));
+    }
     for (std::size_t i = 0; i < segments.size(); ++i) {
         const auto& g = segments[i];
         s += fmt::format(
             "{}\n    {{\"name\": \"{}\", \"docs\": {}, \"postings\": {}, \"zero_dropped\": {}, \"scale\": {:.17g}, "
             "\"max_weight\": {:.9g}, \"inverted_bytes\": {}, \"forward_bytes\": {}, \"docids_bytes\": {}, "
-            "\"reorder_seconds\": {:.3f}}}",
+            "\"reorder_seconds\": {:.3f}{}}}",
             i ? "," : "", g.name, g.docs, g.postings, g.zero_dropped, g.scale, g.max_weight, g.inverted_bytes,
-            g.forward_bytes, g.docids_bytes, g.reorder_seconds);
+            g.forward_bytes, g.docids_bytes, g.reorder_seconds,
+            approx ? fmt::format(", \"approx_bytes\": {}, \"approx_seconds\": {:.3f}", g.approx_bytes, g.approx_seconds)
+                   : std::string());
     }
     s += "\n  ]\n}\n";
     return s;
@@ -102,6 +111,20 @@ Manifest Manifest::from_json(std::string_view json, const std::string& where) {
         t.avgdl = field<double>(text_obj, "avgdl", where);
         m.text = std::move(t);
     }
+    simdjson::dom::object approx_obj;
+    if (root["approx"].get(approx_obj) == simdjson::SUCCESS) {
+        ApproxOptions a;
+        a.lambda = static_cast<std::uint32_t>(field<std::uint64_t>(approx_obj, "lambda", where));
+        a.block_size = static_cast<std::uint32_t>(field<std::uint64_t>(approx_obj, "block_size", where));
+        a.alpha_mass = field<double>(approx_obj, "alpha_mass", where);
+        a.seed = field<std::uint64_t>(approx_obj, "seed", where);
+        try {
+            a.validate();
+        } catch (const InvalidArgument& e) {
+            throw CorruptIndex(where + ": " + e.what());
+        }
+        m.approx = a;
+    }
     simdjson::dom::array segs;
     if (root["segments"].get(segs) != simdjson::SUCCESS) throw CorruptIndex(where + ": manifest has no segment list");
     for (auto el : segs) {
@@ -121,6 +144,11 @@ Manifest Manifest::from_json(std::string_view json, const std::string& where) {
         g.forward_bytes = field<std::uint64_t>(o, "forward_bytes", where);
         g.docids_bytes = field<std::uint64_t>(o, "docids_bytes", where);
         g.reorder_seconds = field<double>(o, "reorder_seconds", where);
+        if (m.approx) {
+            g.approx_bytes = field<std::uint64_t>(o, "approx_bytes", where);
+            g.approx_seconds = field<double>(o, "approx_seconds", where);
+            if (g.approx_bytes == 0) throw CorruptIndex(where + ": segment '" + g.name + "' has no approximate structures");
+        }
         m.segments.push_back(std::move(g));
     }
     return m;

@@ -57,6 +57,10 @@ Segment::Segment(const std::string& index_dir, const SegmentInfo& info, WeightTy
         case WeightType::u16: views_ = make_views<std::uint16_t>(); break;
         case WeightType::u8: views_ = make_views<std::uint8_t>(); break;
     }
+    if (info.approx_bytes > 0) {
+        approx_ = Container(index_dir + "/" + info.name + "/approx.bin", kinds::kApprox);
+        approx_view_ = ApproxView::open(approx_, header_.num_docs, header_.num_terms);
+    }
 }
 
 template <class W>

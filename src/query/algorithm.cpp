@@ -6,11 +6,12 @@
 
 namespace spindle {
 namespace {
-constexpr std::array<std::pair<std::string_view, Algorithm>, 4> kNames{{
+constexpr std::array<std::pair<std::string_view, Algorithm>, 5> kNames{{
     {"exhaustive", Algorithm::exhaustive},
     {"maxscore", Algorithm::maxscore},
     {"bmw", Algorithm::bmw},
     {"bmp", Algorithm::bmp},
+    {"approx", Algorithm::approx},
 }};
 }
 

@@ -15,12 +15,16 @@ namespace {
 // The one place where run-time choices (weight type x algorithm) become
 // template instantiations.
 template <class W>
-std::vector<ScoredDoc> search_segment(const SegmentViews<W>& v, const QueryPlan& plan, const SearchOptions& opts,
-                                      SearchScratch& scratch, SearchStats& stats) {
+std::vector<ScoredDoc> search_segment(const SegmentViews<W>& v, const ApproxView* approx, const QueryPlan& plan,
+                                      const SearchOptions& opts, SearchScratch& scratch, SearchStats& stats) {
     TopK topk(opts.k);
     const docid_t n = v.inv.num_docs;
     if (opts.algorithm == Algorithm::bmp) {
         block_max_pruning_search(v, plan, topk, scratch.bmp, stats, opts.bmp_alpha);
+        return topk.take_sorted();
+    }
+    if (opts.algorithm == Algorithm::approx) {
+        approximate_search(v, *approx, plan, opts.query_cut, opts.heap_factor, topk, scratch.approx, stats);
         return topk.take_sorted();
     }
     std::vector<ScoredBlockCursor<W>> cursors;
@@ -34,7 +38,8 @@ std::vector<ScoredDoc> search_segment(const SegmentViews<W>& v, const QueryPlan&
         case Algorithm::exhaustive: exhaustive_search(cursors, n, topk, scratch.acc, stats); break;
         case Algorithm::maxscore: maxscore_search(cursors, n, topk, stats); break;
         case Algorithm::bmw: block_max_wand_search(cursors, n, topk, stats); break;
-        case Algorithm::bmp: break;
+        case Algorithm::bmp:
+        case Algorithm::approx: break;
     }
     return topk.take_sorted();
 }
@@ -46,16 +51,28 @@ void SearchOptions::validate() const {
     if (!(bmp_alpha > 0.0 && bmp_alpha <= 1.0)) {
         throw InvalidArgument("bmp alpha must be in (0, 1], got " + std::to_string(bmp_alpha));
     }
+    if (query_cut == 0) throw InvalidArgument("query cut must be at least 1");
+    if (!(heap_factor > 0.0 && heap_factor <= 1.0)) {
+        throw InvalidArgument("heap factor must be in (0, 1], got " + std::to_string(heap_factor));
+    }
+}
+
+void check_searchable(const Index& index, const SearchOptions& opts) {
+    if (opts.algorithm == Algorithm::approx && !index.manifest().approx) {
+        throw InvalidArgument("index " + index.path() +
+                              " has no approximate structures; rebuild with spindle index --approx");
+    }
 }
 
 std::vector<Hit> search(const Index& index, const QueryPlan& plan, const SearchOptions& opts, SearchScratch& scratch,
                         SearchStats& stats) {
     opts.validate();
+    check_searchable(index, opts);
     std::vector<Hit> hits;
     for (std::size_t s = 0; s < index.num_segments(); ++s) {
         const Segment& seg = index.segment(s);
         const double mult = seg.header().scale * plan.inv_scale;
-        const auto top = std::visit([&](const auto& v) { return search_segment(v, plan, opts, scratch, stats); },
+        const auto top = std::visit([&](const auto& v) { return search_segment(v, seg.approx(), plan, opts, scratch, stats); },
                                     seg.views());
         for (const auto& e : top) {
             hits.push_back({static_cast<double>(e.score) * mult, e.score, static_cast<std::uint32_t>(s), e.doc,

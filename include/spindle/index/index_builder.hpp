@@ -27,6 +27,7 @@ struct BuildOptions {
     Reorder reorder = Reorder::none;          ///< renumber each segment's documents (bp: graph bisection)
     BisectionOptions bisection;               ///< settings (and progress callback) of bp
     std::optional<TextSettings> text;         ///< recorded in the manifest of a text (BM25) index
+    std::optional<ApproxOptions> approx;      ///< also build approx.bin for every segment
 };
 
 class IndexBuilder {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "spindle/common/types.hpp"
+#include "spindle/index/approx_format.hpp"
 #include "spindle/index/reorder.hpp"
 #include "spindle/index/segment_writer.hpp"
 
@@ -18,7 +19,8 @@ struct ComponentBytes {
     std::uint64_t forward = 0;
     std::uint64_t docids = 0;
     std::uint64_t vocabulary = 0;
-    [[nodiscard]] std::uint64_t total() const { return inverted + forward + docids + vocabulary; }
+    std::uint64_t approx = 0;
+    [[nodiscard]] std::uint64_t total() const { return inverted + forward + docids + vocabulary + approx; }
 };
 
 /// How a text index was built: the analyzer that turned text into terms and
@@ -48,6 +50,8 @@ struct Manifest {
     std::uint64_t build_peak_rss = 0; ///< peak resident memory of the building process, bytes
     std::vector<SegmentInfo> segments;
     std::optional<TextSettings> text;  ///< set for indexes built from raw text (optional "text" object)
+    /// Set when every segment has approx.bin (optional "approx" object; absent: no approximate structures).
+    std::optional<ApproxOptions> approx;
 
     [[nodiscard]] ComponentBytes component_bytes() const;
     [[nodiscard]] std::string to_json() const;

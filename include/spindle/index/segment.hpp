@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -12,6 +13,7 @@
 #include <variant>
 
 #include "spindle/common/types.hpp"
+#include "spindle/index/approx_format.hpp"
 #include "spindle/index/file_kinds.hpp"
 #include "spindle/index/segment_writer.hpp"
 #include "spindle/io/container.hpp"
@@ -99,6 +101,8 @@ public:
     [[nodiscard]] std::string_view doc_id(docid_t d) const;
     [[nodiscard]] const AnySegmentViews& views() const { return views_; }
     [[nodiscard]] const SegmentInfo& info() const { return info_; }
+    /// The approximate structures (approx.bin), or nullptr when the segment has none.
+    [[nodiscard]] const ApproxView* approx() const { return approx_view_ ? &*approx_view_ : nullptr; }
 
 private:
     template <class W>
@@ -108,6 +112,8 @@ private:
     Container inverted_;
     Container forward_;
     Container docids_;
+    Container approx_;
+    std::optional<ApproxView> approx_view_;
     SegmentHeader header_{};
     std::span<const std::uint64_t> id_offsets_;
     std::span<const char> id_chars_;

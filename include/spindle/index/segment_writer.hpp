@@ -46,6 +46,8 @@ struct SegmentInfo {
     std::uint64_t forward_bytes = 0;
     std::uint64_t docids_bytes = 0;
     double reorder_seconds = 0.0;  ///< time spent computing the document order (0: not reordered)
+    std::uint64_t approx_bytes = 0;  ///< size of approx.bin (0: no approximate structures)
+    double approx_seconds = 0.0;     ///< time spent building approx.bin
 };
 
 /// Writes segment `name` into directory `dir/name` (created here). A non-empty

@@ -5,9 +5,9 @@
 namespace spindle {
 
 /// Query algorithms selectable at run time.
-enum class Algorithm { exhaustive, maxscore, bmw, bmp };
+enum class Algorithm { exhaustive, maxscore, bmw, bmp, approx };
 
-/// "exhaustive", "maxscore", "bmw" or "bmp"; throws InvalidArgument listing them.
+/// "exhaustive", "maxscore", "bmw", "bmp" or "approx"; throws InvalidArgument listing them.
 Algorithm parse_algorithm(std::string_view name);
 std::string_view to_string(Algorithm a);
 /// Every algorithm name, comma separated (for --help).

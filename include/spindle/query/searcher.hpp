@@ -6,6 +6,7 @@
 
 #include "spindle/index/index.hpp"
 #include "spindle/query/algorithm.hpp"
+#include "spindle/query/approximate.hpp"
 #include "spindle/query/block_max_pruning.hpp"
 #include "spindle/query/scoring.hpp"
 #include "spindle/query/search_stats.hpp"
@@ -16,7 +17,9 @@ struct SearchOptions {
     Algorithm algorithm = Algorithm::maxscore;
     std::size_t k = 10;
     double bmp_alpha = 1.0;  ///< (0, 1]; 1 keeps bmp exact
-    /// Throws InvalidArgument for k == 0 or alpha outside (0, 1].
+    std::size_t query_cut = 10;  ///< approx: the query's largest terms that drive the traversal (>= 1)
+    double heap_factor = 0.9;    ///< approx: a block is scored when its summary product >= theta / heap_factor; (0, 1]
+    /// Throws InvalidArgument for k == 0, alpha or heap_factor outside (0, 1], or query_cut 0.
     void validate() const;
 };
 
@@ -32,7 +35,12 @@ struct Hit {
 struct SearchScratch {
     std::vector<score_t> acc;
     BmpScratch bmp;
+    ApproxScratch approx;
 };
+
+/// Throws InvalidArgument if `index` cannot run opts.algorithm (approx on an
+/// index built without --approx).
+void check_searchable(const Index& index, const SearchOptions& opts);
 
 /// Top-k hits, best first (score descending, then global docid ascending).
 std::vector<Hit> search(const Index& index, const QueryPlan& plan, const SearchOptions& opts, SearchScratch& scratch,

@@ -1,0 +1,267 @@
+// Approximate search (approx.bin + Algorithm::approx): exact with the most
+// conservative settings, a stated recall floor with moderate ones, correct
+// merging over segments, clear errors for bad settings, and a checksummed
+// file that refuses corruption.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <set>
+
+#include "spindle/common/error.hpp"
+#include "spindle/index/index.hpp"
+#include "spindle/query/searcher.hpp"
+#include "test_util.hpp"
+
+namespace spindle::test {
+namespace {
+
+/// Mean recall@10 of ModerateSettingsKeepRecallFloor must stay at or above
+/// this. Measured when the test was written: 0.936 for u16 and for f32 (100
+/// queries; the corpus, queries and centroid seed are fixed, so the value is
+/// deterministic); the floor leaves room for harmless changes in tie order.
+constexpr double kRecallFloor = 0.90;
+
+constexpr WeightType kWeightTypes[] = {WeightType::f32, WeightType::u16, WeightType::u8};
+
+std::vector<Hit> run(const Index& idx, const QueryPlan& plan, Algorithm a, std::size_t k, std::size_t query_cut = 10,
+                     double heap_factor = 0.9) {
+    SearchOptions o;
+    o.algorithm = a;
+    o.k = k;
+    o.query_cut = query_cut;
+    o.heap_factor = heap_factor;
+    SearchScratch scratch;
+    SearchStats stats;
+    return search(idx, plan, o, scratch, stats);
+}
+
+BuildOptions approx_build(WeightType wt, ApproxOptions a) {
+    BuildOptions o;
+    o.weight_type = wt;
+    o.approx = a;
+    return o;
+}
+
+double recall_at(const std::vector<Hit>& exact, const std::vector<Hit>& got) {
+    std::set<std::uint64_t> want;
+    for (const auto& h : exact) want.insert(h.global_doc);
+    std::size_t found = 0;
+    for (const auto& h : got) found += want.count(h.global_doc);
+    return static_cast<double>(found) / static_cast<double>(exact.size());
+}
+
+// (a) No static pruning, the whole summary mass, every query term and
+// heap_factor 1: exactly the exhaustive top-k (documents and integer scores).
+TEST(Approx, ConservativeSettingsEqualExhaustive) {
+    std::size_t compared = 0;
+    std::uint64_t seed = 100;
+    for (std::size_t n : {0UL, 1UL, 7UL, 300UL, 1500UL}) {
+        for (int variant = 0; variant < 2; ++variant) {
+            CorpusParams p;
+            p.docs = n;
+            p.vocab = variant == 1 ? 12 : 150;
+            p.zipf = variant == 1 ? 1.0 : 1.3;
+            p.discrete_weights = variant == 0;  // many ties
+            const auto docs = random_corpus(++seed, p);
+            for (WeightType wt : kWeightTypes) {
+                TempDir dir;
+                ApproxOptions ao;
+                ao.lambda = 0;
+                ao.alpha_mass = 1.0;
+                ao.block_size = 1 + static_cast<std::uint32_t>(seed % 3) * 7;
+                BuildOptions bo = approx_build(wt, ao);
+                if (seed % 2 == 0) {
+                    bo.reorder = Reorder::bp;
+                    bo.bisection.iterations = 3;
+                }
+                build_index(dir / "idx", docs, bo);
+                const Index idx(dir / "idx");
+                for (bool integer : {true, false}) {
+                    for (const auto& qv : random_queries(seed, 10, p.vocab, integer)) {
+                        const QueryPlan plan = idx.plan(to_query(qv));
+                        for (std::size_t k : {1UL, 3UL, 10UL, 1000UL}) {
+                            const auto want = run(idx, plan, Algorithm::exhaustive, k);
+                            const auto got = run(idx, plan, Algorithm::approx, k, 1000, 1.0);
+                            const std::string what = "seed " + std::to_string(seed) + " " + std::string(to_string(wt)) +
+                                                     " k " + std::to_string(k) + " " + qv.id;
+                            ASSERT_EQ(want.size(), got.size()) << what;
+                            for (std::size_t i = 0; i < want.size(); ++i) {
+                                EXPECT_EQ(want[i].global_doc, got[i].global_doc) << what << " rank " << i;
+                                EXPECT_EQ(want[i].raw, got[i].raw) << what << " rank " << i;
+                            }
+                            ++compared;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    EXPECT_GT(compared, 900U);
+}
+
+// (b) Fixed moderate settings: lambda 300 of ~3000 documents, blocks of 16,
+// alpha_mass 0.5, query_cut 5, heap_factor 0.9. Mean recall@10 against
+// exhaustive must reach kRecallFloor (measured 0.936).
+TEST(Approx, ModerateSettingsKeepRecallFloor) {
+    CorpusParams p;
+    p.docs = 3000;
+    p.discrete_weights = false;
+    const auto docs = random_corpus(5, p);
+    ApproxOptions ao;
+    ao.lambda = 300;
+    ao.block_size = 16;
+    ao.alpha_mass = 0.5;
+    for (WeightType wt : {WeightType::u16, WeightType::f32}) {
+        TempDir dir;
+        build_index(dir / "idx", docs, approx_build(wt, ao));
+        const Index idx(dir / "idx");
+        double recall = 0;
+        std::size_t n = 0;
+        for (const auto& qv : random_queries(5, 100, p.vocab, false)) {
+            const QueryPlan plan = idx.plan(to_query(qv));
+            const auto exact = run(idx, plan, Algorithm::exhaustive, 10);
+            if (exact.empty()) continue;
+            recall += recall_at(exact, run(idx, plan, Algorithm::approx, 10, 5, 0.9));
+            ++n;
+        }
+        ASSERT_GT(n, 50U);
+        const double mean = recall / static_cast<double>(n);
+        RecordProperty(std::string("recall_") + std::string(to_string(wt)), std::to_string(mean));
+        std::printf("approx recall@10 (%s): %.4f over %zu queries\n", std::string(to_string(wt)).c_str(), mean, n);
+        EXPECT_GE(mean, kRecallFloor) << to_string(wt);
+    }
+}
+
+// (c) Many segments: each segment's approx top-k merged equals the one-segment
+// result when settings are conservative, and the manifest records every segment.
+TEST(Approx, MultiSegmentSearchMergesTopK) {
+    CorpusParams p;
+    p.docs = 1000;
+    const auto docs = random_corpus(11, p);
+    TempDir dir;
+    ApproxOptions ao;
+    ao.alpha_mass = 1.0;
+    BuildOptions one = approx_build(WeightType::f32, ao);
+    build_index(dir / "one", docs, one);
+    BuildOptions many = one;
+    many.segment_docs = 137;
+    const auto m = build_index(dir / "many", docs, many);
+    ASSERT_EQ(m.segments.size(), 8U);
+    ASSERT_TRUE(m.approx.has_value());
+    for (const auto& g : m.segments) EXPECT_GT(g.approx_bytes, 0U) << g.name;
+    EXPECT_GT(m.component_bytes().approx, 0U);
+    const Index a(dir / "one");
+    const Index b(dir / "many");
+    for (const auto& qv : random_queries(11, 30, p.vocab, true)) {
+        for (std::size_t k : {1UL, 10UL, 50UL}) {
+            const auto x = run(a, a.plan(to_query(qv)), Algorithm::approx, k, 1000, 1.0);
+            const auto y = run(b, b.plan(to_query(qv)), Algorithm::approx, k, 1000, 1.0);
+            const auto z = run(b, b.plan(to_query(qv)), Algorithm::exhaustive, k);
+            ASSERT_EQ(x.size(), y.size());
+            ASSERT_EQ(z.size(), y.size());
+            for (std::size_t r = 0; r < x.size(); ++r) {
+                EXPECT_EQ(x[r].global_doc, y[r].global_doc) << qv.id << " rank " << r;
+                EXPECT_DOUBLE_EQ(x[r].score, y[r].score);
+                EXPECT_EQ(z[r].global_doc, y[r].global_doc) << qv.id << " rank " << r;
+            }
+        }
+    }
+}
+
+template <class Fn>
+void expect_message(Fn fn, const std::string& part) {
+    try {
+        fn();
+        ADD_FAILURE() << "no error; expected one containing '" << part << "'";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    }
+}
+
+// (d) Bad settings are refused with clear errors.
+TEST(Approx, BadSettingsAreRejected) {
+    SearchOptions o;
+    o.query_cut = 0;
+    expect_message([&] { o.validate(); }, "query cut");
+    o.query_cut = 10;
+    for (double hf : {0.0, -0.5, 1.5}) {
+        o.heap_factor = hf;
+        expect_message([&] { o.validate(); }, "heap factor");
+    }
+    ApproxOptions a;
+    a.block_size = 0;
+    expect_message([&] { a.validate(); }, "block size");
+    a.block_size = 16;
+    for (double alpha : {0.0, 1.01}) {
+        a.alpha_mass = alpha;
+        expect_message([&] { a.validate(); }, "alpha");
+    }
+    TempDir dir;
+    BuildOptions bad;
+    bad.approx = a;
+    expect_message([&] { IndexBuilder b(dir / "bad", bad); }, "alpha");
+    CorpusParams p;
+    p.docs = 20;
+    build_index(dir / "plain", random_corpus(1, p), {});
+    const Index idx(dir / "plain");
+    EXPECT_FALSE(idx.manifest().approx.has_value());
+    const QueryPlan plan = idx.plan(to_query(random_queries(1, 1, p.vocab, true)[0]));
+    expect_message([&] { (void)run(idx, plan, Algorithm::approx, 10); },
+                   "has no approximate structures; rebuild with spindle index --approx");
+    EXPECT_EQ(parse_algorithm("approx"), Algorithm::approx);
+}
+
+// (e) approx.bin round trip (header, manifest) and refusal of a flipped byte.
+TEST(Approx, FileRoundTripAndCorruption) {
+    CorpusParams p;
+    p.docs = 400;
+    TempDir dir;
+    ApproxOptions ao;
+    ao.lambda = 50;
+    ao.block_size = 8;
+    ao.alpha_mass = 0.7;
+    const auto m = build_index(dir / "idx", random_corpus(4, p), approx_build(WeightType::u8, ao));
+    const std::string file = dir / "idx/seg-000000/approx.bin";
+    {
+        const Index idx(dir / "idx");
+        ASSERT_TRUE(idx.manifest().approx.has_value());
+        EXPECT_EQ(idx.manifest().approx->lambda, 50U);
+        EXPECT_EQ(idx.manifest().approx->block_size, 8U);
+        EXPECT_DOUBLE_EQ(idx.manifest().approx->alpha_mass, 0.7);
+        EXPECT_EQ(idx.manifest().segments[0].approx_bytes, std::filesystem::file_size(file));
+        const ApproxView* a = idx.segment(0).approx();
+        ASSERT_NE(a, nullptr);
+        EXPECT_EQ(a->header.lambda, 50U);
+        EXPECT_EQ(a->header.num_docs, 400U);
+        // Every term keeps at most lambda postings, each block's docs increase.
+        for (std::uint64_t t = 0; t + 1 < a->term_block_begin.size(); ++t) {
+            const std::uint64_t kept = a->block_doc_begin[a->term_block_begin[t + 1]] - a->block_doc_begin[a->term_block_begin[t]];
+            EXPECT_LE(kept, 50U);
+        }
+        for (std::uint64_t b = 0; b + 1 < a->block_doc_begin.size(); ++b) {
+            EXPECT_LT(a->block_doc_begin[b], a->block_doc_begin[b + 1]);  // no empty block
+            for (std::uint64_t j = a->block_doc_begin[b] + 1; j < a->block_doc_begin[b + 1]; ++j) {
+                EXPECT_LT(a->block_docs[j - 1], a->block_docs[j]);
+            }
+        }
+    }
+    std::string bytes = read_file(file);
+    for (std::size_t at : {std::size_t{70}, bytes.size() / 2, bytes.size() - 1}) {
+        std::string bad = bytes;
+        bad[at] = static_cast<char>(bad[at] ^ 0x5A);
+        write_text(file, bad);
+        try {
+            const Index idx(dir / "idx");
+            ADD_FAILURE() << "flipped byte " << at << " accepted";
+        } catch (const CorruptIndex& e) {
+            EXPECT_NE(std::string(e.what()).find("approx.bin"), std::string::npos) << e.what();
+        }
+    }
+    write_text(file, bytes);
+    EXPECT_NO_THROW(Index(dir / "idx"));
+    std::filesystem::remove(file);
+    EXPECT_THROW(Index(dir / "idx"), Error);
+}
+
+}  // namespace
+}  // namespace spindle::test
