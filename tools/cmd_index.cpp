@@ -49,9 +49,15 @@ struct IndexArgs {
 std::optional<ApproxOptions> approx_options(const IndexArgs& a) {
     if (!a.approx && !a.approx_lambda && !a.approx_block_size && !a.approx_alpha) return std::nullopt;
     ApproxOptions o;
+    // CLI defaults: the best setting measured on 200k generated documents
+    // (recall@10 0.95 at 0.37 ms); keeping every posting costs minutes per
+    // 100k documents.
+    o.lambda = 500;
+    o.block_size = 8;
+    o.alpha_mass = 0.4;
     if (a.approx_lambda) {
         if (*a.approx_lambda < 1 || *a.approx_lambda > 0xFFFFFFFFLL) {
-            throw InvalidArgument("--approx-lambda must be in [1, 4294967295] (omit it to keep every posting), got " +
+            throw InvalidArgument("--approx-lambda must be in [1, 4294967295] (4294967295 keeps every posting), got " +
                                   std::to_string(*a.approx_lambda));
         }
         o.lambda = static_cast<std::uint32_t>(*a.approx_lambda);
@@ -219,13 +225,12 @@ void register_index(CLI::App& app) {
     cmd->add_flag("--approx", args->approx,
                   "Also build the approximate (Seismic-style) structures that spindle search --algorithm approx uses");
     cmd->add_option("--approx-lambda", args->approx_lambda,
-                    "approx: postings kept per term, the highest weights (default: all; implies --approx). Clustering a "
-                    "list costs about its length x its number of blocks, so set it on large corpora (Seismic keeps "
-                    "a few thousand)");
+                    "approx: postings kept per term, the highest weights (default 500; implies --approx). Clustering a "
+                    "list costs about its length x its number of blocks, so larger values build much slower");
     cmd->add_option("--approx-block-size", args->approx_block_size,
-                    "approx: average documents per block of similar documents (default 16; implies --approx)");
+                    "approx: average documents per block of similar documents (default 8; implies --approx)");
     cmd->add_option("--approx-alpha", args->approx_alpha,
-                    "approx: fraction of a block summary's mass kept, in (0, 1] (default 0.5; implies --approx)");
+                    "approx: fraction of a block summary's mass kept, in (0, 1] (default 0.4; implies --approx)");
     cmd->add_flag("--overwrite", args->overwrite, "Replace an existing index at --output");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->callback([args] { run_index(*args); });
