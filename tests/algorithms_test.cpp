@@ -260,9 +260,7 @@ TEST(Algorithms, CursorContractHoldsInsideEveryAlgorithm) {
     EXPECT_GT(checks, 100000U);
 }
 
-// bmp with alpha < 1 is approximate: its recall@10 against the exact top-10
-// stays above a stated floor on random data (measured ~0.97 at alpha 0.9).
-// Stated floors of approximate bmp (alpha 0.9) on unclustered random data:
+// bmp with alpha < 1 is approximate. Stated floors of approximate bmp (alpha 0.9) on unclustered random data:
 // recall@10 >= 0.90 with ranges of 64 docids, >= 0.85 with the default 8
 // (tighter bounds leave alpha less slack).
 TEST(Algorithms, BmpAlphaKeepsRecallFloor) {

@@ -91,12 +91,7 @@ void approximate_search(const SegmentViews<W>& v, const ApproxView& a, const Que
                 const docid_t d = a.block_docs[j];
                 if (s.visited[d] == s.epoch) continue;
                 s.visited[d] = s.epoch;
-                score_t score;
-                if constexpr (kIntegral) {
-                    score = score_document(v.fwd, d, s.dense_int.data(), limit, s.doc_terms, stats);
-                } else {
-                    score = score_document(v.fwd, d, s.dense_real.data(), limit, s.doc_terms, stats);
-                }
+                const score_t score = score_with_dense(v.fwd, d, s, limit, stats);
                 ++stats.docs_evaluated;
                 topk.push(score, d);
             }

@@ -107,6 +107,17 @@ score_t score_document(const ForwardView<W>& fwd, docid_t d, const Q* dense, ter
     return s;
 }
 
+/// score_document() with the dense query table of a scratch (`dense_int` for
+/// integer weights, `dense_real` for f32) and its term buffer `doc_terms`.
+template <class W, class Scratch>
+score_t score_with_dense(const ForwardView<W>& fwd, docid_t d, Scratch& s, termid_t limit, SearchStats& stats) {
+    if constexpr (std::is_integral_v<W>) {
+        return score_document(fwd, d, s.dense_int.data(), limit, s.doc_terms, stats);
+    } else {
+        return score_document(fwd, d, s.dense_real.data(), limit, s.doc_terms, stats);
+    }
+}
+
 namespace bmp_detail {
 
 /// Adds q * maxima of a sparse term into upper[] (out-of-range ids go to the
@@ -270,12 +281,7 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
     auto score_range = [&](std::uint32_t r) {
         const docid_t end = static_cast<docid_t>(std::min<std::uint64_t>(N, std::uint64_t{r} * R + R));
         for (docid_t d = r * R; d < end; ++d) {
-            score_t score;
-            if constexpr (kIntegral) {
-                score = score_document(v.fwd, d, s.dense_int.data(), limit, s.doc_terms, stats);
-            } else {
-                score = score_document(v.fwd, d, s.dense_real.data(), limit, s.doc_terms, stats);
-            }
+            const score_t score = score_with_dense(v.fwd, d, s, limit, stats);
             ++stats.docs_evaluated;
             topk.push(score, d);
         }
