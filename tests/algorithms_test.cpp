@@ -15,6 +15,7 @@
 #include "spindle/query/exhaustive.hpp"
 #include "spindle/query/maxscore.hpp"
 #include "spindle/query/searcher.hpp"
+#include "spindle/query/recall.hpp"
 #include "test_util.hpp"
 
 namespace spindle::test {
@@ -32,14 +33,6 @@ std::vector<Hit> run(const Index& idx, const QueryPlan& plan, Algorithm a, std::
     SearchScratch scratch;
     SearchStats stats;
     return search(idx, plan, o, scratch, stats);
-}
-
-void expect_same(const std::vector<Hit>& want, const std::vector<Hit>& got, const std::string& what) {
-    ASSERT_EQ(want.size(), got.size()) << what;
-    for (std::size_t i = 0; i < want.size(); ++i) {
-        EXPECT_EQ(want[i].global_doc, got[i].global_doc) << what << " rank " << i;
-        EXPECT_EQ(want[i].raw, got[i].raw) << what << " rank " << i;
-    }
 }
 
 struct Case {
@@ -280,12 +273,7 @@ TEST(Algorithms, BmpAlphaKeepsRecallFloor) {
             const QueryPlan plan = idx.plan(to_query(qv));
             const auto exact = run(idx, plan, Algorithm::exhaustive, 10);
             if (exact.empty()) continue;
-            const auto approx = run(idx, plan, Algorithm::bmp, 10, 0.9);
-            std::set<std::uint64_t> want;
-            for (const auto& h : exact) want.insert(h.global_doc);
-            std::size_t found = 0;
-            for (const auto& h : approx) found += want.count(h.global_doc);
-            recall += static_cast<double>(found) / static_cast<double>(exact.size());
+            recall += recall_at_k(run(idx, plan, Algorithm::bmp, 10, 0.9), exact);
             ++n;
         }
         ASSERT_GT(n, 50U);
@@ -319,12 +307,6 @@ TEST(Algorithms, BadSearchOptionsAreRejected) {
     EXPECT_THROW(o.validate(), InvalidArgument);
     EXPECT_THROW(parse_algorithm("wand2"), InvalidArgument);
 }
-
-}  // namespace
-}  // namespace spindle::test
-
-namespace spindle::test {
-namespace {
 
 // Scratch buffers reused across queries (as each search thread does) leave no
 // state behind: results equal those of a fresh scratch, query after query.

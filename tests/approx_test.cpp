@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <set>
 
 #include "spindle/common/error.hpp"
 #include "spindle/index/index.hpp"
+#include "spindle/query/recall.hpp"
 #include "spindle/query/searcher.hpp"
 #include "test_util.hpp"
 
@@ -40,14 +40,6 @@ BuildOptions approx_build(WeightType wt, ApproxOptions a) {
     o.weight_type = wt;
     o.approx = a;
     return o;
-}
-
-double recall_at(const std::vector<Hit>& exact, const std::vector<Hit>& got) {
-    std::set<std::uint64_t> want;
-    for (const auto& h : exact) want.insert(h.global_doc);
-    std::size_t found = 0;
-    for (const auto& h : got) found += want.count(h.global_doc);
-    return static_cast<double>(found) / static_cast<double>(exact.size());
 }
 
 // (a) No static pruning, the whole summary mass, every query term and
@@ -84,11 +76,7 @@ TEST(Approx, ConservativeSettingsEqualExhaustive) {
                             const auto got = run(idx, plan, Algorithm::approx, k, 1000, 1.0);
                             const std::string what = "seed " + std::to_string(seed) + " " + std::string(to_string(wt)) +
                                                      " k " + std::to_string(k) + " " + qv.id;
-                            ASSERT_EQ(want.size(), got.size()) << what;
-                            for (std::size_t i = 0; i < want.size(); ++i) {
-                                EXPECT_EQ(want[i].global_doc, got[i].global_doc) << what << " rank " << i;
-                                EXPECT_EQ(want[i].raw, got[i].raw) << what << " rank " << i;
-                            }
+                            expect_same(want, got, what);
                             ++compared;
                         }
                     }
@@ -121,7 +109,7 @@ TEST(Approx, ModerateSettingsKeepRecallFloor) {
             const QueryPlan plan = idx.plan(to_query(qv));
             const auto exact = run(idx, plan, Algorithm::exhaustive, 10);
             if (exact.empty()) continue;
-            recall += recall_at(exact, run(idx, plan, Algorithm::approx, 10, 5, 0.9));
+            recall += recall_at_k(run(idx, plan, Algorithm::approx, 10, 5, 0.9), exact);
             ++n;
         }
         ASSERT_GT(n, 50U);

@@ -174,12 +174,6 @@ TEST(IndexRoundTrip, BadBuildOptions) {
     EXPECT_THROW(parse_weight_type("u4"), InvalidArgument);
 }
 
-}  // namespace
-}  // namespace spindle::test
-
-namespace spindle::test {
-namespace {
-
 TEST(IndexRoundTrip, CsrWithVocabularyAnswersTextQueries) {
     TempDir dir;
     CsrMatrix m;

@@ -14,6 +14,7 @@
 #include "spindle/formats/input_format.hpp"
 #include "spindle/formats/raw_record.hpp"
 #include "spindle/index/index_builder.hpp"
+#include "spindle/query/searcher.hpp"
 
 namespace spindle::test {
 
@@ -134,6 +135,15 @@ inline BuildOptions with_weights(WeightType wt) {
 }
 
 /// Builds an index at `dir` from in-memory documents.
+/// Same documents and the same integer scores, rank by rank.
+inline void expect_same(const std::vector<Hit>& want, const std::vector<Hit>& got, const std::string& what) {
+    ASSERT_EQ(want.size(), got.size()) << what;
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(want[i].global_doc, got[i].global_doc) << what << " rank " << i;
+        EXPECT_EQ(want[i].raw, got[i].raw) << what << " rank " << i;
+    }
+}
+
 /// A generated vector as a query.
 inline TextQuery to_query(const Vec& v) {
     TextQuery q;

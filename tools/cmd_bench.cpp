@@ -16,7 +16,6 @@
 #include <chrono>
 #include <fstream>
 #include <memory>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +30,7 @@
 #include "spindle/common/json.hpp"
 #include "spindle/formats/input_format.hpp"
 #include "spindle/index/index.hpp"
+#include "spindle/query/recall.hpp"
 #include "spindle/query/searcher.hpp"
 
 namespace spindle::cli {
@@ -105,15 +105,6 @@ Variant parse_variant(const std::string& spec, std::size_t k) {
     }
     v.opts.validate();
     return v;
-}
-
-double recall_at_k(const std::vector<Hit>& got, const std::vector<Hit>& exact) {
-    if (exact.empty()) return 1.0;
-    std::set<std::uint64_t> want;
-    for (const auto& h : exact) want.insert(h.global_doc);
-    std::size_t found = 0;
-    for (const auto& h : got) found += want.count(h.global_doc);
-    return static_cast<double>(found) / static_cast<double>(exact.size());
 }
 
 bool identical(const std::vector<Hit>& a, const std::vector<Hit>& b) {
