@@ -313,7 +313,7 @@ TEST(Cli, ApproxIndexSearchBenchAndInfo) {
     EXPECT_NE(r.out.find("\napprox         "), std::string::npos) << r.out;
     // Bad values: clear errors, exit 1.
     const std::pair<std::string, std::string> bad[] = {
-        {"search --index " + (dir / "plain") + q + " -a approx", "has no approximate structures; rebuild with spindle index --approx"},
+        {"search --index " + (dir / "plain") + q + " -a approx", "has no approximate structures"},
         {"search --index " + (dir / "idx") + q + " -a approx --query-cut 0", "query cut"},
         {"search --index " + (dir / "idx") + q + " -a approx --heap-factor 1.5", "heap factor"},
         {"bench --index " + (dir / "idx") + q + " -a approx@10,0", "heap factor"},

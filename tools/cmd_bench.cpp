@@ -60,25 +60,34 @@ struct Variant {
     SearchStats stats;                            ///< summed over the warm-up passes
 };
 
-/// "approx@QUERY_CUT,HEAP_FACTOR", e.g. approx@10,0.9 (either part may be omitted: approx@10, approx@,0.8).
+/// "approx@QUERY_CUT,HEAP_FACTOR,KNN", e.g. approx@10,0.9 or approx@3,0.9,10 (any part may be omitted:
+/// approx@10, approx@,0.8).
 void parse_approx_params(const std::string& spec, std::size_t at, SearchOptions& o) {
-    const std::string rest = spec.substr(at + 1);
-    const auto comma = rest.find(',');
-    const std::string cut = rest.substr(0, comma);
-    try {
+    std::vector<std::string> parts;
+    std::string rest = spec.substr(at + 1);
+    for (std::size_t c = rest.find(','); c != std::string::npos; c = rest.find(',')) {
+        parts.push_back(rest.substr(0, c));
+        rest = rest.substr(c + 1);
+    }
+    parts.push_back(rest);
+    auto unsigned_part = [](const std::string& x) {
         std::size_t used = 0;
-        if (!cut.empty()) {
-            if (cut.front() == '-') throw std::invalid_argument("negative");
-            o.query_cut = std::stoul(cut, &used);
-            if (used != cut.size()) throw std::invalid_argument("trailing characters");
+        if (x.front() == '-') throw std::invalid_argument("negative");
+        const auto v = std::stoul(x, &used);
+        if (used != x.size()) throw std::invalid_argument("trailing characters");
+        return v;
+    };
+    try {
+        if (parts.size() > 3) throw std::invalid_argument("too many parts");
+        if (!parts[0].empty()) o.query_cut = unsigned_part(parts[0]);
+        if (parts.size() > 1 && !parts[1].empty()) {
+            std::size_t used = 0;
+            o.heap_factor = std::stod(parts[1], &used);
+            if (used != parts[1].size()) throw std::invalid_argument("trailing characters");
         }
-        if (comma != std::string::npos) {
-            const std::string hf = rest.substr(comma + 1);
-            o.heap_factor = std::stod(hf, &used);
-            if (used != hf.size()) throw std::invalid_argument("trailing characters");
-        }
+        if (parts.size() > 2 && !parts[2].empty()) o.knn = unsigned_part(parts[2]);
     } catch (const std::exception&) {
-        throw InvalidArgument("'" + spec + "': expected approx@QUERY_CUT,HEAP_FACTOR (e.g. approx@10,0.9)");
+        throw InvalidArgument("'" + spec + "': expected approx@QUERY_CUT,HEAP_FACTOR[,KNN] (e.g. approx@10,0.9 or approx@3,0.9,10)");
     }
 }
 
@@ -120,12 +129,14 @@ double median(std::vector<double> v) { return percentile(std::move(v), 0.5); }
 void run_bench(const BenchArgs& a) {
     if (a.runs == 0) throw InvalidArgument("--runs must be at least 1");
     std::vector<Variant> variants;
-    // The list is split at commas, so approx@10,0.9 arrives as "approx@10" and
-    // "0.9": a piece that starts like a number continues the approx@ before it.
+    // The list is split at commas, so approx@10,0.9,5 arrives as "approx@10",
+    // "0.9" and "5": a piece that starts like a number continues the approx@
+    // before it (up to its three parts).
     std::vector<std::string> specs;
     for (const auto& piece : a.algorithms) {
         const bool numeric = !piece.empty() && (std::isdigit(static_cast<unsigned char>(piece[0])) || piece[0] == '.');
-        if (numeric && !specs.empty() && specs.back().starts_with("approx@") && specs.back().find(',') == std::string::npos) {
+        if (numeric && !specs.empty() && specs.back().starts_with("approx@") &&
+            std::count(specs.back().begin(), specs.back().end(), ',') < 2) {
             specs.back() += "," + piece;
         } else {
             specs.push_back(piece);
@@ -198,7 +209,7 @@ void run_bench(const BenchArgs& a) {
     struct Row {
         double mean, p50, p90, p99, max, qps, recall;
         bool exact;
-        double postings, docs, decoded, skipped, sparse_bounds, dense_bounds;
+        double postings, docs, decoded, skipped, sparse_bounds, dense_bounds, summaries;
     };
     std::vector<Row> rows;
     const double warm = std::max(1.0, static_cast<double>(a.warmup) * static_cast<double>(nq));
@@ -228,6 +239,7 @@ void run_bench(const BenchArgs& a) {
         r.skipped = static_cast<double>(v.stats.blocks_skipped) / warm;
         r.sparse_bounds = static_cast<double>(v.stats.sparse_bounds) / warm;
         r.dense_bounds = static_cast<double>(v.stats.dense_bounds) / warm;
+        r.summaries = static_cast<double>(v.stats.summaries) / warm;
         rows.push_back(r);
     }
     double base = 0;
@@ -271,7 +283,9 @@ void run_bench(const BenchArgs& a) {
         fmt::print("{:<14} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.1f} {:>8.4f} {:>8} {:>11.0f} {:>9.0f} {:>10.0f} {:>10.0f} {:>11}{}\n",
                    variants[j].label, r.mean, r.p50, r.p90, r.p99, r.max, r.qps, r.recall, speed, r.postings, r.docs,
                    r.decoded, r.skipped,
-                   r.sparse_bounds + r.dense_bounds > 0 ? fmt::format("{:.0f}+{:.0f}", r.sparse_bounds, r.dense_bounds) : "-",
+                   r.sparse_bounds + r.dense_bounds > 0 ? fmt::format("{:.0f}+{:.0f}", r.sparse_bounds, r.dense_bounds)
+                   : r.summaries > 0                     ? fmt::format("{:.0f} summ.", r.summaries)
+                                                         : "-",
                    r.exact ? "" : "  (approximate)");
     }
 
@@ -298,15 +312,15 @@ void run_bench(const BenchArgs& a) {
         for (std::size_t i = 0; i < nv; ++i) {
             const Row& r = rows[i];
             j += fmt::format(
-                "    {{\"algorithm\": {}, \"bmp_alpha\": {}, \"query_cut\": {}, \"heap_factor\": {}, \"mean_ms\": {:.4f}, \"p50_ms\": {:.4f}, \"p90_ms\": {:.4f}, "
+                "    {{\"algorithm\": {}, \"bmp_alpha\": {}, \"query_cut\": {}, \"heap_factor\": {}, \"knn\": {}, \"mean_ms\": {:.4f}, \"p50_ms\": {:.4f}, \"p90_ms\": {:.4f}, "
                 "\"p99_ms\": {:.4f}, \"max_ms\": {:.4f}, \"qps\": {:.2f}, \"recall_at_k\": {:.5f}, "
                 "\"identical_to_exhaustive\": {}, \"speedup_vs_exhaustive\": {:.3f}, \"postings_scored_per_query\": "
                 "{:.1f}, \"docs_evaluated_per_query\": {:.1f}, \"blocks_decoded_per_query\": {:.1f}, "
-                "\"blocks_skipped_per_query\": {:.1f}, \"sparse_bounds_per_query\": {:.1f}, \"dense_bounds_per_query\": {:.1f}}}{}\n",
+                "\"blocks_skipped_per_query\": {:.1f}, \"sparse_bounds_per_query\": {:.1f}, \"dense_bounds_per_query\": {:.1f}, \"summaries_per_query\": {:.1f}}}{}\n",
                 json_quote(variants[i].label), variants[i].opts.bmp_alpha, variants[i].opts.query_cut,
-                variants[i].opts.heap_factor, r.mean, r.p50, r.p90, r.p99, r.max, r.qps,
+                variants[i].opts.heap_factor, variants[i].opts.knn, r.mean, r.p50, r.p90, r.p99, r.max, r.qps,
                 r.recall, r.exact ? "true" : "false", base > 0 && r.mean > 0 ? base / r.mean : 0.0, r.postings,
-                r.docs, r.decoded, r.skipped, r.sparse_bounds, r.dense_bounds, i + 1 < nv ? "," : "");
+                r.docs, r.decoded, r.skipped, r.sparse_bounds, r.dense_bounds, r.summaries, i + 1 < nv ? "," : "");
         }
         j += "  ]\n}\n";
         std::ofstream out(a.json);

@@ -43,11 +43,12 @@ struct IndexArgs {
     std::optional<std::int64_t> approx_lambda;
     std::optional<std::int64_t> approx_block_size;
     std::optional<double> approx_alpha;
+    std::optional<std::int64_t> approx_knn;
 };
 
 // --approx and its settings (any --approx-* option implies --approx).
 std::optional<ApproxOptions> approx_options(const IndexArgs& a) {
-    if (!a.approx && !a.approx_lambda && !a.approx_block_size && !a.approx_alpha) return std::nullopt;
+    if (!a.approx && !a.approx_lambda && !a.approx_block_size && !a.approx_alpha && !a.approx_knn) return std::nullopt;
     ApproxOptions o;
     // CLI defaults: the best setting measured on 200k generated documents
     // (recall@10 0.95 at 0.37 ms); keeping every posting costs minutes per
@@ -74,6 +75,13 @@ std::optional<ApproxOptions> approx_options(const IndexArgs& a) {
         }
         o.alpha_mass = *a.approx_alpha;
     }
+    if (a.approx_knn) {
+        if (*a.approx_knn < 0 || *a.approx_knn > 1024) {
+            throw InvalidArgument("--approx-knn must be in [0, 1024], got " + std::to_string(*a.approx_knn));
+        }
+        o.knn_k = static_cast<std::uint32_t>(*a.approx_knn);
+    }
+    o.threads = a.threads;
     o.validate();
     return o;
 }
@@ -114,6 +122,17 @@ void run_index(const IndexArgs& a) {
     opts.overwrite = a.overwrite;
     opts.reorder = parse_reorder(a.reorder);
     opts.approx = approx_options(a);
+    std::unique_ptr<Progress> approx_bar;
+    if (opts.approx) {
+        opts.approx->progress = [&](std::string_view phase, std::uint64_t done, std::uint64_t total) {
+            if (!approx_bar) approx_bar = std::make_unique<Progress>(fmt::format("approx {}", phase), total, a.quiet);
+            approx_bar->update(done);
+            if (done == total) {
+                approx_bar->finish();
+                approx_bar.reset();
+            }
+        };
+    }
     opts.bisection.iterations = a.bp_iterations;
     opts.bisection.leaf_docs = a.bp_leaf;
     opts.bisection.threads = a.threads > 0 ? a.threads : std::max(1U, std::thread::hardware_concurrency());
@@ -221,7 +240,7 @@ void register_index(CLI::App& app) {
     cmd->add_option("--bp-leaf", args->bp_leaf, "bp: partitions of at most this many documents are not split")
         ->capture_default_str()
         ->check(CLI::Range(2U, 1U << 30));
-    cmd->add_option("-t,--threads", args->threads, "Threads for bp (0: all cores)")->capture_default_str();
+    cmd->add_option("-t,--threads", args->threads, "Threads for bp and the approximate structures (0: all cores)")->capture_default_str();
     cmd->add_flag("--approx", args->approx,
                   "Also build the approximate (Seismic-style) structures that spindle search --algorithm approx uses");
     cmd->add_option("--approx-lambda", args->approx_lambda,
@@ -231,6 +250,9 @@ void register_index(CLI::App& app) {
                     "approx: average documents per block of similar documents (default 8; implies --approx)");
     cmd->add_option("--approx-alpha", args->approx_alpha,
                     "approx: fraction of a block summary's mass kept, in (0, 1] (default 0.4; implies --approx)");
+    cmd->add_option("--approx-knn", args->approx_knn,
+                    "approx: neighbours per document in the kNN graph used by search --knn (default 0: no graph; "
+                    "implies --approx). Built by one approximate search per document");
     cmd->add_flag("--overwrite", args->overwrite, "Replace an existing index at --output");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->callback([args] { run_index(*args); });

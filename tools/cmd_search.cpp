@@ -36,6 +36,7 @@ struct SearchArgs {
     double bmp_alpha = 1.0;
     std::size_t query_cut = 10;
     double heap_factor = 0.9;
+    std::size_t knn = 0;
     bool quiet = false;
     std::string qrels;
     std::vector<std::string> metrics{"map", "ndcg_cut.10", "recip_rank", "P.10", "recall.100,1000"};
@@ -77,6 +78,7 @@ void run_search(const SearchArgs& a) {
     opts.bmp_alpha = a.bmp_alpha;
     opts.query_cut = a.query_cut;
     opts.heap_factor = a.heap_factor;
+    opts.knn = a.knn;
     opts.validate();
     if (a.threads == 0) throw InvalidArgument("--threads must be at least 1");
     const Index index(a.index);
@@ -192,6 +194,10 @@ void register_search(CLI::App& app) {
     cmd->add_option("--heap-factor", args->heap_factor,
                     "approx: a block is scored when its summary score >= k-th score / heap factor; (0,1], 1 skips "
                     "least")
+        ->capture_default_str();
+    cmd->add_option("--knn", args->knn,
+                    "approx: graph neighbours of each result also scored (0: none; needs an index built with "
+                    "--approx-knn)")
         ->capture_default_str();
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->add_option("--qrels", args->qrels, "Relevance judgments: evaluate the results and print the metrics");

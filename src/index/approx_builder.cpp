@@ -1,18 +1,33 @@
 #include "spindle/index/approx_builder.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
-#include <limits>
+#include <memory>
+#include <mutex>
+#include <thread>
 #include <variant>
 #include <vector>
 
 #include "spindle/codec/docid_codec.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/index/file_kinds.hpp"
+#include "spindle/query/approximate.hpp"
 
 namespace spindle {
 namespace {
+
+/// Components of a document used to cluster it (its heaviest ones): the
+/// assignment costs O(sketch x centroids sharing a term) instead of O(nnz x ...).
+constexpr std::uint32_t kSketch = 32;
+/// Terms per unit of parallel work (a unit's output is appended in term order,
+/// so the result does not depend on the thread count).
+constexpr std::uint64_t kTermsPerChunk = 64;
+/// Documents per unit of graph work.
+constexpr std::uint64_t kDocsPerChunk = 2048;
+/// Settings of the searches that find each document's graph neighbours.
+constexpr ApproxParams kGraphSearch{8, 0.9, 0};
 
 std::uint64_t splitmix64(std::uint64_t& x) {
     std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
@@ -21,12 +36,39 @@ std::uint64_t splitmix64(std::uint64_t& x) {
     return z ^ (z >> 31U);
 }
 
-/// The segment's forward vectors, decoded once (term ids + weights as double).
+/// Runs fn(unit, thread) for unit in [0, units) on `threads` threads (thread
+/// in [0, threads)); rethrows the first error.
+template <class Fn>
+void parallel_units(std::uint64_t units, std::uint32_t threads, Fn fn) {
+    std::atomic<std::uint64_t> next{0};
+    std::exception_ptr error;
+    std::mutex mu;
+    auto work = [&](std::uint32_t thread) {
+        try {
+            for (std::uint64_t u = next++; u < units; u = next++) fn(u, thread);
+        } catch (...) {
+            const std::lock_guard<std::mutex> lock(mu);
+            if (!error) error = std::current_exception();
+            next = units;
+        }
+    };
+    std::vector<std::thread> pool;
+    for (std::uint32_t i = 1; i < threads; ++i) pool.emplace_back(work, i);
+    work(0);
+    for (auto& t : pool) t.join();
+    if (error) std::rethrow_exception(error);
+}
+
+/// The segment's forward vectors, decoded once.
 template <class W>
 struct Docs {
     std::vector<std::uint64_t> begin;
     std::vector<termid_t> terms;
     std::span<const W> weights;
+    // Sketches: each document's kSketch heaviest components (ties: lower term), by term.
+    std::vector<std::uint64_t> sk_begin;
+    std::vector<termid_t> sk_terms;
+    std::vector<float> sk_weights;
 };
 
 template <class W>
@@ -34,40 +76,247 @@ Docs<W> decode_forward(const ForwardView<W>& fwd, std::uint64_t n_docs) {
     Docs<W> d;
     d.begin.assign(fwd.doc_term_begin.begin(), fwd.doc_term_begin.end());
     d.terms.resize(d.begin.back() + 4);
+    d.sk_begin.assign(n_docs + 1, 0);
     for (std::uint64_t i = 0; i < n_docs; ++i) {
         const auto n = static_cast<std::uint32_t>(d.begin[i + 1] - d.begin[i]);
         if (n) codec::decode_increasing(fwd.term_stream.data() + fwd.doc_byte_begin[i], d.terms.data() + d.begin[i], n, 0);
+        d.sk_begin[i + 1] = d.sk_begin[i] + std::min(n, kSketch);
     }
     d.terms.resize(d.begin.back());
     d.weights = fwd.weights;
+    d.sk_terms.resize(d.sk_begin.back());
+    d.sk_weights.resize(d.sk_begin.back());
+    std::vector<std::uint32_t> idx;
+    for (std::uint64_t i = 0; i < n_docs; ++i) {
+        const std::uint64_t b = d.begin[i];
+        const auto n = static_cast<std::uint32_t>(d.begin[i + 1] - b);
+        idx.resize(n);
+        for (std::uint32_t j = 0; j < n; ++j) idx[j] = j;
+        if (n > kSketch) {
+            std::nth_element(idx.begin(), idx.begin() + kSketch, idx.end(), [&](std::uint32_t x, std::uint32_t y) {
+                return d.weights[b + x] > d.weights[b + y] || (d.weights[b + x] == d.weights[b + y] && x < y);
+            });
+            idx.resize(kSketch);
+            std::sort(idx.begin(), idx.end());
+        }
+        for (std::size_t j = 0; j < idx.size(); ++j) {
+            d.sk_terms[d.sk_begin[i] + j] = d.terms[b + idx[j]];
+            d.sk_weights[d.sk_begin[i] + j] = static_cast<float>(d.weights[b + idx[j]]);
+        }
+    }
     return d;
 }
 
-struct CentEntry {
-    termid_t term;
-    std::uint32_t c;
-    double w;
+/// The output of a run of terms; appended in term order.
+struct Chunk {
+    std::vector<std::uint32_t> blocks_per_term;
+    std::vector<std::uint32_t> block_len;
+    std::vector<docid_t> docs;
+    std::vector<std::uint32_t> summary_len;
+    std::vector<std::uint32_t> summary_terms;
+    std::vector<std::uint8_t> codes;
+    std::vector<float> scale;
 };
 
+/// One thread's buffers.
+struct Worker {
+    struct CentEntry {
+        termid_t term;
+        std::uint32_t c;
+        float w;
+    };
+    std::vector<double> dense;  // one block's maxima by term (all zero between blocks)
+    std::vector<CentEntry> cent_post;
+    std::vector<std::uint32_t> slot_begin, slot_end;  // term -> its run in cent_post
+    std::vector<float> dot;
+    std::vector<std::uint32_t> idx, assign, fill, load;
+    std::vector<docid_t> grouped;
+    std::vector<termid_t> touched;
+    std::vector<std::pair<double, std::uint32_t>> comps;
+    explicit Worker(std::uint64_t T) : dense(T, 0.0), slot_begin(T, 0), slot_end(T, 0) {}
+};
+
+/// Clusters `kept` (one term's postings after static pruning, docid order)
+/// into blocks and appends them with their summaries to `out`.
+template <class W>
+void build_term(std::uint64_t t, std::span<const docid_t> kept, const ApproxOptions& opts, const Docs<W>& docs, Worker& wk,
+                Chunk& out) {
+    const auto n = static_cast<std::uint32_t>(kept.size());
+    if (n == 0) {
+        out.blocks_per_term.push_back(0);
+        return;
+    }
+    const std::uint32_t nc = (n + opts.block_size - 1) / opts.block_size;
+    const std::uint32_t cap = 2 * opts.block_size;  // no block grows past twice the target
+
+    // 1. Centroids: nc distinct random documents of the list (seeded per term),
+    // their sketches inverted (term -> (centroid, weight)).
+    wk.idx.resize(n);
+    for (std::uint32_t i = 0; i < n; ++i) wk.idx[i] = i;
+    std::uint64_t rs = opts.seed ^ (t * 0x2545f4914f6cdd1dULL);
+    for (std::uint32_t i = 0; i < nc; ++i) std::swap(wk.idx[i], wk.idx[i + static_cast<std::uint32_t>(splitmix64(rs) % (n - i))]);
+    wk.cent_post.clear();
+    for (std::uint32_t c = 0; c < nc; ++c) {
+        const docid_t d = kept[wk.idx[c]];
+        for (std::uint64_t i = docs.sk_begin[d]; i < docs.sk_begin[d + 1]; ++i) {
+            wk.cent_post.push_back({docs.sk_terms[i], c, docs.sk_weights[i]});
+        }
+    }
+    std::sort(wk.cent_post.begin(), wk.cent_post.end(),
+              [](const auto& a, const auto& b) { return a.term < b.term || (a.term == b.term && a.c < b.c); });
+    for (std::size_t e = 0; e < wk.cent_post.size(); ++e) {
+        const termid_t x = wk.cent_post[e].term;
+        if (e == 0 || x != wk.cent_post[e - 1].term) wk.slot_begin[x] = static_cast<std::uint32_t>(e);
+        wk.slot_end[x] = static_cast<std::uint32_t>(e + 1);
+    }
+    // 2. Each document (sketch) goes to the centroid of largest dot product
+    // that still has room (ties: first centroid). Centroids first, so each
+    // seeds its own block.
+    wk.assign.assign(n, 0);
+    wk.load.assign(nc, 0);
+    wk.dot.resize(nc);
+    for (std::uint32_t c = 0; c < nc; ++c) {
+        wk.assign[wk.idx[c]] = c;
+        wk.load[c] = 1;
+    }
+    std::vector<bool> is_centroid(n, false);
+    for (std::uint32_t c = 0; c < nc; ++c) is_centroid[wk.idx[c]] = true;
+    for (std::uint32_t j = 0; j < n; ++j) {
+        if (is_centroid[j]) continue;
+        const docid_t d = kept[j];
+        std::fill(wk.dot.begin(), wk.dot.end(), 0.0F);
+        for (std::uint64_t i = docs.sk_begin[d]; i < docs.sk_begin[d + 1]; ++i) {
+            const termid_t x = docs.sk_terms[i];
+            const float w = docs.sk_weights[i];
+            for (std::uint32_t e = wk.slot_begin[x]; e < wk.slot_end[x]; ++e) wk.dot[wk.cent_post[e].c] += w * wk.cent_post[e].w;
+        }
+        std::uint32_t best = nc;
+        for (std::uint32_t c = 0; c < nc; ++c) {
+            if (wk.load[c] < cap && (best == nc || wk.dot[c] > wk.dot[best])) best = c;
+        }
+        wk.assign[j] = best;
+        ++wk.load[best];
+    }
+    for (const auto& e : wk.cent_post) wk.slot_begin[e.term] = wk.slot_end[e.term] = 0;
+
+    // 3. Blocks in centroid order, documents increasing.
+    wk.fill.assign(nc + 1, 0);
+    for (std::uint32_t j = 0; j < n; ++j) ++wk.fill[wk.assign[j] + 1];
+    for (std::uint32_t c = 0; c < nc; ++c) wk.fill[c + 1] += wk.fill[c];
+    wk.grouped.resize(n);
+    {
+        std::vector<std::uint32_t> pos(wk.fill.begin(), wk.fill.end() - 1);
+        for (std::uint32_t j = 0; j < n; ++j) wk.grouped[pos[wk.assign[j]]++] = kept[j];
+    }
+    std::uint32_t blocks = 0;
+    for (std::uint32_t c = 0; c < nc; ++c) {
+        if (wk.fill[c] == wk.fill[c + 1]) continue;
+        ++blocks;
+        wk.touched.clear();
+        for (std::uint32_t j = wk.fill[c]; j < wk.fill[c + 1]; ++j) {
+            const docid_t d = wk.grouped[j];
+            out.docs.push_back(d);
+            for (std::uint64_t i = docs.begin[d]; i < docs.begin[d + 1]; ++i) {
+                const termid_t x = docs.terms[i];
+                const auto w = static_cast<double>(docs.weights[i]);
+                if (wk.dense[x] == 0.0) wk.touched.push_back(x);
+                wk.dense[x] = std::max(wk.dense[x], w);
+            }
+        }
+        out.block_len.push_back(wk.fill[c + 1] - wk.fill[c]);
+        // 4. Summary: the largest maxima keeping alpha_mass of the block's mass.
+        wk.comps.clear();
+        double total = 0.0;
+        for (const termid_t x : wk.touched) {
+            wk.comps.emplace_back(wk.dense[x], x);
+            total += wk.dense[x];
+            wk.dense[x] = 0.0;
+        }
+        std::sort(wk.comps.begin(), wk.comps.end(),
+                  [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
+        std::size_t keep = wk.comps.size();
+        if (opts.alpha_mass < 1.0) {
+            double mass = 0.0;
+            keep = 0;
+            while (keep < wk.comps.size() && mass < opts.alpha_mass * total) mass += wk.comps[keep++].first;
+        }
+        wk.comps.resize(keep);
+        std::sort(wk.comps.begin(), wk.comps.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+        // u8 codes rounded up: code * scale never underestimates the maximum.
+        const double vmax = wk.comps.empty() ? 0.0 : std::max_element(wk.comps.begin(), wk.comps.end())->first;
+        auto scale = static_cast<float>(vmax / 255.0 * (1.0 + 1e-6));
+        if (!(scale > 0.0F)) scale = 1.0F;
+        for (const auto& [val, x] : wk.comps) {
+            double code = std::ceil(val / static_cast<double>(scale));
+            while (code * static_cast<double>(scale) < val) code += 1.0;
+            out.summary_terms.push_back(x);
+            out.codes.push_back(static_cast<std::uint8_t>(std::clamp(code, 1.0, 255.0)));
+        }
+        out.summary_len.push_back(static_cast<std::uint32_t>(keep));
+        out.scale.push_back(scale);
+    }
+    out.blocks_per_term.push_back(blocks);
+}
+
+/// Everything approx.bin holds, in memory.
 struct Output {
     std::vector<std::uint64_t> term_block_begin{0};
-    std::vector<std::uint64_t> block_doc_begin{0};
+    std::vector<std::uint32_t> block_doc_begin{0};
     std::vector<docid_t> block_docs;
     std::vector<std::uint64_t> summary_begin{0};
-    std::vector<std::uint32_t> summary_terms;
+    std::vector<std::uint16_t> summary_terms16;
+    std::vector<std::uint32_t> summary_terms32;
     std::vector<std::uint8_t> summary_codes;
     std::vector<float> summary_scale;
+    std::vector<docid_t> knn;
 };
 
+void append(const Chunk& c, Output& out, bool narrow) {
+    for (const std::uint32_t b : c.blocks_per_term) out.term_block_begin.push_back(out.term_block_begin.back() + b);
+    for (const std::uint32_t l : c.block_len) {
+        const std::uint64_t next = std::uint64_t{out.block_doc_begin.back()} + l;
+        if (next > 0xFFFFFFFFULL) throw InvalidArgument("approximate structures hold more than 2^32 postings; lower --approx-lambda");
+        out.block_doc_begin.push_back(static_cast<std::uint32_t>(next));
+    }
+    out.block_docs.insert(out.block_docs.end(), c.docs.begin(), c.docs.end());
+    for (const std::uint32_t l : c.summary_len) out.summary_begin.push_back(out.summary_begin.back() + l);
+    if (narrow) {
+        for (const std::uint32_t x : c.summary_terms) out.summary_terms16.push_back(static_cast<std::uint16_t>(x));
+    } else {
+        out.summary_terms32.insert(out.summary_terms32.end(), c.summary_terms.begin(), c.summary_terms.end());
+    }
+    out.summary_codes.insert(out.summary_codes.end(), c.codes.begin(), c.codes.end());
+    out.summary_scale.insert(out.summary_scale.end(), c.scale.begin(), c.scale.end());
+}
+
+ApproxView view_of(const Output& o, const ApproxHeader& h) {
+    ApproxView v;
+    v.header = h;
+    v.term_block_begin = o.term_block_begin;
+    v.block_doc_begin = o.block_doc_begin;
+    v.block_docs = o.block_docs;
+    v.summary_begin = o.summary_begin;
+    v.summary_terms16 = o.summary_terms16;
+    v.summary_terms32 = o.summary_terms32;
+    v.summary_codes = o.summary_codes;
+    v.summary_scale = o.summary_scale;
+    return v;
+}
+
+void report(const ApproxOptions& opts, std::mutex& mu, std::string_view phase, std::uint64_t done, std::uint64_t total) {
+    if (!opts.progress) return;
+    const std::lock_guard<std::mutex> lock(mu);
+    opts.progress(phase, done, total);
+}
+
 template <class W>
-void build_typed(const SegmentViews<W>& v, const ApproxOptions& opts, Output& out) {
+void build_blocks(const SegmentViews<W>& v, const ApproxOptions& opts, std::uint32_t threads, const Docs<W>& docs,
+                  Output& out) {
     const std::uint64_t n_docs = v.inv.num_docs;
     const std::uint64_t T = v.inv.num_terms;
-    const Docs<W> docs = decode_forward(v.fwd, n_docs);
-
-    // Invert (counting sort): each term's postings as (doc, weight).
+    // Invert (counting sort): each term's postings as (doc, weight), docid order.
     std::vector<std::uint64_t> tb(T + 1, 0);
-    for (termid_t t : docs.terms) ++tb[t + 1];
+    for (const termid_t t : docs.terms) ++tb[t + 1];
     for (std::uint64_t t = 0; t < T; ++t) tb[t + 1] += tb[t];
     std::vector<std::pair<docid_t, W>> post(docs.terms.size());
     {
@@ -78,161 +327,114 @@ void build_typed(const SegmentViews<W>& v, const ApproxOptions& opts, Output& ou
             }
         }
     }
+    const std::uint64_t units = (T + kTermsPerChunk - 1) / kTermsPerChunk;
+    std::vector<Chunk> chunks(units);
+    std::mutex mu;
+    std::atomic<std::uint64_t> done{0};
+    std::vector<std::unique_ptr<Worker>> workers;
+    for (std::uint32_t i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>(T));
+    parallel_units(units, threads, [&](std::uint64_t u, std::uint32_t thread) {
+        Worker* wk = workers[thread].get();
+        std::vector<std::pair<docid_t, W>> kept;
+        std::vector<docid_t> ids;
+        for (std::uint64_t t = u * kTermsPerChunk; t < std::min(T, (u + 1) * kTermsPerChunk); ++t) {
+            kept.assign(post.begin() + static_cast<std::ptrdiff_t>(tb[t]), post.begin() + static_cast<std::ptrdiff_t>(tb[t + 1]));
+            // Static pruning: the lambda highest weights (ties: lower docid).
+            if (opts.lambda > 0 && kept.size() > opts.lambda) {
+                std::nth_element(kept.begin(), kept.begin() + opts.lambda, kept.end(), [](const auto& a, const auto& b) {
+                    return a.second > b.second || (a.second == b.second && a.first < b.first);
+                });
+                kept.resize(opts.lambda);
+                std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+            }
+            ids.resize(kept.size());
+            for (std::size_t i = 0; i < kept.size(); ++i) ids[i] = kept[i].first;
+            build_term(t, ids, opts, docs, *wk, chunks[u]);
+        }
+        report(opts, mu, "blocks", std::min(T, (++done) * kTermsPerChunk), T);
+    });
+    const bool narrow = T <= 65536;
+    for (const Chunk& c : chunks) append(c, out, narrow);
+}
 
-    std::vector<double> dense(T, 0.0);        // one document's vector / one block's maxima
-    std::vector<CentEntry> cent_post;          // centroid vectors sorted by term
-    std::vector<std::uint32_t> slot_begin(T, 0), slot_end(T, 0);  // term -> its run in cent_post
-    std::vector<double> dot;
-    std::vector<std::uint32_t> assign;
-    std::vector<std::uint32_t> idx;
-    std::vector<std::pair<docid_t, W>> kept;
-    std::vector<termid_t> touched;
-    std::vector<std::pair<double, std::uint32_t>> comps;
-    for (std::uint64_t t = 0; t < T; ++t) {
-        kept.assign(post.begin() + static_cast<std::ptrdiff_t>(tb[t]), post.begin() + static_cast<std::ptrdiff_t>(tb[t + 1]));
-        // 1. Static pruning: the lambda highest weights (ties: lower docid).
-        if (opts.lambda > 0 && kept.size() > opts.lambda) {
-            std::nth_element(kept.begin(), kept.begin() + opts.lambda, kept.end(), [](const auto& a, const auto& b) {
-                return a.second > b.second || (a.second == b.second && a.first < b.first);
-            });
-            kept.resize(opts.lambda);
-        }
-        if (kept.empty()) {
-            out.term_block_begin.push_back(out.summary_scale.size());
-            continue;
-        }
-        std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-        const auto n = static_cast<std::uint32_t>(kept.size());
-        const std::uint32_t nc = (n + opts.block_size - 1) / opts.block_size;
-
-        // 2. Centroids: nc distinct random documents of the list (seeded per term).
-        idx.resize(n);
-        for (std::uint32_t i = 0; i < n; ++i) idx[i] = i;
-        std::uint64_t rs = opts.seed ^ (t * 0x2545f4914f6cdd1dULL);
-        for (std::uint32_t i = 0; i < nc; ++i) {
-            const auto j = i + static_cast<std::uint32_t>(splitmix64(rs) % (n - i));
-            std::swap(idx[i], idx[j]);
-        }
-        // Centroid vectors inverted (term -> (centroid, weight)) so one pass
-        // over a document's terms gives its dot product with every centroid.
-        cent_post.clear();
-        for (std::uint32_t c = 0; c < nc; ++c) {
-            const docid_t d = kept[idx[c]].first;
+/// Neighbours of every document: an approximate search with the document as
+/// the query over the structures just built, itself left out.
+template <class W>
+void build_graph(const SegmentViews<W>& v, const ApproxView& a, const ApproxOptions& opts, std::uint32_t threads,
+                 const Docs<W>& docs, float max_weight, WeightType wt, Output& out) {
+    const std::uint64_t n_docs = v.inv.num_docs;
+    const std::uint32_t k = opts.knn_k;
+    out.knn.assign(n_docs * k, kNoNeighbour);
+    const std::uint64_t units = (n_docs + kDocsPerChunk - 1) / kDocsPerChunk;
+    std::mutex mu;
+    std::atomic<std::uint64_t> done{0};
+    parallel_units(units, threads, [&](std::uint64_t u, std::uint32_t /*thread*/) {
+        ApproxScratch s;
+        SearchStats stats;
+        std::vector<QueryTerm> q;
+        for (std::uint64_t d = u * kDocsPerChunk; d < std::min(n_docs, (u + 1) * kDocsPerChunk); ++d) {
+            q.clear();
             for (std::uint64_t i = docs.begin[d]; i < docs.begin[d + 1]; ++i) {
-                cent_post.push_back({docs.terms[i], c, static_cast<double>(docs.weights[i])});
+                q.push_back({docs.terms[i], static_cast<float>(docs.weights[i])});
+            }
+            if (q.empty()) continue;
+            const QueryPlan plan = make_query_plan(q, wt, max_weight);
+            TopK topk(k + 1);
+            approximate_search(v, a, plan, kGraphSearch, topk, s, stats);
+            std::size_t j = 0;
+            for (const ScoredDoc& r : topk.take_sorted()) {
+                if (r.doc != d && j < k) out.knn[d * k + j++] = r.doc;
             }
         }
-        std::sort(cent_post.begin(), cent_post.end(),
-                  [](const CentEntry& a, const CentEntry& b) { return a.term < b.term || (a.term == b.term && a.c < b.c); });
-        for (std::size_t e = 0; e < cent_post.size(); ++e) {
-            if (e == 0 || cent_post[e].term != cent_post[e - 1].term) slot_begin[cent_post[e].term] = static_cast<std::uint32_t>(e);
-            slot_end[cent_post[e].term] = static_cast<std::uint32_t>(e + 1);
-        }
-        // 3. Assign each document to the centroid of largest dot product (ties: first centroid).
-        assign.resize(n);
-        dot.assign(nc, 0.0);
-        for (std::uint32_t j = 0; j < n; ++j) {
-            const docid_t d = kept[j].first;
-            std::fill(dot.begin(), dot.end(), 0.0);
-            for (std::uint64_t i = docs.begin[d]; i < docs.begin[d + 1]; ++i) {
-                const termid_t x = docs.terms[i];
-                const double w = static_cast<double>(docs.weights[i]);
-                for (std::uint32_t e = slot_begin[x]; e < slot_end[x]; ++e) dot[cent_post[e].c] += w * cent_post[e].w;
-            }
-            assign[j] = static_cast<std::uint32_t>(std::max_element(dot.begin(), dot.end()) - dot.begin());
-        }
-        for (const CentEntry& e : cent_post) slot_begin[e.term] = slot_end[e.term] = 0;
-        // 4. Blocks in centroid order, documents increasing; empty clusters dropped.
-        idx.assign(nc + 1, 0);
-        for (std::uint32_t j = 0; j < n; ++j) ++idx[assign[j] + 1];
-        for (std::uint32_t c = 0; c < nc; ++c) idx[c + 1] += idx[c];
-        std::vector<docid_t> grouped(n);
-        {
-            std::vector<std::uint32_t> fill(idx.begin(), idx.end() - 1);
-            for (std::uint32_t j = 0; j < n; ++j) grouped[fill[assign[j]]++] = kept[j].first;  // kept is docid-sorted
-        }
-        for (std::uint32_t c = 0; c < nc; ++c) {
-            if (idx[c] == idx[c + 1]) continue;
-            touched.clear();
-            for (std::uint32_t j = idx[c]; j < idx[c + 1]; ++j) {
-                const docid_t d = grouped[j];
-                out.block_docs.push_back(d);
-                for (std::uint64_t i = docs.begin[d]; i < docs.begin[d + 1]; ++i) {
-                    const termid_t x = docs.terms[i];
-                    if (dense[x] == 0.0) touched.push_back(x);
-                    dense[x] = std::max(dense[x], static_cast<double>(docs.weights[i]));
-                }
-            }
-            out.block_doc_begin.push_back(out.block_docs.size());
-            // 5. Summary: the largest components keeping alpha_mass of the mass.
-            comps.clear();
-            double total = 0.0;
-            for (termid_t x : touched) {
-                comps.emplace_back(dense[x], x);
-                total += dense[x];
-                dense[x] = 0.0;
-            }
-            std::sort(comps.begin(), comps.end(), [](const auto& a, const auto& b) {
-                return a.first > b.first || (a.first == b.first && a.second < b.second);
-            });
-            std::size_t keep = comps.size();
-            if (opts.alpha_mass < 1.0) {
-                double mass = 0.0;
-                keep = 0;
-                while (keep < comps.size() && mass < opts.alpha_mass * total) mass += comps[keep++].first;
-            }
-            comps.resize(keep);
-            std::sort(comps.begin(), comps.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
-            // u8 codes rounded up: code * scale never underestimates the maximum.
-            const double vmax = comps.empty() ? 0.0 : std::max_element(comps.begin(), comps.end())->first;
-            auto scale = static_cast<float>(vmax / 255.0 * (1.0 + 1e-6));
-            if (!(scale > 0.0F)) scale = 1.0F;
-            for (const auto& [val, x] : comps) {
-                double code = std::ceil(val / static_cast<double>(scale));
-                while (code * static_cast<double>(scale) < val) code += 1.0;
-                out.summary_terms.push_back(x);
-                out.summary_codes.push_back(static_cast<std::uint8_t>(std::clamp(code, 1.0, 255.0)));
-            }
-            out.summary_begin.push_back(out.summary_terms.size());
-            out.summary_scale.push_back(scale);
-        }
-        out.term_block_begin.push_back(out.summary_scale.size());
-    }
+        report(opts, mu, "graph", std::min(n_docs, (++done) * kDocsPerChunk), n_docs);
+    });
 }
 
 }  // namespace
 
-void ApproxOptions::validate() const {
-    if (block_size == 0) throw InvalidArgument("approx block size must be at least 1");
-    if (!(alpha_mass > 0.0 && alpha_mass <= 1.0)) {
-        throw InvalidArgument("approx alpha must be in (0, 1], got " + std::to_string(alpha_mass));
-    }
-}
-
 ApproxBuildInfo build_approx(const std::string& seg_dir, const Segment& seg, const ApproxOptions& opts) {
     opts.validate();
     const auto t0 = std::chrono::steady_clock::now();
+    const std::uint32_t threads =
+        opts.threads > 0 ? opts.threads : std::max<std::uint32_t>(1, std::thread::hardware_concurrency());
     Output out;
-    std::visit([&](const auto& v) { build_typed(v, opts, out); }, seg.views());
     ApproxHeader h{};
+    h.version = kApproxVersion;
+    h.summary_id_bytes = seg.header().num_terms <= 65536 ? 2 : 4;
     h.lambda = opts.lambda;
     h.block_size = opts.block_size;
     h.alpha_mass = opts.alpha_mass;
     h.seed = opts.seed;
     h.num_terms = seg.header().num_terms;
-    h.num_blocks = out.summary_scale.size();
-    h.num_block_docs = out.block_docs.size();
-    h.num_summary = out.summary_terms.size();
     h.num_docs = seg.header().num_docs;
+    const auto wt = static_cast<WeightType>(seg.header().weight_type);
+    std::visit(
+        [&](const auto& v) {
+            const auto docs = decode_forward(v.fwd, v.inv.num_docs);
+            build_blocks(v, opts, threads, docs, out);
+            h.num_blocks = out.summary_scale.size();
+            h.num_block_docs = out.block_docs.size();
+            h.num_summary = out.summary_codes.size();
+            if (opts.knn_k > 0) {
+                build_graph(v, view_of(out, h), opts, threads, docs, seg.header().max_weight, wt, out);
+                h.knn_k = opts.knn_k;
+            }
+        },
+        seg.views());
     ContainerWriter w(seg_dir + "/approx.bin", kinds::kApprox);
     w.add(sections::kApproxHeader, std::span<const ApproxHeader>(&h, 1));
     w.add(sections::kApproxTermBlockBegin, out.term_block_begin);
     w.add(sections::kApproxBlockDocBegin, out.block_doc_begin);
     w.add(sections::kApproxBlockDocs, out.block_docs);
     w.add(sections::kApproxSummaryBegin, out.summary_begin);
-    w.add(sections::kApproxSummaryTerms, out.summary_terms);
+    if (h.summary_id_bytes == 2) {
+        w.add(sections::kApproxSummaryTerms, out.summary_terms16);
+    } else {
+        w.add(sections::kApproxSummaryTerms, out.summary_terms32);
+    }
     w.add(sections::kApproxSummaryCodes, out.summary_codes);
     w.add(sections::kApproxSummaryScale, out.summary_scale);
+    if (h.knn_k > 0) w.add(sections::kApproxKnn, out.knn);
     ApproxBuildInfo info;
     info.bytes = w.finish();
     info.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

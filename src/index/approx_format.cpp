@@ -15,32 +15,71 @@ void check_offsets(std::span<const std::uint64_t> a, std::uint64_t last, const s
     }
 }
 
+template <class T>
+void check_offsets32(std::span<const T> a, std::uint64_t last, const std::string& path, const char* what) {
+    if (a.empty() || a.front() != 0 || a.back() != last) throw CorruptIndex(path + ": " + what + " do not span their data");
+    for (std::size_t i = 1; i < a.size(); ++i) {
+        if (a[i] < a[i - 1]) throw CorruptIndex(path + ": " + what + " decrease at entry " + std::to_string(i));
+    }
+}
+
+template <class Id>
+void check_summary_terms(std::span<const Id> ids, std::uint64_t num_terms, const std::string& p) {
+    for (const Id t : ids) {
+        if (t >= num_terms) throw CorruptIndex(p + ": summary term " + std::to_string(t) + " past the last term");
+    }
+}
+
 }  // namespace
+
+void ApproxOptions::validate() const {
+    if (block_size == 0) throw InvalidArgument("approx block size must be at least 1");
+    if (!(alpha_mass > 0.0 && alpha_mass <= 1.0)) {
+        throw InvalidArgument("approx alpha must be in (0, 1], got " + std::to_string(alpha_mass));
+    }
+    if (knn_k > 1024) throw InvalidArgument("kNN graph degree must be at most 1024, got " + std::to_string(knn_k));
+}
 
 ApproxView ApproxView::open(const Container& c, std::uint64_t num_docs, std::uint64_t num_terms) {
     const std::string& p = c.path();
     ApproxView v;
     std::memcpy(&v.header, c.section<ApproxHeader>(sections::kApproxHeader, 1).data(), sizeof(ApproxHeader));
     const ApproxHeader& h = v.header;
+    if (h.version != kApproxVersion) {
+        throw IncompatibleVersion(p + ": approximate structures of version " + std::to_string(h.version) + ", this build reads " +
+                                  std::to_string(kApproxVersion) + "; rebuild them with spindle build-approx --overwrite");
+    }
     if (h.num_docs != num_docs || h.num_terms != num_terms) {
         throw CorruptIndex(p + ": document or term count differs from the segment");
     }
-    if (h.block_size == 0 || !(h.alpha_mass > 0.0 && h.alpha_mass <= 1.0)) throw CorruptIndex(p + ": invalid header");
+    if (h.block_size == 0 || !(h.alpha_mass > 0.0 && h.alpha_mass <= 1.0) ||
+        !(h.summary_id_bytes == 2 || h.summary_id_bytes == 4) || h.knn_k > 1024 || h.num_block_docs > 0xFFFFFFFFULL) {
+        throw CorruptIndex(p + ": invalid header");
+    }
     v.term_block_begin = c.section<std::uint64_t>(sections::kApproxTermBlockBegin, h.num_terms + 1);
-    v.block_doc_begin = c.section<std::uint64_t>(sections::kApproxBlockDocBegin, h.num_blocks + 1);
+    v.block_doc_begin = c.section<std::uint32_t>(sections::kApproxBlockDocBegin, h.num_blocks + 1);
     v.block_docs = c.section<docid_t>(sections::kApproxBlockDocs, h.num_block_docs);
     v.summary_begin = c.section<std::uint64_t>(sections::kApproxSummaryBegin, h.num_blocks + 1);
-    v.summary_terms = c.section<std::uint32_t>(sections::kApproxSummaryTerms, h.num_summary);
+    if (h.summary_id_bytes == 2) {
+        v.summary_terms16 = c.section<std::uint16_t>(sections::kApproxSummaryTerms, h.num_summary);
+    } else {
+        v.summary_terms32 = c.section<std::uint32_t>(sections::kApproxSummaryTerms, h.num_summary);
+    }
     v.summary_codes = c.section<std::uint8_t>(sections::kApproxSummaryCodes, h.num_summary);
     v.summary_scale = c.section<float>(sections::kApproxSummaryScale, h.num_blocks);
+    if (h.knn_k > 0) v.knn = c.section<docid_t>(sections::kApproxKnn, h.num_docs * h.knn_k);
     check_offsets(v.term_block_begin, h.num_blocks, p, "term block offsets");
-    check_offsets(v.block_doc_begin, h.num_block_docs, p, "block document offsets");
+    check_offsets32(v.block_doc_begin, h.num_block_docs, p, "block document offsets");
     check_offsets(v.summary_begin, h.num_summary, p, "summary offsets");
     for (docid_t d : v.block_docs) {
         if (d >= num_docs) throw CorruptIndex(p + ": block document " + std::to_string(d) + " past the last document");
     }
-    for (std::uint32_t t : v.summary_terms) {
-        if (t >= num_terms) throw CorruptIndex(p + ": summary term " + std::to_string(t) + " past the last term");
+    check_summary_terms(v.summary_terms16, num_terms, p);
+    check_summary_terms(v.summary_terms32, num_terms, p);
+    for (docid_t d : v.knn) {
+        if (d >= num_docs && d != kNoNeighbour) {
+            throw CorruptIndex(p + ": kNN neighbour " + std::to_string(d) + " past the last document");
+        }
     }
     return v;
 }

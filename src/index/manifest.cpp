@@ -39,8 +39,9 @@ std::string Manifest::to_json() const {
     if (approx) {
         const std::string head = "  \"segments\": [";
         s.insert(s.size() - head.size(),
-                 fmt::format("  \"approx\": {{\"lambda\": {}, \"block_size\": {}, \"alpha_mass\": {:.17g}, \"seed\": {}}},\n",
-                             approx->lambda, approx->block_size, approx->alpha_mass, approx->seed));
+                 fmt::format("  \"approx\": {{\"lambda\": {}, \"block_size\": {}, \"alpha_mass\": {:.17g}, \"seed\": {}, "
+                             "\"knn_k\": {}}},\n",
+                             approx->lambda, approx->block_size, approx->alpha_mass, approx->seed, approx->knn_k));
     }
     for (std::size_t i = 0; i < segments.size(); ++i) {
         const auto& g = segments[i];
@@ -118,6 +119,7 @@ Manifest Manifest::from_json(std::string_view json, const std::string& where) {
         a.block_size = static_cast<std::uint32_t>(field<std::uint64_t>(approx_obj, "block_size", where));
         a.alpha_mass = field<double>(approx_obj, "alpha_mass", where);
         a.seed = field<std::uint64_t>(approx_obj, "seed", where);
+        a.knn_k = static_cast<std::uint32_t>(field<std::uint64_t>(approx_obj, "knn_k", where));
         try {
             a.validate();
         } catch (const InvalidArgument& e) {

@@ -24,7 +24,8 @@ std::vector<ScoredDoc> search_segment(const SegmentViews<W>& v, const ApproxView
         return topk.take_sorted();
     }
     if (opts.algorithm == Algorithm::approx) {
-        approximate_search(v, *approx, plan, opts.query_cut, opts.heap_factor, topk, scratch.approx, stats);
+        approximate_search(v, *approx, plan, ApproxParams{opts.query_cut, opts.heap_factor, opts.knn}, topk, scratch.approx,
+                           stats);
         return topk.take_sorted();
     }
     std::vector<ScoredBlockCursor<W>> cursors;
@@ -60,7 +61,11 @@ void SearchOptions::validate() const {
 void check_searchable(const Index& index, const SearchOptions& opts) {
     if (opts.algorithm == Algorithm::approx && !index.manifest().approx) {
         throw InvalidArgument("index " + index.path() +
-                              " has no approximate structures; rebuild with spindle index --approx");
+                              " has no approximate structures; add them with spindle build-approx");
+    }
+    if (opts.algorithm == Algorithm::approx && opts.knn > 0 && index.manifest().approx->knn_k == 0) {
+        throw InvalidArgument("index " + index.path() +
+                              " has no kNN graph for --knn; add one with spindle build-approx --knn K");
     }
 }
 

@@ -45,12 +45,13 @@ inline constexpr std::uint32_t kDocIdChars = 2;         // char[]
 // APRX
 inline constexpr std::uint32_t kApproxHeader = 1;       // ApproxHeader
 inline constexpr std::uint32_t kApproxTermBlockBegin = 2;  // u64[T+1]: first block of each term
-inline constexpr std::uint32_t kApproxBlockDocBegin = 3;   // u64[B+1]: first entry of each block in section 4
+inline constexpr std::uint32_t kApproxBlockDocBegin = 3;   // u32[B+1]: first entry of each block in section 4
 inline constexpr std::uint32_t kApproxBlockDocs = 4;       // u32[D]: docids of each block, increasing
 inline constexpr std::uint32_t kApproxSummaryBegin = 5;    // u64[B+1]: first summary entry of each block
-inline constexpr std::uint32_t kApproxSummaryTerms = 6;    // u32[S]: summary term ids, increasing per block
+inline constexpr std::uint32_t kApproxSummaryTerms = 6;    // u16[S] or u32[S]: summary term ids, increasing per block
 inline constexpr std::uint32_t kApproxSummaryCodes = 7;    // u8[S]: quantized summary values (>= 1)
 inline constexpr std::uint32_t kApproxSummaryScale = 8;    // f32[B]: value = code * scale
+inline constexpr std::uint32_t kApproxKnn = 9;             // u32[N*k]: kNN graph (only when knn_k > 0)
 }  // namespace sections
 
 /// Fixed header of an inverted file (section kInvHeader), 64 bytes.

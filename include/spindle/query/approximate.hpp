@@ -1,16 +1,23 @@
 #pragma once
 // Approximate top-k over a segment's approx.bin (Seismic: Bruch, Nardini,
-// Rulli & Venturini, SIGIR 2024). The query's `query_cut` largest terms are
-// visited in decreasing query weight; for each, every block of its (pruned,
-// clustered) posting list is skipped when the dot product of the query with
-// the block's summary is below theta / heap_factor (theta: the current k-th
-// score, 0 until k documents are found); otherwise each document of the block
-// not scored yet is scored exactly through the forward index.
+// Rulli & Venturini, SIGIR 2024; graph refinement: Bruch et al., CIKM 2024).
+//
+// 1. Summaries: every block of the posting lists of the query's `query_cut`
+//    largest terms gets an estimate, the dot product of the query with the
+//    block's summary vector.
+// 2. Blocks are visited best estimate first; the traversal stops at the first
+//    block whose estimate is below theta / heap_factor (theta: the current
+//    k-th score, 0 until k documents are found). Each document of a visited
+//    block not scored yet is scored exactly through the forward index (its
+//    data prefetched a few documents ahead).
+// 3. Graph refinement (`knn` > 0, index built with a kNN graph): the first
+//    `knn` neighbours of every result not scored yet are scored and offered to
+//    the top-k.
 //
 // Summaries never underestimate a block's per-term maxima (codes are rounded
-// up) and a summary product is compared with a relative slack of 1e-9, so
-// with no static pruning, alpha_mass 1, query_cut >= the query's terms and
-// heap_factor 1 the result is exactly the exhaustive top-k.
+// up) and an estimate carries a relative slack of 1e-9, so with no static
+// pruning, alpha_mass 1, query_cut >= the query's terms and heap_factor 1 the
+// result is exactly the exhaustive top-k.
 #include <algorithm>
 #include <cstdint>
 #include <type_traits>
@@ -25,86 +32,180 @@
 
 namespace spindle {
 
+/// Query-time knobs of approximate search.
+struct ApproxParams {
+    std::size_t query_cut = 10;  ///< the query's largest terms whose blocks are considered (>= 1)
+    double heap_factor = 0.9;    ///< (0, 1]: a block is visited while estimate >= theta / heap_factor
+    std::size_t knn = 0;         ///< graph neighbours of each result scored in refinement (0: none)
+};
+
 /// Per-thread buffers reused across queries.
 struct ApproxScratch {
     std::vector<std::uint32_t> dense_int;  ///< integer multipliers by term id (+1 zero slot)
     std::vector<double> dense_real;        ///< f32 multipliers by term id (+1 zero slot)
-    std::vector<double> summary_q;         ///< multiplier as double, for summary products
-    std::vector<std::uint32_t> visited;    ///< epoch at which a document was last scored
-    std::uint32_t epoch = 0;
+    std::vector<std::uint64_t> seen;       ///< bit per document: scored by this query
+    std::vector<docid_t> seen_list;        ///< documents whose bit is set (cleared after the query)
+    std::vector<docid_t> batch;            ///< one block's documents still to score
+    std::vector<docid_t> expanded;         ///< results whose graph neighbours were taken
+    std::vector<std::pair<double, std::uint64_t>> blocks;  ///< (estimate, block), best first
     std::vector<termid_t> doc_terms;
     std::vector<std::size_t> order;        ///< query term positions, decreasing weight
 };
 
+namespace approx_detail {
+
+inline constexpr std::size_t kPrefetchDistance = 4;
+/// Graph refinement stops after this many rounds even if results still change.
+inline constexpr int kMaxGraphRounds = 4;
+
+inline void prefetch_range(const void* p, std::size_t bytes) {
+    const auto* c = static_cast<const char*>(p);
+    for (std::size_t o = 0; o < bytes; o += 64) __builtin_prefetch(c + o);
+}
+
+/// Brings a document's forward data towards the cache (its offsets must be
+/// cached or cheap: they were prefetched a batch earlier).
 template <class W>
-void approximate_search(const SegmentViews<W>& v, const ApproxView& a, const QueryPlan& plan, std::size_t query_cut,
-                        double heap_factor, TopK& topk, ApproxScratch& s, SearchStats& stats) {
+void prefetch_document(const ForwardView<W>& fwd, docid_t d) {
+    const std::uint64_t b = fwd.doc_term_begin[d];
+    const std::uint64_t n = fwd.doc_term_begin[d + 1] - b;
+    const std::uint64_t sb = fwd.doc_byte_begin[d];
+    prefetch_range(fwd.term_stream.data() + sb, fwd.doc_byte_begin[d + 1] - sb);
+    prefetch_range(fwd.weights.data() + b, n * sizeof(W));
+}
+
+/// Dot product of the query with block b's summary, before scaling:
+/// integer for integer weights (exact), double for f32.
+template <class Id, class Q>
+auto summary_dot(const std::uint64_t* begin, const Id* terms, const std::uint8_t* codes, const Q* q, std::uint64_t b) {
+    using Acc = std::conditional_t<std::is_integral_v<Q>, std::uint64_t, double>;
+    Acc acc = 0;
+    for (std::uint64_t e = begin[b]; e < begin[b + 1]; ++e) acc += static_cast<Acc>(q[terms[e]]) * static_cast<Acc>(codes[e]);
+    return acc;
+}
+
+}  // namespace approx_detail
+
+template <class W>
+void approximate_search(const SegmentViews<W>& v, const ApproxView& a, const QueryPlan& plan, const ApproxParams& p,
+                        TopK& topk, ApproxScratch& s, SearchStats& stats) {
+    using namespace approx_detail;
     constexpr bool kIntegral = std::is_integral_v<W>;
     const std::uint64_t T = v.inv.num_terms;
     const auto limit = static_cast<termid_t>(T);
+    const docid_t N = v.inv.num_docs;
     if constexpr (kIntegral) {
         if (s.dense_int.size() < T + 1) s.dense_int.resize(T + 1, 0);
     } else {
         if (s.dense_real.size() < T + 1) s.dense_real.resize(T + 1, 0.0);
     }
-    if (s.summary_q.size() < T + 1) s.summary_q.resize(T + 1, 0.0);
-    if (s.visited.size() < v.inv.num_docs) s.visited.resize(v.inv.num_docs, 0);
-    if (++s.epoch == 0) {  // wrapped: forget every old stamp
-        std::fill(s.visited.begin(), s.visited.end(), 0);
-        s.epoch = 1;
-    }
+    if (s.seen.size() < (N + 63) / 64) s.seen.resize((N + 63) / 64, 0);
     s.order.clear();
     for (std::size_t i = 0; i < plan.terms.size(); ++i) {
         const termid_t t = plan.terms[i].term;
         if (t >= T) continue;
         if constexpr (kIntegral) {
             s.dense_int[t] = static_cast<std::uint32_t>(plan.weights[i].qi);
-            s.summary_q[t] = static_cast<double>(plan.weights[i].qi);
         } else {
             s.dense_real[t] = plan.weights[i].qd;
-            s.summary_q[t] = plan.weights[i].qd;
         }
         s.order.push_back(i);
     }
     std::sort(s.order.begin(), s.order.end(), [&](std::size_t x, std::size_t y) {
-        const QueryTerm& p = plan.terms[x];
-        const QueryTerm& q = plan.terms[y];
-        return p.weight > q.weight || (p.weight == q.weight && p.term < q.term);
+        const QueryTerm& l = plan.terms[x];
+        const QueryTerm& r = plan.terms[y];
+        return l.weight > r.weight || (l.weight == r.weight && l.term < r.term);
     });
-    if (s.order.size() > query_cut) s.order.resize(query_cut);
+    if (s.order.size() > p.query_cut) s.order.resize(p.query_cut);
 
+    // 1. Estimates of every block of the chosen lists.
+    s.blocks.clear();
+    const auto* q = [&] {
+        if constexpr (kIntegral) {
+            return s.dense_int.data();
+        } else {
+            return s.dense_real.data();
+        }
+    }();
     for (const std::size_t qi : s.order) {
         const termid_t t = plan.terms[qi].term;
         for (std::uint64_t b = a.term_block_begin[t]; b < a.term_block_begin[t + 1]; ++b) {
-            double dot = 0.0;
-            for (std::uint64_t e = a.summary_begin[b]; e < a.summary_begin[b + 1]; ++e) {
-                dot += s.summary_q[a.summary_terms[e]] * static_cast<double>(a.summary_codes[e]);
-            }
-            dot *= static_cast<double>(a.summary_scale[b]) * (1.0 + 1e-9);
-            const double theta = topk.full() ? static_cast<double>(topk.kth().score) : 0.0;
-            if (!(dot > 0.0) || dot * heap_factor < theta) {
-                ++stats.blocks_skipped;
-                continue;
-            }
-            ++stats.blocks_decoded;
-            for (std::uint64_t j = a.block_doc_begin[b]; j < a.block_doc_begin[b + 1]; ++j) {
-                const docid_t d = a.block_docs[j];
-                if (s.visited[d] == s.epoch) continue;
-                s.visited[d] = s.epoch;
-                const score_t score = score_with_dense(v.fwd, d, s, limit, stats);
-                ++stats.docs_evaluated;
-                topk.push(score, d);
-            }
+            const auto dot = a.summary_terms16.empty()
+                                 ? summary_dot(a.summary_begin.data(), a.summary_terms32.data(), a.summary_codes.data(), q, b)
+                                 : summary_dot(a.summary_begin.data(), a.summary_terms16.data(), a.summary_codes.data(), q, b);
+            const double est = static_cast<double>(dot) * static_cast<double>(a.summary_scale[b]) * (1.0 + 1e-9);
+            if (est > 0.0) s.blocks.emplace_back(est, b);
         }
     }
-    for (const QueryTerm& q : plan.terms) {
-        if (q.term >= T) continue;
-        if constexpr (kIntegral) {
-            s.dense_int[q.term] = 0;
-        } else {
-            s.dense_real[q.term] = 0.0;
+    stats.summaries += s.blocks.size();
+    std::sort(s.blocks.begin(), s.blocks.end(),
+              [](const auto& x, const auto& y) { return x.first > y.first || (x.first == y.first && x.second < y.second); });
+
+    // Scores `s.batch` (unseen documents, already marked), prefetching ahead.
+    auto score_batch = [&] {
+        const std::size_t n = s.batch.size();
+        for (std::size_t i = 0; i < std::min(n, kPrefetchDistance); ++i) prefetch_document(v.fwd, s.batch[i]);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (i + kPrefetchDistance < n) prefetch_document(v.fwd, s.batch[i + kPrefetchDistance]);
+            const docid_t d = s.batch[i];
+            topk.push(score_with_dense(v.fwd, d, s, limit, stats), d);
         }
-        s.summary_q[q.term] = 0.0;
+        stats.docs_evaluated += n;
+    };
+    auto take = [&](docid_t d) {
+        std::uint64_t& word = s.seen[d >> 6U];
+        const std::uint64_t bit = std::uint64_t{1} << (d & 63U);
+        if (word & bit) return;
+        word |= bit;
+        s.seen_list.push_back(d);
+        s.batch.push_back(d);
+        __builtin_prefetch(&v.fwd.doc_term_begin[d]);
+        __builtin_prefetch(&v.fwd.doc_byte_begin[d]);
+    };
+
+    // 2. Blocks best first, until one cannot reach theta / heap_factor.
+    for (std::size_t i = 0; i < s.blocks.size(); ++i) {
+        const auto [est, b] = s.blocks[i];
+        if (topk.full() && est * p.heap_factor < static_cast<double>(topk.kth().score)) {
+            stats.blocks_skipped += s.blocks.size() - i;
+            break;
+        }
+        ++stats.blocks_decoded;
+        s.batch.clear();
+        for (std::uint64_t j = a.block_doc_begin[b]; j < a.block_doc_begin[b + 1]; ++j) take(a.block_docs[j]);
+        score_batch();
+    }
+
+    // 3. Graph refinement: neighbours of the results, again for results that
+    // entered in the previous round, until no new document enters.
+    if (p.knn > 0 && a.header.knn_k > 0) {
+        const std::size_t per = std::min<std::size_t>(p.knn, a.header.knn_k);
+        s.expanded.clear();
+        for (int round = 0; round < kMaxGraphRounds; ++round) {
+            s.batch.clear();
+            for (const ScoredDoc& r : topk.sorted()) {
+                if (std::find(s.expanded.begin(), s.expanded.end(), r.doc) != s.expanded.end()) continue;
+                s.expanded.push_back(r.doc);
+                const docid_t* nb = a.knn.data() + static_cast<std::uint64_t>(r.doc) * a.header.knn_k;
+                for (std::size_t j = 0; j < per; ++j) {
+                    if (nb[j] != kNoNeighbour) take(nb[j]);
+                }
+            }
+            if (s.batch.empty()) break;
+            ++stats.graph_rounds;
+            score_batch();
+        }
+    }
+
+    for (const docid_t d : s.seen_list) s.seen[d >> 6U] = 0;
+    s.seen_list.clear();
+    for (const QueryTerm& qt : plan.terms) {
+        if (qt.term >= T) continue;
+        if constexpr (kIntegral) {
+            s.dense_int[qt.term] = 0;
+        } else {
+            s.dense_real[qt.term] = 0.0;
+        }
     }
 }
 

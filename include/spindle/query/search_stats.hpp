@@ -12,6 +12,8 @@ struct SearchStats {
     std::uint64_t unknown_terms = 0;    ///< query tokens not in the vocabulary
     std::uint64_t sparse_bounds = 0;    ///< bmp: sparse (term, range) maxima summed
     std::uint64_t dense_bounds = 0;     ///< bmp: dense (term, range) maxima summed
+    std::uint64_t summaries = 0;        ///< approx: block summaries scored against the query
+    std::uint64_t graph_rounds = 0;     ///< approx: graph refinement rounds that scored documents
 
     SearchStats& operator+=(const SearchStats& o) {
         postings_scored += o.postings_scored;
@@ -21,6 +23,8 @@ struct SearchStats {
         unknown_terms += o.unknown_terms;
         sparse_bounds += o.sparse_bounds;
         dense_bounds += o.dense_bounds;
+        summaries += o.summaries;
+        graph_rounds += o.graph_rounds;
         return *this;
     }
 };

@@ -19,6 +19,7 @@ struct SearchOptions {
     double bmp_alpha = 1.0;  ///< (0, 1]; 1 keeps bmp exact
     std::size_t query_cut = 10;  ///< approx: the query's largest terms that drive the traversal (>= 1)
     double heap_factor = 0.9;    ///< approx: a block is scored when its summary product >= theta / heap_factor; (0, 1]
+    std::size_t knn = 0;         ///< approx: graph neighbours of each result re-scored (0: no refinement)
     /// Throws InvalidArgument for k == 0, alpha or heap_factor outside (0, 1], or query_cut 0.
     void validate() const;
 };
@@ -39,7 +40,7 @@ struct SearchScratch {
 };
 
 /// Throws InvalidArgument if `index` cannot run opts.algorithm (approx on an
-/// index built without --approx).
+/// index built without --approx; knn > 0 on an index without a kNN graph).
 void check_searchable(const Index& index, const SearchOptions& opts);
 
 /// Top-k hits, best first (score descending, then global docid ascending).

@@ -52,6 +52,12 @@ public:
         std::sort_heap(heap_.begin(), heap_.end(), ranks_before);
         return std::move(heap_);
     }
+    /// Results best first; the collector is unchanged.
+    [[nodiscard]] std::vector<ScoredDoc> sorted() const {
+        std::vector<ScoredDoc> r = heap_;
+        std::sort(r.begin(), r.end(), ranks_before);
+        return r;
+    }
     void clear() { heap_.clear(); }
     [[nodiscard]] std::size_t size() const { return heap_.size(); }
     [[nodiscard]] std::size_t k() const { return k_; }
