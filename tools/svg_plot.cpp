@@ -190,7 +190,7 @@ std::string render_recall_latency_svg(const PlotText& text, const std::vector<Pl
     }
     const AxisRange xr = npoints ? log_axis_range(min_ms, max_ms) : AxisRange{0.1, 10};
     const AxisRange yr = recall_axis_range(min_recall);
-    const double y_top = 1 + 0.03 * (yr.hi - yr.lo);  // headroom so markers and labels at recall 1 stay inside
+    const double y_top = 1 + 0.07 * (yr.hi - yr.lo);  // headroom so labels above points at recall 1 stay inside
 
     // Layout (px).
     const double left = 72;
@@ -264,9 +264,14 @@ std::string render_recall_latency_svg(const PlotText& text, const std::vector<Pl
                        left + plot_w / 2, top + plot_h / 2);
     }
 
-    // Series: lines first, then markers, then labels placed so they do not overlap.
+    // Series (lines and markers), then labels placed around all markers so that they do not overlap.
     std::vector<Box> taken;
-    std::string labels;
+    struct PendingLabel {
+        double x, y;
+        std::string text;
+        const char* colour;
+    };
+    std::vector<PendingLabel> pending;
     std::size_t legend_row = 0;
     std::string legend;
     for (std::size_t si = 0; si < series.size(); ++si) {
@@ -293,36 +298,7 @@ std::string render_recall_latency_svg(const PlotText& text, const std::vector<Pl
         fmt::format_to(out, "</g>\n");
         if (s.label_points || !s.connected) {
             for (const auto& p : s.points) {
-                const std::string label = p.label.empty() ? s.name : p.label;
-                const double x = px(p.latency_ms);
-                const double y = py(p.recall);
-                const double w = kCharWidth * static_cast<double>(label.size());
-                struct Spot {
-                    double dx, dy;
-                    bool end;
-                };
-                static constexpr Spot spots[] = {{7, -7, false}, {7, 15, false}, {-7, -7, true}, {-7, 15, true},
-                                                 {7, -19, false}, {7, 27, false}, {-7, -19, true}, {-7, 27, true}};
-                const Spot* chosen = nullptr;
-                Box box{};
-                for (const auto& sp : spots) {
-                    const double x0 = sp.end ? x + sp.dx - w : x + sp.dx;
-                    const Box b{x0, y + sp.dy - 10, x0 + w, y + sp.dy + 2};
-                    if (b.x0 < left || b.x1 > right + 20 || b.y0 < top - 14) continue;
-                    if (std::none_of(taken.begin(), taken.end(), [&](const Box& t) { return t.overlaps(b); })) {
-                        chosen = &sp;
-                        box = b;
-                        break;
-                    }
-                }
-                if (chosen == nullptr) {
-                    chosen = x + 7 + w <= right + 20 ? &spots[0] : &spots[2];
-                    box = {chosen->end ? x - 7 - w : x + 7, y - 17, chosen->end ? x - 7 : x + 7 + w, y - 5};
-                }
-                taken.push_back(box);
-                fmt::format_to(std::back_inserter(labels),
-                               "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\" fill=\"{}\">{}</text>\n", x + chosen->dx,
-                               y + chosen->dy, chosen->end ? "end" : "start", colour, xml_escape(label));
+                pending.push_back({px(p.latency_ms), py(p.recall), p.label.empty() ? s.name : p.label, colour});
             }
         }
         // Legend entry.
@@ -338,7 +314,35 @@ std::string render_recall_latency_svg(const PlotText& text, const std::vector<Pl
                        xml_escape(s.name));
         ++legend_row;
     }
-    fmt::format_to(out, "<g class=\"labels\">\n{}</g>\n", labels);
+    fmt::format_to(out, "<g class=\"labels\">\n");
+    for (const auto& l : pending) {
+        const double w = kCharWidth * static_cast<double>(l.text.size());
+        struct Spot {
+            double dx, dy;
+            bool end;
+        };
+        // Right above, right below, left above, left below, then further out.
+        static constexpr Spot spots[] = {{7, -7, false}, {7, 15, false}, {-7, -7, true}, {-7, 15, true},
+                                         {7, -19, false}, {7, 27, false}, {-7, -19, true}, {-7, 27, true}};
+        auto box_at = [&](const Spot& sp) {
+            const double x0 = sp.end ? l.x + sp.dx - w : l.x + sp.dx;
+            return Box{x0, l.y + sp.dy - 10, x0 + w, l.y + sp.dy + 2};
+        };
+        const Spot* chosen = nullptr;
+        for (const auto& sp : spots) {
+            const Box b = box_at(sp);
+            if (b.x0 < left || b.x1 > right || b.y0 < top || b.y1 > bottom) continue;
+            if (std::none_of(taken.begin(), taken.end(), [&](const Box& t) { return t.overlaps(b); })) {
+                chosen = &sp;
+                break;
+            }
+        }
+        if (chosen == nullptr) chosen = l.x + 7 + w <= right ? &spots[0] : &spots[2];  // crowded: overlap rather than vanish
+        taken.push_back(box_at(*chosen));
+        fmt::format_to(out, "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\" fill=\"{}\">{}</text>\n", l.x + chosen->dx,
+                       l.y + chosen->dy, chosen->end ? "end" : "start", l.colour, xml_escape(l.text));
+    }
+    fmt::format_to(out, "</g>\n");
     if (legend_row > 0) {
         fmt::format_to(out,
                        "<g class=\"legend\">\n<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "
