@@ -313,6 +313,7 @@ TEST(BenchCurve, SweepSpansTheGrid) {
     EXPECT_EQ(specs.front(), "approx@1,0.7");
     EXPECT_EQ(specs.back(), "approx@20,1");
     EXPECT_EQ(std::set<std::string>(specs.begin(), specs.end()).size(), specs.size());
+    EXPECT_EQ(approx_sweep_description(), "query cut C in 1,2,3,5,8,12,20 and heap factor H in 0.7,0.9,1 (21 variants)");
 }
 
 TEST(BenchCurve, ParetoFrontAndSpeedups) {

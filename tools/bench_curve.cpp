@@ -1,6 +1,7 @@
 #include "bench_curve.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <iterator>
@@ -16,6 +17,11 @@ std::vector<std::string> approx_sweep_specs() {
         for (const double hf : kSweepHeapFactors) specs.push_back(fmt::format("approx@{},{:g}", cut, hf));
     }
     return specs;
+}
+
+std::string approx_sweep_description() {
+    return fmt::format("query cut C in {} and heap factor H in {:g} ({} variants)", fmt::join(kSweepQueryCuts, ","),
+                       fmt::join(kSweepHeapFactors, ","), std::size(kSweepQueryCuts) * std::size(kSweepHeapFactors));
 }
 
 Family family_of(const CurveEntry& e) {

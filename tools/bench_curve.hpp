@@ -18,6 +18,8 @@ inline constexpr std::string_view kApproxSweep = "approx@sweep";
 inline constexpr std::size_t kSweepQueryCuts[] = {1, 2, 3, 5, 8, 12, 20};
 inline constexpr double kSweepHeapFactors[] = {0.7, 0.9, 1.0};
 std::vector<std::string> approx_sweep_specs();
+/// "query cut C in 1,2,...,20 and heap factor H in 0.7,0.9,1 (21 variants)", for --help.
+std::string approx_sweep_description();
 
 /// One measured variant of a bench run.
 struct CurveEntry {

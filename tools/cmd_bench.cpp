@@ -364,7 +364,7 @@ void run_bench(const BenchArgs& a) {
 void register_bench(CLI::App& app) {
     auto args = std::make_shared<BenchArgs>();
     auto* cmd = app.add_subcommand("bench", "Measure latency, QPS, recall and work counters of query algorithms");
-    cmd->footer(
+    cmd->footer(std::string(
         "One warm-up pass, then --runs timed passes on one thread; in each pass every query is run by\n"
         "every algorithm back to back (rotating which goes first), so noise on a shared machine hits\n"
         "all of them alike (--sequential runs each algorithm's passes back to back instead, with warm\n"
@@ -379,10 +379,11 @@ void register_bench(CLI::App& app) {
         "  spindle bench --index idx/ --queries q.tsv -a exhaustive,maxscore,bmp,approx@sweep --svg curve.svg\n\n"
         "Approximate variants (bmp@A, approx@C,H) are also listed in a final recall/latency curve,\n"
         "sorted by mean latency, with their speedup over the fastest exact algorithm and a * on the\n"
-        "Pareto-optimal ones. approx@sweep runs approx@C,H for every query cut C in 1,2,3,5,8,12,20\n"
-        "and heap factor H in 0.7,0.9,1 (21 variants, low to high recall). --svg FILE draws every\n"
-        "variant: approx settings as one curve, bmp@A with bmp as another, exact algorithms as\n"
-        "labelled points (log latency axis; hover a marker for its settings).");
+        "Pareto-optimal ones. approx@sweep runs approx@C,H for every\n") +
+        approx_sweep_description() +
+        ",\nfrom low to high recall. --svg FILE draws every variant: approx settings as one curve, bmp@A\n"
+        "with bmp as another, exact algorithms as labelled points (log latency axis; hover a marker\n"
+        "for its settings; hollow markers are off the Pareto front).");
     cmd->add_option("--index", args->index, "Index directory")->required();
     cmd->add_option("--queries", args->queries, "Query file (impact TSV, JSONL or CSR)")->required();
     cmd->add_option("--format", args->format,
