@@ -1,6 +1,7 @@
 // The recall/latency SVG writer (tools/svg_plot) and the bench curve that
 // feeds it (tools/bench_curve): well-formed standalone SVG, escaped text,
 // log-axis ticks, degenerate inputs, and clear errors.
+#include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -151,6 +152,15 @@ PlotText text_of(std::string title) {
     t.title = std::move(title);
     t.subtitle = {"commit abc123 (Release build), Some CPU", "index idx/: 100 docs", "k=10"};
     return t;
+}
+
+TEST(SvgPlot, TheXmlCheckerCatchesBrokenDocuments) {
+    const std::string head = "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\">";
+    EXPECT_NONFATAL_FAILURE(parse_xml(head + "<g></g>"), "unclosed <svg>");
+    EXPECT_NONFATAL_FAILURE(parse_xml(head + "<text>a & b</text></svg>"), "bare &");
+    EXPECT_NONFATAL_FAILURE(parse_xml(head + "<text>a &nbsp; b</text></svg>"), "unknown entity");
+    EXPECT_NONFATAL_FAILURE(parse_xml(head + "<circle cx=\"nan\" cy=\"1\" r=\"2\"/></svg>"), "cx=\"nan\"");
+    EXPECT_NONFATAL_FAILURE(parse_xml(head + "<polyline points=\"1,2 3\"/></svg>"), "odd coordinate count");
 }
 
 TEST(SvgPlot, TypicalPlotIsWellFormedAndNamesEverySeries) {
