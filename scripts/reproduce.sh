@@ -26,7 +26,7 @@ exact-u8-bp      the same as exact-u8 on the bp-reordered u8 index
 exact-u16        spindle bench on the u16 index: exhaustive, bmp, bmp@0.9
 real-queries-u8  spindle bench on the u8 index with the first 1000 real MS MARCO SPLADE++ ED queries (needs the shared data)
 all-exact-u8     spindle bench on the u8 index: exhaustive, maxscore, bmw, bmp, first 100 generated queries
-approx-100k      100k generated docs indexed with --approx (default settings); bench exhaustive, bmp, approx@3/5/10,0.9
+approx-100k      100k generated docs indexed with --approx (default settings); bench exhaustive, bmp, approx@3/5/10,0.9, plotted (SVG)
 micro            Google Benchmark kernels (spindle_micro)
 text-effectiveness  BM25 MAP / nDCG@10 / P@10 / R@100 on SciFact, CACM, Cranfield, CISI, MED (needs the shared data)
 text-latency     spindle bench on the SciFact BM25 index, every exact algorithm, k=10 then k=1000 (needs the shared data)
@@ -104,7 +104,8 @@ case "$ROW" in
     $S index --input "$WORK/corpus-100k/docs.csr" --vocab "$WORK/corpus-100k/vocab.txt" --output "$WORK/idx-approx-100k" \
       --weights u8 --approx --overwrite
     $S bench --index "$WORK/idx-approx-100k" --queries "$WORK/corpus-100k/queries.tsv" --sequential \
-      -a exhaustive,bmp,approx@3,0.9,approx@5,0.9,approx@10,0.9 --json "$WORK/approx-100k.json" ;;
+      -a exhaustive,bmp,approx@3,0.9,approx@5,0.9,approx@10,0.9 --json "$WORK/approx-100k.json" \
+      --svg "$WORK/approx-100k.svg" ;;
   micro)
     [ -x build/bench/spindle_micro ] || cmake --build build --target spindle_micro
     build/bench/spindle_micro ;;

@@ -311,6 +311,27 @@ TEST(Cli, ApproxIndexSearchBenchAndInfo) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("\napprox@5,0.9 "), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("\napprox         "), std::string::npos) << r.out;
+    // approx@sweep next to exact and bmp@ variants, plotted: every variant is named in the SVG.
+    r = spindle(dir, "bench --index " + (dir / "idx") + q + " -q --runs 1 --limit 5 -a exhaustive,maxscore,bmp,bmp@0.8,approx@sweep,approx@5,0.9 --svg " +
+                         (dir / "plot.svg") + " --json " + (dir / "plot.json"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("wrote " + (dir / "plot.svg")), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("recall/latency curve"), std::string::npos) << r.out;
+    const std::string svg = read_file(dir / "plot.svg");
+    ASSERT_EQ(svg.rfind("<?xml", 0), 0U);
+    EXPECT_NE(svg.find("</svg>"), std::string::npos);
+    std::vector<std::string> names{"exhaustive", "maxscore", "bmp", "bmp@0.8"};
+    for (const auto cut : {"1", "2", "3", "5", "8", "12", "20"}) {
+        for (const auto hf : {"0.7", "0.9", "1"}) names.push_back(std::string("approx@") + cut + "," + hf);
+    }
+    for (const auto& name : names) {
+        EXPECT_NE(svg.find(">" + name), std::string::npos) << name;     // a label or a tooltip starts with it
+        EXPECT_NE(r.out.find("\n" + name + " "), std::string::npos) << name;  // a row of the table
+    }
+    std::size_t rows = 0;
+    for (auto p = r.out.find("\napprox@5,0.9 "); p != std::string::npos; p = r.out.find("\napprox@5,0.9 ", p + 1)) ++rows;
+    EXPECT_EQ(rows, 2U) << "named twice, run once: one row in the table, one in the curve";
+    EXPECT_NE(read_file(dir / "plot.json").find("\"curve\": {\"best_exact\": "), std::string::npos);
     // Bad values: clear errors, exit 1.
     const std::pair<std::string, std::string> bad[] = {
         {"search --index " + (dir / "plain") + q + " -a approx", "has no approximate structures"},
@@ -319,6 +340,7 @@ TEST(Cli, ApproxIndexSearchBenchAndInfo) {
         {"bench --index " + (dir / "idx") + q + " -a approx@10,0", "heap factor"},
         {"bench --index " + (dir / "idx") + q + " -a approx@x", "approx@QUERY_CUT,HEAP_FACTOR"},
         {"bench --index " + (dir / "plain") + q + " -a approx@10,0.9", "no approximate structures"},
+        {"bench --index " + (dir / "idx") + q + " -a bmp --svg " + (dir / "no/such/plot.svg"), "does not exist"},
         {input + " --output " + (dir / "x") + " --approx --approx-lambda 0", "--approx-lambda"},
         {input + " --output " + (dir / "x") + " --approx --approx-block-size 0", "--approx-block-size"},
         {input + " --output " + (dir / "x") + " --approx --approx-alpha 1.5", "--approx-alpha"},

@@ -14,17 +14,20 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "bench_curve.hpp"
 #include "bench_report.hpp"
 #include "build_info.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
 #include "query_loading.hpp"
+#include "svg_plot.hpp"
 #include "spindle/codec/docid_codec.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/common/json.hpp"
@@ -48,6 +51,7 @@ struct BenchArgs {
     unsigned warmup = 1;
     std::size_t limit = 0;
     std::string json;
+    std::string svg;
     bool sequential = false;
     bool quiet = false;
 };
@@ -135,15 +139,30 @@ void run_bench(const BenchArgs& a) {
     std::vector<std::string> specs;
     for (const auto& piece : a.algorithms) {
         const bool numeric = !piece.empty() && (std::isdigit(static_cast<unsigned char>(piece[0])) || piece[0] == '.');
-        if (numeric && !specs.empty() && specs.back().starts_with("approx@") &&
+        if (numeric && !specs.empty() && specs.back().starts_with("approx@") && specs.back() != kApproxSweep &&
             std::count(specs.back().begin(), specs.back().end(), ',') < 2) {
             specs.back() += "," + piece;
         } else {
             specs.push_back(piece);
         }
     }
-    for (const auto& spec : specs) variants.push_back(parse_variant(spec, a.k));
+    // approx@sweep expands into a grid of approx settings; a variant named twice runs once.
+    std::vector<std::string> expanded;
+    for (const auto& spec : specs) {
+        const auto more = spec == kApproxSweep ? approx_sweep_specs() : std::vector<std::string>{spec};
+        for (const auto& s : more) {
+            if (std::find(expanded.begin(), expanded.end(), s) == expanded.end()) expanded.push_back(s);
+        }
+    }
+    for (const auto& spec : expanded) variants.push_back(parse_variant(spec, a.k));
     if (variants.empty()) throw InvalidArgument("--algorithms lists nothing to run");
+    if (!a.svg.empty()) {
+        // Fail before the measurements rather than after them.
+        const auto parent = std::filesystem::path(a.svg).parent_path();
+        if (!parent.empty() && !std::filesystem::is_directory(parent)) {
+            throw InvalidArgument("--svg " + a.svg + ": directory " + parent.string() + " does not exist");
+        }
+    }
 
     const Index index(a.index);
     for (const auto& v : variants) check_searchable(index, v.opts);
@@ -288,6 +307,11 @@ void run_bench(const BenchArgs& a) {
                                                          : "-",
                    r.exact ? "" : "  (approximate)");
     }
+    std::vector<CurveEntry> curve;
+    for (std::size_t j = 0; j < nv; ++j) {
+        curve.push_back({variants[j].label, variants[j].opts.algorithm, variants[j].opts.bmp_alpha, rows[j].mean, rows[j].recall});
+    }
+    fmt::print("{}", curve_table(curve));
 
     if (!a.json.empty()) {
         std::string j = "{\n";
@@ -322,12 +346,29 @@ void run_bench(const BenchArgs& a) {
                 r.recall, r.exact ? "true" : "false", base > 0 && r.mean > 0 ? base / r.mean : 0.0, r.postings,
                 r.docs, r.decoded, r.skipped, r.sparse_bounds, r.dense_bounds, r.summaries, i + 1 < nv ? "," : "");
         }
-        j += "  ]\n}\n";
+        j += "  ],\n  " + curve_json(curve) + "\n}\n";
         std::ofstream out(a.json);
         out << j;
         out.close();
         if (!out) throw IoError("cannot write " + a.json);
         fmt::print("\nwrote {}\n", a.json);
+    }
+    if (!a.svg.empty()) {
+        PlotText text;
+        text.title = fmt::format("spindle bench: recall@{} against mean latency", a.k);
+        text.y_title = fmt::format("recall@{} (against exhaustive)", a.k);
+        text.subtitle.push_back(fmt::format("commit {} ({} build), {}, {}", build_commit(), build_type(), cpu, utc_now()));
+        std::string index_line = fmt::format("index {}: {} docs, {} postings, {} weights, reorder {}", a.index, m.num_docs,
+                                             m.num_postings, to_string(m.weight_type), to_string(m.reorder));
+        if (m.approx) {
+            index_line += fmt::format("; approx lambda {}, block size {}, alpha {:.3g}", m.approx->lambda,
+                                      m.approx->block_size, m.approx->alpha_mass);
+        }
+        text.subtitle.push_back(index_line);
+        text.subtitle.push_back(fmt::format("queries {}: {} queries, k={}, {} warm-up + {} timed runs, 1 thread, {}",
+                                            a.queries, nq, a.k, a.warmup, a.runs, a.sequential ? "sequential" : "interleaved"));
+        write_recall_latency_svg(a.svg, text, recall_latency_series(curve));
+        fmt::print("{}wrote {}\n", a.json.empty() ? "\n" : "", a.svg);
     }
 }
 
@@ -336,7 +377,7 @@ void run_bench(const BenchArgs& a) {
 void register_bench(CLI::App& app) {
     auto args = std::make_shared<BenchArgs>();
     auto* cmd = app.add_subcommand("bench", "Measure latency, QPS, recall and work counters of query algorithms");
-    cmd->footer(
+    cmd->footer(std::string(
         "One warm-up pass, then --runs timed passes on one thread; in each pass every query is run by\n"
         "every algorithm back to back (rotating which goes first), so noise on a shared machine hits\n"
         "all of them alike (--sequential runs each algorithm's passes back to back instead, with warm\n"
@@ -347,7 +388,15 @@ void register_bench(CLI::App& app) {
         "and peak memory as recorded by spindle index.\n\n"
         "Examples:\n"
         "  spindle bench --index idx/ --queries q.tsv --json bench.json\n"
-        "  spindle bench --index idx/ --queries q.tsv --algorithms exhaustive,bmp,bmp@0.9,bmp@0.8");
+        "  spindle bench --index idx/ --queries q.tsv --algorithms exhaustive,bmp,bmp@0.9,bmp@0.8\n"
+        "  spindle bench --index idx/ --queries q.tsv -a exhaustive,maxscore,bmp,approx@sweep --svg curve.svg\n\n"
+        "Approximate variants (bmp@A, approx@C,H) are also listed in a final recall/latency curve,\n"
+        "sorted by mean latency, with their speedup over the fastest exact algorithm and a * on the\n"
+        "Pareto-optimal ones. approx@sweep runs approx@C,H for every\n") +
+        approx_sweep_description() +
+        ",\nfrom low to high recall. --svg FILE draws every variant: approx settings as one curve, bmp@A\n"
+        "with bmp as another, exact algorithms as labelled points (log latency axis; hover a marker\n"
+        "for its settings; hollow markers are off the Pareto front).");
     cmd->add_option("--index", args->index, "Index directory")->required();
     cmd->add_option("--queries", args->queries, "Query file (impact TSV, JSONL or CSR)")->required();
     cmd->add_option("--format", args->format,
@@ -357,7 +406,8 @@ void register_bench(CLI::App& app) {
     cmd->add_flag("--number-queries", args->number_queries, "Text queries get ids 1..n in file order (Cranfield)");
     cmd->add_option("-a,--algorithms", args->algorithms,
                     "Algorithms to compare, comma separated: " + algorithm_names() +
-                        "; bmp@A sets bmp's alpha; approx@C,H sets approx's query cut and heap factor")
+                        "; bmp@A sets bmp's alpha; approx@C,H sets approx's query cut and heap factor; "
+                        "approx@sweep runs a grid of approx settings")
         ->delimiter(',')
         ->capture_default_str();
     cmd->add_option("-k,--k", args->k, "Results per query")->capture_default_str()->check(CLI::PositiveNumber);
@@ -367,6 +417,7 @@ void register_bench(CLI::App& app) {
         ->check(CLI::Range(1U, 100U));
     cmd->add_option("--limit", args->limit, "Use only the first N queries (0: all)")->capture_default_str();
     cmd->add_option("--json", args->json, "Also write the report as JSON to this file");
+    cmd->add_option("--svg", args->svg, "Also plot recall@k against mean latency for every variant, as SVG to this file");
     cmd->add_flag("--sequential", args->sequential,
                   "Run each algorithm's passes back to back (warm caches, but machine drift is not shared) "
                   "instead of interleaving them per query");

@@ -1,0 +1,146 @@
+#include "bench_curve.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <iterator>
+#include <numeric>
+
+#include "spindle/common/json.hpp"
+
+namespace spindle::cli {
+
+std::vector<std::string> approx_sweep_specs() {
+    std::vector<std::string> specs;
+    for (const std::size_t cut : kSweepQueryCuts) {
+        for (const double hf : kSweepHeapFactors) specs.push_back(fmt::format("approx@{},{:g}", cut, hf));
+    }
+    return specs;
+}
+
+std::string approx_sweep_description() {
+    return fmt::format("query cut C in {} and heap factor H in {:g} ({} variants)", fmt::join(kSweepQueryCuts, ","),
+                       fmt::join(kSweepHeapFactors, ","), std::size(kSweepQueryCuts) * std::size(kSweepHeapFactors));
+}
+
+Family family_of(const CurveEntry& e) {
+    if (e.algorithm == Algorithm::approx) return Family::approx_curve;
+    if (e.algorithm == Algorithm::bmp && e.bmp_alpha < 1.0) return Family::bmp_curve;
+    return Family::exact;
+}
+
+std::vector<bool> pareto_optimal(const std::vector<CurveEntry>& entries) {
+    std::vector<bool> front(entries.size(), true);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        for (std::size_t j = 0; j < entries.size() && front[i]; ++j) {
+            const auto& a = entries[i];
+            const auto& b = entries[j];
+            if (j != i && b.mean_ms <= a.mean_ms && b.recall >= a.recall && (b.mean_ms < a.mean_ms || b.recall > a.recall)) {
+                front[i] = false;
+            }
+        }
+    }
+    return front;
+}
+
+int best_exact(const std::vector<CurveEntry>& entries) {
+    int best = -1;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (family_of(entries[i]) != Family::exact) continue;
+        if (best < 0 || entries[i].mean_ms < entries[static_cast<std::size_t>(best)].mean_ms) best = static_cast<int>(i);
+    }
+    return best;
+}
+
+std::vector<std::size_t> curve_order(const std::vector<CurveEntry>& entries) {
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        if (family_of(entries[i]) != Family::exact) order.push_back(i);
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return entries[a].mean_ms < entries[b].mean_ms; });
+    return order;
+}
+
+std::string curve_table(const std::vector<CurveEntry>& entries) {
+    const auto order = curve_order(entries);
+    if (order.empty()) return "";
+    const auto front = pareto_optimal(entries);
+    const int best = best_exact(entries);
+    std::string t = "\nrecall/latency curve: approximate variants by mean latency; ";
+    t += best >= 0 ? fmt::format("speedup over {} ({:.3f} ms), the fastest exact algorithm; ",
+                                 entries[static_cast<std::size_t>(best)].label, entries[static_cast<std::size_t>(best)].mean_ms)
+                   : std::string("no exact algorithm was run, so no speedup; ");
+    t += "pareto: * when no variant is both as fast and as accurate\n";
+    t += fmt::format("{:<16} {:>9} {:>8} {:>8} {:>6}\n", "variant", "mean ms", "recall", "speedup", "pareto");
+    for (const auto i : order) {
+        const auto& e = entries[i];
+        const double base = best >= 0 ? entries[static_cast<std::size_t>(best)].mean_ms : 0.0;
+        const std::string speed = base > 0 && e.mean_ms > 0 ? fmt::format("{:.2f}x", base / e.mean_ms) : "-";
+        t += fmt::format("{:<16} {:>9.3f} {:>8.4f} {:>8} {:>6}\n", e.label, e.mean_ms, e.recall, speed, front[i] ? "*" : "");
+    }
+    return t;
+}
+
+std::string curve_json(const std::vector<CurveEntry>& entries) {
+    const auto order = curve_order(entries);
+    const auto front = pareto_optimal(entries);
+    const int best = best_exact(entries);
+    const double base = best >= 0 ? entries[static_cast<std::size_t>(best)].mean_ms : 0.0;
+    std::string j = "\"curve\": {";
+    j += best >= 0 ? fmt::format("\"best_exact\": {}, \"best_exact_mean_ms\": {:.4f}, ",
+                                 json_quote(entries[static_cast<std::size_t>(best)].label), base)
+                   : std::string("\"best_exact\": null, \"best_exact_mean_ms\": null, ");
+    j += "\"points\": [";
+    for (std::size_t n = 0; n < order.size(); ++n) {
+        const auto& e = entries[order[n]];
+        j += fmt::format("{}\n    {{\"algorithm\": {}, \"mean_ms\": {:.4f}, \"recall_at_k\": {:.5f}, "
+                         "\"speedup_vs_best_exact\": {:.3f}, \"pareto_optimal\": {}}}",
+                         n ? "," : "", json_quote(e.label), e.mean_ms, e.recall,
+                         base > 0 && e.mean_ms > 0 ? base / e.mean_ms : 0.0, front[order[n]] ? "true" : "false");
+    }
+    j += order.empty() ? "]}" : "\n  ]}";
+    return j;
+}
+
+std::vector<PlotSeries> recall_latency_series(const std::vector<CurveEntry>& entries) {
+    const auto front = pareto_optimal(entries);
+    const auto order = curve_order(entries);
+    const bool has_bmp_curve =
+        std::any_of(entries.begin(), entries.end(), [](const CurveEntry& e) { return family_of(e) == Family::bmp_curve; });
+    auto point = [&](std::size_t i, std::string label) {
+        return PlotPoint{entries[i].mean_ms, entries[i].recall, std::move(label), !front[i]};
+    };
+    PlotSeries approx{"approx (query cut, heap factor)", {}, true, false};
+    PlotSeries bmp{"bmp, bmp@alpha", {}, true, false};
+    std::vector<PlotSeries> exact;
+    // Exact bmp starts the bmp curve when there is one (it is the alpha = 1 end).
+    std::vector<std::size_t> bmp_members;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const auto& e = entries[i];
+        const Family f = family_of(e);
+        if (f == Family::bmp_curve || (f == Family::exact && e.algorithm == Algorithm::bmp && has_bmp_curve)) {
+            bmp_members.push_back(i);
+        } else if (f == Family::exact) {
+            exact.push_back(PlotSeries{e.label, {point(i, e.label)}, false, true});
+        }
+    }
+    std::stable_sort(bmp_members.begin(), bmp_members.end(),
+                     [&](std::size_t a, std::size_t b) { return entries[a].mean_ms < entries[b].mean_ms; });
+    for (const auto i : bmp_members) bmp.points.push_back(point(i, entries[i].label));
+    for (const auto i : order) {
+        if (family_of(entries[i]) != Family::approx_curve) continue;
+        approx.points.push_back(point(i, entries[i].label));
+    }
+    // Labels on every marker only while they fit; the tooltips always carry them.
+    approx.label_points = approx.points.size() <= 8;
+    bmp.label_points = bmp.points.size() <= 8;
+    std::vector<PlotSeries> all;
+    if (!approx.points.empty()) all.push_back(std::move(approx));
+    if (!bmp.points.empty()) all.push_back(std::move(bmp));
+    std::move(exact.begin(), exact.end(), std::back_inserter(all));
+    return all;
+}
+
+}  // namespace spindle::cli
