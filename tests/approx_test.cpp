@@ -4,9 +4,12 @@
 // file that refuses corruption.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
+#include <set>
 
 #include "spindle/common/error.hpp"
+#include "spindle/index/file_kinds.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/recall.hpp"
 #include "spindle/query/searcher.hpp"
@@ -16,7 +19,7 @@ namespace spindle::test {
 namespace {
 
 /// Mean recall@10 of ModerateSettingsKeepRecallFloor must stay at or above
-/// this. Measured when the test was written: 0.936 for u16 and for f32 (100
+/// this. Measured with approx.bin version 2: 0.928 for u16 and for f32 (100
 /// queries; the corpus, queries and centroid seed are fixed, so the value is
 /// deterministic); the floor leaves room for harmless changes in tie order.
 constexpr double kRecallFloor = 0.90;
@@ -24,12 +27,13 @@ constexpr double kRecallFloor = 0.90;
 constexpr WeightType kWeightTypes[] = {WeightType::f32, WeightType::u16, WeightType::u8};
 
 std::vector<Hit> run(const Index& idx, const QueryPlan& plan, Algorithm a, std::size_t k, std::size_t query_cut = 10,
-                     double heap_factor = 0.9) {
+                     double heap_factor = 0.9, std::size_t knn = 0) {
     SearchOptions o;
     o.algorithm = a;
     o.k = k;
     o.query_cut = query_cut;
     o.heap_factor = heap_factor;
+    o.knn = knn;
     SearchScratch scratch;
     SearchStats stats;
     return search(idx, plan, o, scratch, stats);
@@ -43,7 +47,8 @@ BuildOptions approx_build(WeightType wt, ApproxOptions a) {
 }
 
 // (a) No static pruning, the whole summary mass, every query term and
-// heap_factor 1: exactly the exhaustive top-k (documents and integer scores).
+// heap_factor 1: exactly the exhaustive top-k (documents and integer scores),
+// with graph refinement too.
 TEST(Approx, ConservativeSettingsEqualExhaustive) {
     std::size_t compared = 0;
     std::uint64_t seed = 100;
@@ -61,6 +66,7 @@ TEST(Approx, ConservativeSettingsEqualExhaustive) {
                 ao.lambda = 0;
                 ao.alpha_mass = 1.0;
                 ao.block_size = 1 + static_cast<std::uint32_t>(seed % 3) * 7;
+                ao.knn_k = seed % 3 == 0 ? 4 : 0;
                 BuildOptions bo = approx_build(wt, ao);
                 if (seed % 2 == 0) {
                     bo.reorder = Reorder::bp;
@@ -73,7 +79,7 @@ TEST(Approx, ConservativeSettingsEqualExhaustive) {
                         const QueryPlan plan = idx.plan(to_query(qv));
                         for (std::size_t k : {1UL, 3UL, 10UL, 1000UL}) {
                             const auto want = run(idx, plan, Algorithm::exhaustive, k);
-                            const auto got = run(idx, plan, Algorithm::approx, k, 1000, 1.0);
+                            const auto got = run(idx, plan, Algorithm::approx, k, 1000, 1.0, ao.knn_k);
                             const std::string what = "seed " + std::to_string(seed) + " " + std::string(to_string(wt)) +
                                                      " k " + std::to_string(k) + " " + qv.id;
                             expect_same(want, got, what);
@@ -89,7 +95,7 @@ TEST(Approx, ConservativeSettingsEqualExhaustive) {
 
 // (b) Fixed moderate settings: lambda 300 of ~3000 documents, blocks of 16,
 // alpha_mass 0.5, query_cut 5, heap_factor 0.9. Mean recall@10 against
-// exhaustive must reach kRecallFloor (measured 0.936).
+// exhaustive must reach kRecallFloor (measured 0.928).
 TEST(Approx, ModerateSettingsKeepRecallFloor) {
     CorpusParams p;
     p.docs = 3000;
@@ -228,6 +234,7 @@ TEST(Approx, FileRoundTripAndCorruption) {
         }
         for (std::uint64_t b = 0; b + 1 < a->block_doc_begin.size(); ++b) {
             EXPECT_LT(a->block_doc_begin[b], a->block_doc_begin[b + 1]);  // no empty block
+            EXPECT_LE(a->block_doc_begin[b + 1] - a->block_doc_begin[b], 2U * 8U);  // capped at twice the target
             for (std::uint64_t j = a->block_doc_begin[b] + 1; j < a->block_doc_begin[b + 1]; ++j) {
                 EXPECT_LT(a->block_docs[j - 1], a->block_docs[j]);
             }
@@ -247,8 +254,139 @@ TEST(Approx, FileRoundTripAndCorruption) {
     }
     write_text(file, bytes);
     EXPECT_NO_THROW(Index(dir / "idx"));
+    // A well-formed file of another version is named as such.
+    {
+        Container c(file, kinds::kApprox);
+        ApproxHeader h{};
+        std::memcpy(&h, c.section<ApproxHeader>(sections::kApproxHeader, 1).data(), sizeof h);
+        h.version = 1;
+        const std::string other = dir / "other.bin";
+        ContainerWriter w(other, kinds::kApprox);
+        w.add(sections::kApproxHeader, std::span<const ApproxHeader>(&h, 1));
+        w.add(sections::kApproxTermBlockBegin, c.section<std::uint64_t>(sections::kApproxTermBlockBegin));
+        w.add(sections::kApproxBlockDocBegin, c.section<std::uint32_t>(sections::kApproxBlockDocBegin));
+        w.add(sections::kApproxBlockDocs, c.section<docid_t>(sections::kApproxBlockDocs));
+        w.add(sections::kApproxSummaryBegin, c.section<std::uint64_t>(sections::kApproxSummaryBegin));
+        w.add(sections::kApproxSummaryTerms, c.section<std::uint16_t>(sections::kApproxSummaryTerms));
+        w.add(sections::kApproxSummaryCodes, c.section<std::uint8_t>(sections::kApproxSummaryCodes));
+        w.add(sections::kApproxSummaryScale, c.section<float>(sections::kApproxSummaryScale));
+        w.finish();
+        std::filesystem::rename(other, file);
+    }
+    try {
+        const Index idx(dir / "idx");
+        ADD_FAILURE() << "version 1 accepted";
+    } catch (const IncompatibleVersion& e) {
+        EXPECT_NE(std::string(e.what()).find("version 1"), std::string::npos) << e.what();
+    }
     std::filesystem::remove(file);
     EXPECT_THROW(Index(dir / "idx"), Error);
+}
+
+// (f) The kNN graph: valid rows, close to the exact neighbours; refinement
+// keeps conservative searches exact, never lowers a query's recall and raises
+// the mean; knn without a graph is refused.
+TEST(Approx, GraphRefinement) {
+    CorpusParams p;
+    p.docs = 3000;
+    p.discrete_weights = false;
+    const auto docs = random_corpus(21, p);
+    ApproxOptions ao;
+    ao.lambda = 100;
+    ao.block_size = 8;
+    ao.alpha_mass = 0.4;
+    ao.knn_k = 8;
+    TempDir dir;
+    const auto m = build_index(dir / "idx", docs, approx_build(WeightType::u16, ao));
+    ASSERT_TRUE(m.approx.has_value());
+    EXPECT_EQ(m.approx->knn_k, 8U);
+    const Index idx(dir / "idx");
+    const ApproxView* a = idx.segment(0).approx();
+    ASSERT_NE(a, nullptr);
+    ASSERT_EQ(a->header.knn_k, 8U);
+    ASSERT_EQ(a->knn.size(), 3000U * 8U);
+    // Rows: no self, no duplicate; recall against the exact inner-product
+    // neighbours (exhaustive search with the document as the query).
+    double graph_recall = 0;
+    std::size_t rows = 0;
+    for (docid_t d = 0; d < 3000; d += 37) {
+        std::set<docid_t> row;
+        for (std::uint32_t j = 0; j < 8; ++j) {
+            const docid_t nb = a->knn[d * 8 + j];
+            if (nb == kNoNeighbour) continue;
+            EXPECT_NE(nb, d);
+            EXPECT_LT(nb, 3000U);
+            EXPECT_TRUE(row.insert(nb).second) << "duplicate neighbour of " << d;
+        }
+        const auto exact = run(idx, idx.plan(to_query(docs[d])), Algorithm::exhaustive, 9);
+        std::size_t hit = 0;
+        std::size_t want = 0;
+        for (const Hit& h : exact) {
+            if (h.doc == d || want == 8) continue;
+            ++want;
+            hit += row.count(h.doc);
+        }
+        if (want == 0) continue;
+        graph_recall += static_cast<double>(hit) / static_cast<double>(want);
+        ++rows;
+    }
+    graph_recall /= static_cast<double>(rows);
+    std::printf("kNN graph recall@8: %.4f over %zu documents\n", graph_recall, rows);
+    // Measured 0.51: this corpus has no topics, so neighbours are weakly
+    // separated; a graph of random documents would score about 0.003.
+    EXPECT_GE(graph_recall, 0.4);
+
+    double without = 0;
+    double with = 0;
+    std::size_t n = 0;
+    for (const auto& qv : random_queries(21, 100, p.vocab, false)) {
+        const QueryPlan plan = idx.plan(to_query(qv));
+        const auto exact = run(idx, plan, Algorithm::exhaustive, 10);
+        if (exact.empty()) continue;
+        const double r0 = recall_at_k(run(idx, plan, Algorithm::approx, 10, 2, 0.9), exact);
+        const double r1 = recall_at_k(run(idx, plan, Algorithm::approx, 10, 2, 0.9, 8), exact);
+        EXPECT_GE(r1, r0) << qv.id;
+        without += r0;
+        with += r1;
+        ++n;
+    }
+    std::printf("recall@10 query cut 2, heap factor 0.9: %.4f without the graph, %.4f with 8 neighbours\n",
+                without / static_cast<double>(n), with / static_cast<double>(n));
+    EXPECT_GT(with, without);
+
+    TempDir plain;
+    ao.knn_k = 0;
+    build_index(plain / "idx", docs, approx_build(WeightType::u16, ao));
+    const Index no_graph(plain / "idx");
+    const QueryPlan plan = no_graph.plan(to_query(random_queries(21, 1, p.vocab, true)[0]));
+    expect_message([&] { (void)run(no_graph, plan, Algorithm::approx, 10, 2, 0.9, 8); }, "no kNN graph");
+    ApproxOptions bad;
+    bad.knn_k = 5000;
+    expect_message([&] { bad.validate(); }, "kNN graph degree");
+}
+
+// (g) The structures do not depend on the number of build threads.
+TEST(Approx, BuildIsDeterministicAcrossThreads) {
+    CorpusParams p;
+    p.docs = 2500;
+    const auto docs = random_corpus(31, p);
+    std::string first;
+    for (std::uint32_t threads : {1U, 2U, 3U}) {
+        ApproxOptions ao;
+        ao.lambda = 80;
+        ao.block_size = 6;
+        ao.alpha_mass = 0.5;
+        ao.knn_k = 4;
+        ao.threads = threads;
+        TempDir dir;
+        build_index(dir / "idx", docs, approx_build(WeightType::u8, ao));
+        const std::string bytes = read_file(dir / "idx/seg-000000/approx.bin");
+        if (first.empty()) {
+            first = bytes;
+        } else {
+            EXPECT_TRUE(bytes == first) << threads << " threads";
+        }
+    }
 }
 
 }  // namespace
