@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "approx_options.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
 #include "spindle/common/error.hpp"
@@ -40,42 +41,13 @@ struct IndexArgs {
     bool overwrite = false;
     bool quiet = false;
     bool approx = false;
-    std::optional<std::int64_t> approx_lambda;
-    std::optional<std::int64_t> approx_block_size;
-    std::optional<double> approx_alpha;
+    ApproxBuildArgs approx_build;
 };
 
 // --approx and its settings (any --approx-* option implies --approx).
 std::optional<ApproxOptions> approx_options(const IndexArgs& a) {
-    if (!a.approx && !a.approx_lambda && !a.approx_block_size && !a.approx_alpha) return std::nullopt;
-    ApproxOptions o;
-    // CLI defaults: the best setting measured on 200k generated documents
-    // (recall@10 0.95 at 0.37 ms); keeping every posting costs minutes per
-    // 100k documents.
-    o.lambda = 500;
-    o.block_size = 8;
-    o.alpha_mass = 0.4;
-    if (a.approx_lambda) {
-        if (*a.approx_lambda < 1 || *a.approx_lambda > 0xFFFFFFFFLL) {
-            throw InvalidArgument("--approx-lambda must be in [1, 4294967295] (4294967295 keeps every posting), got " +
-                                  std::to_string(*a.approx_lambda));
-        }
-        o.lambda = static_cast<std::uint32_t>(*a.approx_lambda);
-    }
-    if (a.approx_block_size) {
-        if (*a.approx_block_size < 1 || *a.approx_block_size > 0xFFFFFFFFLL) {
-            throw InvalidArgument("--approx-block-size must be at least 1, got " + std::to_string(*a.approx_block_size));
-        }
-        o.block_size = static_cast<std::uint32_t>(*a.approx_block_size);
-    }
-    if (a.approx_alpha) {
-        if (!(*a.approx_alpha > 0.0 && *a.approx_alpha <= 1.0)) {
-            throw InvalidArgument("--approx-alpha must be in (0, 1], got " + std::to_string(*a.approx_alpha));
-        }
-        o.alpha_mass = *a.approx_alpha;
-    }
-    o.validate();
-    return o;
+    if (!a.approx && !a.approx_build.any()) return std::nullopt;
+    return approx_build_options(a.approx_build);
 }
 
 // Text collections: analyze, collect BM25 statistics, then write the weights.
@@ -224,13 +196,7 @@ void register_index(CLI::App& app) {
     cmd->add_option("-t,--threads", args->threads, "Threads for bp (0: all cores)")->capture_default_str();
     cmd->add_flag("--approx", args->approx,
                   "Also build the approximate (Seismic-style) structures that spindle search --algorithm approx uses");
-    cmd->add_option("--approx-lambda", args->approx_lambda,
-                    "approx: postings kept per term, the highest weights (default 500; implies --approx). Clustering a "
-                    "list costs about its length x its number of blocks, so larger values build much slower");
-    cmd->add_option("--approx-block-size", args->approx_block_size,
-                    "approx: average documents per block of similar documents (default 8; implies --approx)");
-    cmd->add_option("--approx-alpha", args->approx_alpha,
-                    "approx: fraction of a block summary's mass kept, in (0, 1] (default 0.4; implies --approx)");
+    add_approx_build_options(cmd, args->approx_build, "; implies --approx");
     cmd->add_flag("--overwrite", args->overwrite, "Replace an existing index at --output");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->callback([args] { run_index(*args); });
