@@ -332,11 +332,103 @@ TEST(Cli, ApproxIndexSearchBenchAndInfo) {
     EXPECT_FALSE(std::filesystem::exists(dir / "x"));
 }
 
+TEST(Cli, BuildApproxTuneAndStoredDefaults) {
+    TempDir dir;
+    auto r = spindle(dir, "generate --docs 2000 --queries 60 --seed 11 --format csr --real-queries none -q --output-dir " +
+                              (dir / "c"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string input = "index --input " + (dir / "c/docs.csr") + " --vocab " + (dir / "c/vocab.txt") + " -q";
+    const std::string opts = " --approx-lambda 60 --approx-block-size 8 --approx-alpha 0.6";
+    r = spindle(dir, input + " --output " + (dir / "plain") + " --segment-docs 800");
+    ASSERT_EQ(r.code, 0) << r.err;
+    r = spindle(dir, input + " --output " + (dir / "built") + " --segment-docs 800" + opts);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string q = " --queries " + (dir / "c/queries.tsv");
+    // Tuning needs approximate structures.
+    r = spindle(dir, "tune --index " + (dir / "plain") + q);
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("spindle build-approx --index"), std::string::npos) << r.err;
+    r = spindle(dir, "build-approx --index " + (dir / "plain") + opts + " --threads 2");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("seg-000002: approx.bin"), std::string::npos) << r.err;  // a line per segment
+    EXPECT_NE(r.out.find("3 segments"), std::string::npos) << r.out;
+    // Same results as index --approx with the same options.
+    for (const char* idx : {"plain", "built"}) {
+        r = spindle(dir, "search --index " + (dir / idx) + q + " -a approx --query-cut 3 --heap-factor 0.8 -q --output " +
+                             (dir / (std::string(idx) + ".run")));
+        ASSERT_EQ(r.code, 0) << r.err;
+    }
+    EXPECT_EQ(read_file(dir / "plain.run"), read_file(dir / "built.run"));
+    r = spindle(dir, "build-approx --index " + (dir / "plain"));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("already has approximate structures"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--overwrite"), std::string::npos) << r.err;
+    r = spindle(dir, "build-approx --index " + (dir / "plain") + " --approx-alpha 2");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("--approx-alpha"), std::string::npos) << r.err;
+
+    // Bad tune arguments.
+    const std::string tune = "tune --index " + (dir / "plain") + " --runs 1";
+    for (const char* bad : {"0", "1.5", "-0.2"}) {
+        r = spindle(dir, tune + q + " --target-recall " + bad);
+        EXPECT_EQ(r.code, 1) << bad;
+        EXPECT_NE(r.err.find("--target-recall must be in (0, 1]"), std::string::npos) << r.err;
+    }
+    write_text(dir / "one.tsv", "q1\t" + read_file(dir / "c/queries.tsv").substr(read_file(dir / "c/queries.tsv").find('\t') + 1,
+                                                                                  20) + "\n");
+    r = spindle(dir, tune + " --queries " + (dir / "one.tsv"));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("at least 2 queries"), std::string::npos) << r.err;
+
+    // --dry-run chooses without storing.
+    const std::string before = read_file(dir / "plain/MANIFEST");
+    r = spindle(dir, tune + q + " --target-recall 0.9 --dry-run -q --json " + (dir / "t.json"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("dry run"), std::string::npos) << r.out;
+    EXPECT_EQ(read_file(dir / "plain/MANIFEST"), before);
+    EXPECT_NE(read_file(dir / "t.json").find("\"heldout_recall\""), std::string::npos);
+    // Tune and store; the held-out recall reaches the target.
+    r = spindle(dir, tune + q + " --target-recall 0.9");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("Pareto"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("stored as the query defaults"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("sweep (staircase"), std::string::npos) << r.err;
+    const auto at = r.out.find("on the tuning queries, ", r.out.find("chosen "));
+    ASSERT_NE(at, std::string::npos) << r.out;
+    const double held = std::stod(r.out.substr(at + std::string("on the tuning queries, ").size()));
+    EXPECT_GE(held, 0.9) << r.out;
+    const auto chosen = r.out.substr(r.out.find("chosen ") + 7, r.out.find(':', r.out.find("chosen ")) - r.out.find("chosen ") - 7);
+    r = spindle(dir, "info " + (dir / "plain"));
+    EXPECT_NE(r.out.find("approx query defaults " + chosen), std::string::npos) << chosen << "\n" << r.out;
+    // search and bench use the stored defaults unless told otherwise.
+    r = spindle(dir, "search --index " + (dir / "plain") + q + " -a approx -q --output " + (dir / "d.run"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("approx (" + chosen + "; index defaults"), std::string::npos) << chosen << "\n" << r.out;
+    r = spindle(dir, "search --index " + (dir / "plain") + q + " -a approx --query-cut 3 --heap-factor 0.8 -q --output " +
+                         (dir / "e.run"));
+    EXPECT_NE(r.out.find("approx (query_cut 3, heap_factor 0.8;"), std::string::npos) << r.out;
+    EXPECT_EQ(read_file(dir / "e.run"), read_file(dir / "built.run"));
+    r = spindle(dir, "bench --index " + (dir / "plain") + q + " -q --runs 1 -a approx --json " + (dir / "b.json"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("approx default " + chosen), std::string::npos) << r.out;
+    // Unreachable target: best reported, nothing stored, exit 1.
+    const std::string stored = read_file(dir / "plain/MANIFEST");
+    r = spindle(dir, "build-approx --overwrite --index " + (dir / "built") + " --approx-lambda 2 --approx-alpha 0.05");
+    ASSERT_EQ(r.code, 0) << r.err;
+    r = spindle(dir, "tune --index " + (dir / "built") + " --runs 1 -q --target-recall 1" + q);
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("not reached"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("best "), std::string::npos) << r.err;
+    r = spindle(dir, "info " + (dir / "built"));
+    EXPECT_NE(r.out.find("approx query defaults none"), std::string::npos) << r.out;
+    EXPECT_EQ(read_file(dir / "plain/MANIFEST"), stored);
+}
+
 TEST(Cli, HelpExplainsCommands) {
     TempDir dir;
     auto r = spindle(dir, "--help");
     EXPECT_EQ(r.code, 0);
-    for (const char* cmd : {"index", "search", "info", "eval", "bench", "generate"}) {
+    for (const char* cmd : {"index", "search", "info", "eval", "bench", "generate", "build-approx", "tune"}) {
         EXPECT_NE(r.out.find(cmd), std::string::npos) << r.out;
     }
     r = spindle(dir, "search --help");

@@ -120,32 +120,52 @@ TuneResult tune_approx(const Index& index, std::span<const QueryPlan> tuning, st
     const auto exact_heldout = exact_topk(index, heldout, opts.k, opts, done, total);
     res.exact_seconds = seconds_since(t0);
 
-    // Recall passes: the staircase over the first two knobs, repeated for
-    // every combination of the other knobs' values.
+    // The staircase over the first two knobs, repeated for every combination
+    // of the other knobs' values. Each setting gets a recall pass; one that
+    // can compete on speed is then timed at once, the recall pass having
+    // served as its warm-up (bench --sequential: per setting a warm-up pass,
+    // then `runs` passes, a query's latency the median of its runs).
     t0 = std::chrono::steady_clock::now();
     std::size_t longest = 0;
     for (const auto& p : tuning) longest = std::max(longest, p.terms.size());
     SearchScratch scratch;
     SearchStats stats;
-    std::map<std::vector<double>, double> tried;  // knob values -> recall
-    auto recall_of = [&](const std::vector<double>& values) {
-        if (auto it = tried.find(values); it != tried.end()) return it->second;
+    double fastest = 0;  // mean ms of the fastest setting reaching the target so far
+    auto competes = [&](double ms) { return fastest == 0 || opts.stop_slower <= 0 || ms <= opts.stop_slower * fastest; };
+    std::map<std::vector<double>, std::size_t> tried;  // knob values -> point
+    auto point_of = [&](const std::vector<double>& values) -> const TunePoint& {
+        if (auto it = tried.find(values); it != tried.end()) return res.points[it->second];
         TunePoint pt;
         pt.opts.algorithm = Algorithm::approx;
         pt.opts.k = opts.k;
         for (std::size_t j = 0; j < knobs.size(); ++j) knobs[j].set(pt.opts, values[j]);
         pt.opts.validate();
+        const auto pass_start = std::chrono::steady_clock::now();
         std::vector<std::vector<Hit>> got;
         got.reserve(tuning.size());
         for (const auto& p : tuning) got.push_back(search(index, p, pt.opts, scratch, stats));
+        pt.mean_ms = seconds_since(pass_start) * 1000.0 / static_cast<double>(tuning.size());
         pt.recall = mean_recall(got, exact);
-        tried.emplace(values, pt.recall);
+        if (competes(pt.mean_ms)) {
+            std::vector<TimedVariant> v(1);
+            v[0].opts = pt.opts;
+            TimingOptions timing;
+            timing.warmup = 0;  // the recall pass just ran every query
+            timing.runs = opts.runs;
+            timing.sequential = true;
+            time_queries(index, tuning, v, timing);
+            pt.mean_ms = v[0].mean_ms();
+            pt.timed = true;
+            if (pt.recall >= opts.target_recall && (fastest == 0 || pt.mean_ms < fastest)) fastest = pt.mean_ms;
+        }
+        tried.emplace(values, res.points.size());
         res.points.push_back(pt);
         if (opts.log) {
-            opts.log(fmt::format("  [{:>2}] {}: recall@{} {:.4f}{}", res.points.size(), describe_approx(pt.opts), opts.k,
-                                 pt.recall, pt.recall >= opts.target_recall ? "  (reaches target)" : ""));
+            opts.log(fmt::format("  [{:>2}] {}: recall@{} {:.4f}, {}{:.3f} ms{}", res.points.size(), describe_approx(pt.opts),
+                                 opts.k, pt.recall, pt.timed ? "" : "~", pt.mean_ms,
+                                 pt.recall >= opts.target_recall ? "  (reaches target)" : ""));
         }
-        return pt.recall;
+        return res.points.back();
     };
     std::vector<std::size_t> combo(knobs.size(), 0);  // indices into grid[2..]
     for (;;) {
@@ -160,45 +180,37 @@ TuneResult tune_approx(const Index& index, std::span<const QueryPlan> tuning, st
             values[0] = cuts[c];
             auto feasible = [&](std::size_t hi) {
                 values[1] = factors[hi];
-                return recall_of(values) >= opts.target_recall;
+                return point_of(values).recall >= opts.target_recall;
             };
             std::size_t hi = h;
             while (!feasible(hi) && hi + 1 < factors.size()) ++hi;  // recall is only monotone-ish
-            values[1] = factors[hi];
-            if (recall_of(values) < opts.target_recall) continue;
+            if (!feasible(hi)) continue;
             while (hi > 0 && feasible(hi - 1)) --hi;
             h = hi;
             if (h == 0) break;  // larger cuts only add work at the smallest heap factor
+            values[1] = factors[h];
+            if (!competes(point_of(values).mean_ms)) break;  // larger cuts visit more blocks: slower still
         }
         std::size_t j = 2;
         while (j < knobs.size() && ++combo[j] == grid[j].size()) combo[j++] = 0;
         if (j == knobs.size()) break;
     }
     res.sweep_seconds = seconds_since(t0);
-
-    // Time every setting tried, as bench does (interleaved, warm-up + runs).
     t0 = std::chrono::steady_clock::now();
-    std::vector<TimedVariant> variants(res.points.size());
-    for (std::size_t i = 0; i < variants.size(); ++i) variants[i].opts = res.points[i].opts;
-    TimingOptions timing;
-    timing.warmup = opts.warmup;
-    timing.runs = opts.runs;
-    if (opts.progress) timing.progress = [&](std::uint64_t d, std::uint64_t t) { opts.progress("timing", d, t); };
-    time_queries(index, tuning, variants, timing);
-    for (std::size_t i = 0; i < variants.size(); ++i) {
-        res.points[i].mean_ms = variants[i].mean_ms();
-        res.points[i].recall = mean_recall(variants[i].results, exact);
-    }
     mark_pareto(res.points);
     for (std::size_t i = 0; i < res.points.size(); ++i) {
         const TunePoint& p = res.points[i];
         if (p.recall > res.points[res.best].recall) res.best = i;
-        if (p.recall < opts.target_recall) continue;
+        if (p.recall < opts.target_recall || !p.timed) continue;
         if (!res.chosen || p.mean_ms < res.points[*res.chosen].mean_ms) res.chosen = i;
     }
     if (res.chosen) {
         std::vector<TimedVariant> check(1);
         check[0].opts = res.points[*res.chosen].opts;
+        TimingOptions timing;
+        timing.warmup = opts.warmup;
+        timing.runs = opts.runs;
+        timing.sequential = true;
         if (opts.progress) timing.progress = [&](std::uint64_t d, std::uint64_t t) { opts.progress("held-out check", d, t); };
         time_queries(index, heldout, check, timing);
         res.heldout_recall = mean_recall(check[0].results, exact_heldout);
