@@ -31,8 +31,8 @@
 #include "spindle/common/json.hpp"
 #include "spindle/formats/input_format.hpp"
 #include "spindle/index/index.hpp"
-#include "spindle/query/recall.hpp"
 #include "spindle/query/approx_settings.hpp"
+#include "spindle/query/recall.hpp"
 #include "spindle/query/searcher.hpp"
 #include "spindle/query/timing.hpp"
 

@@ -195,6 +195,30 @@ TuneResult tune_approx(const Index& index, std::span<const QueryPlan> tuning, st
         while (j < knobs.size() && ++combo[j] == grid[j].size()) combo[j++] = 0;
         if (j == knobs.size()) break;
     }
+    // Noise on a shared machine only adds time: the fastest few settings
+    // reaching the target are timed once more and keep their lower mean.
+    std::vector<std::size_t> finalists;
+    for (std::size_t i = 0; i < res.points.size(); ++i) {
+        if (res.points[i].timed && res.points[i].recall >= opts.target_recall) finalists.push_back(i);
+    }
+    std::sort(finalists.begin(), finalists.end(),
+              [&](std::size_t a, std::size_t b) { return res.points[a].mean_ms < res.points[b].mean_ms; });
+    if (finalists.size() > opts.finalists) finalists.resize(opts.finalists);
+    if (finalists.size() > 1) {
+        std::vector<TimedVariant> v(finalists.size());
+        for (std::size_t i = 0; i < v.size(); ++i) v[i].opts = res.points[finalists[i]].opts;
+        TimingOptions timing;
+        timing.warmup = opts.warmup;
+        timing.runs = opts.runs;
+        timing.sequential = true;
+        time_queries(index, tuning, v, timing);
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            TunePoint& p = res.points[finalists[i]];
+            const double again = v[i].mean_ms();
+            if (opts.log) opts.log(fmt::format("  again {}: {:.3f} ms (was {:.3f})", describe_approx(p.opts), again, p.mean_ms));
+            p.mean_ms = std::min(p.mean_ms, again);
+        }
+    }
     res.sweep_seconds = seconds_since(t0);
     t0 = std::chrono::steady_clock::now();
     mark_pareto(res.points);

@@ -18,8 +18,9 @@
 // it, as spindle bench --sequential does (the recall pass is its warm-up;
 // `runs` passes, a query's latency the median of its runs; sequential because
 // running one query with many settings back to back lets each find the
-// previous one's blocks in cache, which hides real latency). The fastest
-// timed setting reaching the target is chosen. Further knobs (approx_knobs()
+// previous one's blocks in cache, which hides real latency). The
+// `finalists` fastest settings reaching the target are timed once more, each
+// keeping its lower mean (noise only adds time), and the fastest is chosen. Further knobs (approx_knobs()
 // past the first two) multiply
 // the walk: it is repeated for each combination of their grid values.
 #include <cstdint>
@@ -42,6 +43,9 @@ struct TuneOptions {
     /// target runs this many times slower (recall-pass wall time) than the
     /// fastest such setting so far; 0: never.
     double stop_slower = 2.0;
+    /// The fastest settings reaching the target timed a second time (each
+    /// keeps the lower of its two means: noise only adds time).
+    std::size_t finalists = 4;
     /// Grid per approx knob, in approx_knobs() order; empty: the knobs' own grids.
     std::vector<std::vector<double>> grid;
     /// A line per recall pass ("query_cut 5, heap_factor 0.9: recall 0.9531").
