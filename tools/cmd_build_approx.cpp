@@ -46,7 +46,7 @@ void run_build_approx(const BuildApproxArgs& a) {
         seconds += s.approx_seconds;
         bytes += s.approx_bytes;
     }
-    fmt::print("added approximate structures to {}: {} segments, {} ({:.2f}x forward), {:.2f} s building, {:.2f} s in all\n",
+    fmt::print("added approximate structures to {}: {} segments, {} ({:.2f}x forward), {:.2f} s building (summed over segments), {:.2f} s in all\n",
                a.index, m.segments.size(), human_bytes(bytes),
                m.component_bytes().forward ? static_cast<double>(bytes) / static_cast<double>(m.component_bytes().forward) : 0.0,
                seconds, seconds_since(start));
