@@ -354,11 +354,110 @@ TEST(Cli, ApproxIndexSearchBenchAndInfo) {
     EXPECT_FALSE(std::filesystem::exists(dir / "x"));
 }
 
+// build-approx, tune and the stored defaults end to end. That build-approx
+// gives the same approx.bin (and results) as index --approx is tested in
+// approx_tuning_test; each approx build here costs ~20 s under ASan, so there
+// are two.
+TEST(Cli, BuildApproxTuneAndStoredDefaults) {
+    TempDir dir;
+    auto r = spindle(dir, "generate --docs 600 --queries 60 --seed 11 --format csr --real-queries none -q --output-dir " +
+                              (dir / "c"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    r = spindle(dir, "index --input " + (dir / "c/docs.csr") + " --vocab " + (dir / "c/vocab.txt") + " -q --output " +
+                         (dir / "idx") + " --segment-docs 250");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string q = " --queries " + (dir / "c/queries.tsv");
+    // Tuning needs approximate structures.
+    r = spindle(dir, "tune --index " + (dir / "idx") + q);
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("spindle build-approx --index"), std::string::npos) << r.err;
+    r = spindle(dir, "build-approx --index " + (dir / "idx") + " --approx-lambda 60 --approx-block-size 8 --approx-alpha 0.6 --threads 2");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.err.find("seg-000002: approx.bin"), std::string::npos) << r.err;  // a line per segment
+    EXPECT_NE(r.out.find("3 segments"), std::string::npos) << r.out;
+    r = spindle(dir, "info " + (dir / "idx"));
+    EXPECT_NE(r.out.find("lambda 60, block size 8, alpha 0.6"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("approx query defaults none"), std::string::npos) << r.out;
+    r = spindle(dir, "search --index " + (dir / "idx") + q + " -a approx --query-cut 3 --heap-factor 0.8 -q --output " +
+                         (dir / "explicit.run"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("approx (query_cut 3, heap_factor 0.8, knn 0) k=10"), std::string::npos) << r.out;
+    r = spindle(dir, "build-approx --index " + (dir / "idx"));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("already has approximate structures"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--overwrite"), std::string::npos) << r.err;
+    r = spindle(dir, "build-approx --index " + (dir / "idx") + " --overwrite --approx-alpha 2");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("--approx-alpha"), std::string::npos) << r.err;
+
+    // Bad tune arguments.
+    const std::string tune = "tune --index " + (dir / "idx") + " --runs 1";
+    for (const char* bad : {"0", "1.5", "-0.2"}) {
+        r = spindle(dir, tune + q + " --target-recall " + bad);
+        EXPECT_EQ(r.code, 1) << bad;
+        EXPECT_NE(r.err.find("--target-recall must be in (0, 1]"), std::string::npos) << r.err;
+    }
+    const std::string queries = read_file(dir / "c/queries.tsv");
+    write_text(dir / "one.tsv", queries.substr(0, queries.find('\n') + 1));
+    r = spindle(dir, tune + " --queries " + (dir / "one.tsv"));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("at least 2 queries"), std::string::npos) << r.err;
+
+    // --dry-run chooses without storing.
+    const std::string before = read_file(dir / "idx/MANIFEST");
+    r = spindle(dir, tune + q + " --target-recall 0.9 --dry-run -q --json " + (dir / "t.json"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("dry run"), std::string::npos) << r.out;
+    EXPECT_EQ(read_file(dir / "idx/MANIFEST"), before);
+    EXPECT_NE(read_file(dir / "t.json").find("\"heldout_recall\""), std::string::npos);
+    // Tune and store.
+    r = spindle(dir, tune + q + " --target-recall 0.9");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("Pareto"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("stored as the query defaults"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("sweep (staircase"), std::string::npos) << r.err;
+    const auto at = r.out.find("on the tuning queries, ", r.out.find("chosen "));
+    ASSERT_NE(at, std::string::npos) << r.out;
+    // Which setting is fastest depends on timing, so the held-out recall
+    // (30 queries) is checked with some slack here; approx_tuning_test checks
+    // it exactly.
+    EXPECT_GE(std::stod(r.out.substr(at + std::string("on the tuning queries, ").size())), 0.85) << r.out;
+    const auto from = r.out.find("chosen ") + 7;
+    const std::string chosen = r.out.substr(from, r.out.find(':', from) - from);
+    r = spindle(dir, "info " + (dir / "idx"));
+    EXPECT_NE(r.out.find("approx query defaults " + chosen), std::string::npos) << chosen << "\n" << r.out;
+    // search and bench use the stored defaults unless told otherwise.
+    r = spindle(dir, "search --index " + (dir / "idx") + q + " -a approx -q --output " + (dir / "d.run"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("approx (" + chosen + "; index defaults tuned for recall@10 0.9)"), std::string::npos)
+        << chosen << "\n" << r.out;
+    r = spindle(dir, "search --index " + (dir / "idx") + q + " -a approx --query-cut 3 --heap-factor 0.8 -q --output " +
+                         (dir / "e.run"));
+    EXPECT_NE(r.out.find("approx (query_cut 3, heap_factor 0.8, knn 0;"), std::string::npos) << r.out;
+    EXPECT_EQ(read_file(dir / "e.run"), read_file(dir / "explicit.run"));
+    r = spindle(dir, "bench --index " + (dir / "idx") + q + " -q --runs 1 -a approx,approx@3,0.8 --json " + (dir / "b.json"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("approx default " + chosen), std::string::npos) << r.out;
+    EXPECT_NE(read_file(dir / "b.json").find("\"query_cut\": 3, \"heap_factor\": 0.8"), std::string::npos);
+    // Replacing the structures drops the defaults; an unreachable target
+    // reports the best recall, stores nothing and exits 1.
+    r = spindle(dir, "build-approx --overwrite --index " + (dir / "idx") + " --approx-lambda 1 --approx-alpha 0.05");
+    ASSERT_EQ(r.code, 0) << r.err;
+    r = spindle(dir, "info " + (dir / "idx"));
+    EXPECT_NE(r.out.find("approx query defaults none"), std::string::npos) << r.out;
+    const std::string stored = read_file(dir / "idx/MANIFEST");
+    r = spindle(dir, tune + " -q --target-recall 1" + q);
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("not reached"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("best "), std::string::npos) << r.err;
+    EXPECT_EQ(read_file(dir / "idx/MANIFEST"), stored);
+}
+
 TEST(Cli, HelpExplainsCommands) {
     TempDir dir;
     auto r = spindle(dir, "--help");
     EXPECT_EQ(r.code, 0);
-    for (const char* cmd : {"index", "search", "info", "eval", "bench", "generate"}) {
+    for (const char* cmd : {"index", "search", "info", "eval", "bench", "generate", "build-approx", "tune"}) {
         EXPECT_NE(r.out.find(cmd), std::string::npos) << r.out;
     }
     r = spindle(dir, "search --help");

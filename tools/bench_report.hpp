@@ -1,15 +1,13 @@
 #pragma once
 // Helpers of `spindle bench` and `spindle search` summaries: machine
-// description, peak memory, latency percentiles and JSON string escaping.
+// description, peak memory and JSON string escaping (latency percentiles:
+// spindle/query/timing.hpp).
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace spindle::cli {
-
-/// p-th quantile (0..1) of `values` by nearest rank; 0 for an empty vector.
-double percentile(std::vector<double> values, double p);
 
 /// CPU model name from /proc/cpuinfo ("unknown" elsewhere).
 std::string cpu_model();

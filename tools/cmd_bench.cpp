@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,8 +34,10 @@
 #include "spindle/common/json.hpp"
 #include "spindle/formats/input_format.hpp"
 #include "spindle/index/index.hpp"
+#include "spindle/query/approx_settings.hpp"
 #include "spindle/query/recall.hpp"
 #include "spindle/query/searcher.hpp"
+#include "spindle/query/timing.hpp"
 
 namespace spindle::cli {
 namespace {
@@ -56,17 +59,15 @@ struct BenchArgs {
     bool quiet = false;
 };
 
-struct Variant {
-    std::string label;
-    SearchOptions opts;
-    std::vector<std::vector<double>> latency_us;  ///< [query][run]
-    std::vector<std::vector<Hit>> results;        ///< last timed run
-    SearchStats stats;                            ///< summed over the warm-up passes
+/// A setting to time, and (approx) which knobs the spec set: the others come
+/// from the index's stored defaults when it has them.
+struct Variant : TimedVariant {
+    std::set<std::string, std::less<>> given;  ///< approx knob options the spec set, e.g. "--query-cut"
 };
 
 /// "approx@QUERY_CUT,HEAP_FACTOR,KNN", e.g. approx@10,0.9 or approx@3,0.9,10 (any part may be omitted:
-/// approx@10, approx@,0.8).
-void parse_approx_params(const std::string& spec, std::size_t at, SearchOptions& o) {
+/// approx@10, approx@,0.8); `given` records the knobs the spec set.
+void parse_approx_params(const std::string& spec, std::size_t at, SearchOptions& o, std::set<std::string, std::less<>>& given) {
     std::vector<std::string> parts;
     std::string rest = spec.substr(at + 1);
     for (std::size_t c = rest.find(','); c != std::string::npos; c = rest.find(',')) {
@@ -83,13 +84,20 @@ void parse_approx_params(const std::string& spec, std::size_t at, SearchOptions&
     };
     try {
         if (parts.size() > 3) throw std::invalid_argument("too many parts");
-        if (!parts[0].empty()) o.query_cut = unsigned_part(parts[0]);
+        if (!parts[0].empty()) {
+            o.query_cut = unsigned_part(parts[0]);
+            given.insert("--query-cut");
+        }
         if (parts.size() > 1 && !parts[1].empty()) {
             std::size_t used = 0;
             o.heap_factor = std::stod(parts[1], &used);
             if (used != parts[1].size()) throw std::invalid_argument("trailing characters");
+            given.insert("--heap-factor");
         }
-        if (parts.size() > 2 && !parts[2].empty()) o.knn = unsigned_part(parts[2]);
+        if (parts.size() > 2 && !parts[2].empty()) {
+            o.knn = unsigned_part(parts[2]);
+            given.insert("--knn");
+        }
     } catch (const std::exception&) {
         throw InvalidArgument("'" + spec + "': expected approx@QUERY_CUT,HEAP_FACTOR[,KNN] (e.g. approx@10,0.9 or approx@3,0.9,10)");
     }
@@ -103,7 +111,7 @@ Variant parse_variant(const std::string& spec, std::size_t k) {
     v.opts.algorithm = parse_algorithm(spec.substr(0, at));
     v.opts.k = k;
     if (at != std::string::npos && v.opts.algorithm == Algorithm::approx) {
-        parse_approx_params(spec, at, v.opts);
+        parse_approx_params(spec, at, v.opts, v.given);
     } else if (at != std::string::npos) {
         if (v.opts.algorithm != Algorithm::bmp) {
             throw InvalidArgument("'" + spec + "': only bmp takes a bound factor (bmp@ALPHA); approx takes approx@QUERY_CUT,HEAP_FACTOR");
@@ -127,8 +135,6 @@ bool identical(const std::vector<Hit>& a, const std::vector<Hit>& b) {
     }
     return true;
 }
-
-double median(std::vector<double> v) { return percentile(std::move(v), 0.5); }
 
 void run_bench(const BenchArgs& a) {
     if (a.runs == 0) throw InvalidArgument("--runs must be at least 1");
@@ -165,7 +171,14 @@ void run_bench(const BenchArgs& a) {
     }
 
     const Index index(a.index);
-    for (const auto& v : variants) check_searchable(index, v.opts);
+    for (auto& v : variants) {
+        check_searchable(index, v.opts);
+        // approx knobs the spec did not set: the index's stored defaults.
+        if (v.opts.algorithm == Algorithm::approx &&
+            apply_stored_defaults(v.opts, index.manifest(), [&](std::string_view o) { return v.given.contains(o); })) {
+            v.opts.validate();
+        }
+    }
     auto queries = load_queries({a.queries, a.format, a.text, a.number_queries}, index);
     if (a.limit > 0 && queries.size() > a.limit) queries.resize(a.limit);
     if (queries.empty()) throw InvalidArgument(a.queries + ": no queries");
@@ -190,40 +203,19 @@ void run_bench(const BenchArgs& a) {
         }
         bar.finish();
     }
-    for (auto& v : variants) {
-        v.latency_us.assign(nq, {});
-        v.results.assign(nq, {});
-    }
     const std::size_t nv = variants.size();
-    const unsigned passes = a.warmup + a.runs;
-    Progress bar("bench", static_cast<std::uint64_t>(passes) * nq * nv, a.quiet);
-    std::uint64_t done = 0;
-    auto run_one = [&](Variant& v, std::size_t i, bool timed) {
-        SearchStats& stats = timed ? ignored : v.stats;
-        const auto t0 = std::chrono::steady_clock::now();
-        auto hits = search(index, plans[i], v.opts, scratch, stats);
-        const double us = seconds_since(t0) * 1e6;
-        if (timed) {
-            v.latency_us[i].push_back(us);
-            v.results[i] = std::move(hits);
-        }
-        bar.update(++done);
-    };
-    if (a.sequential) {
-        // Each algorithm's passes back to back: its own data stays in cache.
-        for (auto& v : variants) {
-            for (unsigned pass = 0; pass < passes; ++pass) {
-                for (std::size_t i = 0; i < nq; ++i) run_one(v, i, pass >= a.warmup);
-            }
-        }
-    } else {
-        for (unsigned pass = 0; pass < passes; ++pass) {
-            for (std::size_t i = 0; i < nq; ++i) {
-                for (std::size_t j = 0; j < nv; ++j) run_one(variants[(i + pass + j) % nv], i, pass >= a.warmup);
-            }
-        }
+    {
+        Progress bar("bench", static_cast<std::uint64_t>(a.warmup + a.runs) * nq * nv, a.quiet);
+        std::vector<TimedVariant> timed(variants.begin(), variants.end());
+        TimingOptions t;
+        t.warmup = a.warmup;
+        t.runs = a.runs;
+        t.sequential = a.sequential;
+        t.progress = [&](std::uint64_t done, std::uint64_t) { bar.update(done); };
+        time_queries(index, plans, timed, t);
+        for (std::size_t j = 0; j < nv; ++j) static_cast<TimedVariant&>(variants[j]) = std::move(timed[j]);
+        bar.finish();
     }
-    bar.finish();
 
     struct Row {
         double mean, p50, p90, p99, max, qps, recall;
@@ -233,12 +225,11 @@ void run_bench(const BenchArgs& a) {
     std::vector<Row> rows;
     const double warm = std::max(1.0, static_cast<double>(a.warmup) * static_cast<double>(nq));
     for (const auto& v : variants) {
-        std::vector<double> per_query(nq);
+        const std::vector<double> per_query = v.median_us();
         double sum = 0;
         double rec = 0;
         bool same = true;
         for (std::size_t i = 0; i < nq; ++i) {
-            per_query[i] = median(v.latency_us[i]);
             sum += per_query[i];
             rec += recall_at_k(v.results[i], exact[i]);
             same = same && identical(v.results[i], exact[i]);
@@ -286,6 +277,12 @@ void run_bench(const BenchArgs& a) {
                    human_bytes(bytes.approx),
                    bytes.forward ? static_cast<double>(bytes.approx) / static_cast<double>(bytes.forward) : 0.0, approx_s,
                    m.approx->lambda, m.approx->block_size, m.approx->alpha_mass);
+    }
+    if (m.approx_defaults) {
+        const ApproxDefaults& d = *m.approx_defaults;
+        fmt::print("approx default {} (spindle tune: recall@{} {:.4f} for target {:g}, {:.3f} ms); used for the "
+                   "knobs an approx variant does not set\n",
+                   describe_approx(d), d.k, d.recall, d.target_recall, d.mean_ms);
     }
     double reorder_s = 0;
     for (const auto& seg : m.segments) reorder_s += seg.reorder_seconds;

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "approx_options.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
 #include "spindle/common/error.hpp"
@@ -40,50 +41,13 @@ struct IndexArgs {
     bool overwrite = false;
     bool quiet = false;
     bool approx = false;
-    std::optional<std::int64_t> approx_lambda;
-    std::optional<std::int64_t> approx_block_size;
-    std::optional<double> approx_alpha;
-    std::optional<std::int64_t> approx_knn;
+    ApproxBuildArgs approx_build;
 };
 
 // --approx and its settings (any --approx-* option implies --approx).
 std::optional<ApproxOptions> approx_options(const IndexArgs& a) {
-    if (!a.approx && !a.approx_lambda && !a.approx_block_size && !a.approx_alpha && !a.approx_knn) return std::nullopt;
-    ApproxOptions o;
-    // CLI defaults: the best setting measured on 200k generated documents
-    // (recall@10 0.95 at 0.37 ms); keeping every posting costs minutes per
-    // 100k documents.
-    o.lambda = 500;
-    o.block_size = 8;
-    o.alpha_mass = 0.4;
-    if (a.approx_lambda) {
-        if (*a.approx_lambda < 1 || *a.approx_lambda > 0xFFFFFFFFLL) {
-            throw InvalidArgument("--approx-lambda must be in [1, 4294967295] (4294967295 keeps every posting), got " +
-                                  std::to_string(*a.approx_lambda));
-        }
-        o.lambda = static_cast<std::uint32_t>(*a.approx_lambda);
-    }
-    if (a.approx_block_size) {
-        if (*a.approx_block_size < 1 || *a.approx_block_size > 0xFFFFFFFFLL) {
-            throw InvalidArgument("--approx-block-size must be at least 1, got " + std::to_string(*a.approx_block_size));
-        }
-        o.block_size = static_cast<std::uint32_t>(*a.approx_block_size);
-    }
-    if (a.approx_alpha) {
-        if (!(*a.approx_alpha > 0.0 && *a.approx_alpha <= 1.0)) {
-            throw InvalidArgument("--approx-alpha must be in (0, 1], got " + std::to_string(*a.approx_alpha));
-        }
-        o.alpha_mass = *a.approx_alpha;
-    }
-    if (a.approx_knn) {
-        if (*a.approx_knn < 0 || *a.approx_knn > 1024) {
-            throw InvalidArgument("--approx-knn must be in [0, 1024], got " + std::to_string(*a.approx_knn));
-        }
-        o.knn_k = static_cast<std::uint32_t>(*a.approx_knn);
-    }
-    o.threads = a.threads;
-    o.validate();
-    return o;
+    if (!a.approx && !a.approx_build.any()) return std::nullopt;
+    return approx_build_options(a.approx_build);
 }
 
 // Text collections: analyze, collect BM25 statistics, then write the weights.
@@ -122,16 +86,10 @@ void run_index(const IndexArgs& a) {
     opts.overwrite = a.overwrite;
     opts.reorder = parse_reorder(a.reorder);
     opts.approx = approx_options(a);
-    std::unique_ptr<Progress> approx_bar;
+    std::optional<ApproxProgress> approx_progress;
     if (opts.approx) {
-        opts.approx->progress = [&](std::string_view phase, std::uint64_t done, std::uint64_t total) {
-            if (!approx_bar) approx_bar = std::make_unique<Progress>(fmt::format("approx {}", phase), total, a.quiet);
-            approx_bar->update(done);
-            if (done == total) {
-                approx_bar->finish();
-                approx_bar.reset();
-            }
-        };
+        opts.approx->threads = a.threads;
+        approx_progress.emplace(*opts.approx, a.quiet);
     }
     opts.bisection.iterations = a.bp_iterations;
     opts.bisection.leaf_docs = a.bp_leaf;
@@ -179,9 +137,12 @@ void print_summary(const IndexArgs& a, const Manifest& m, double secs) {
     if (m.approx) {
         double approx_s = 0;
         for (const auto& s : m.segments) approx_s += s.approx_seconds;
-        fmt::print("  approximate structures: {} in {:.2f} s (included above); lambda {}, block size {}, alpha {:.3g}\n",
-                   human_bytes(bytes.approx), approx_s, m.approx->lambda == 0 ? std::string("all") : std::to_string(m.approx->lambda),
-                   m.approx->block_size, m.approx->alpha_mass);
+        fmt::print("  approximate structures: {} ({:.2f}x forward) in {:.2f} s (included above); lambda {}, block size {}, "
+                   "alpha {:.3g}, kNN graph {}\n",
+                   human_bytes(bytes.approx),
+                   bytes.forward ? static_cast<double>(bytes.approx) / static_cast<double>(bytes.forward) : 0.0, approx_s,
+                   m.approx->lambda == 0 ? std::string("all") : std::to_string(m.approx->lambda), m.approx->block_size,
+                   m.approx->alpha_mass, m.approx->knn_k);
     }
     const double per = m.num_postings ? 1.0 / static_cast<double>(m.num_postings) : 0.0;
     fmt::print("  inverted {} ({:.2f} B/posting), forward {} ({:.2f} B/posting), docids {}, vocabulary {}\n",
@@ -243,16 +204,7 @@ void register_index(CLI::App& app) {
     cmd->add_option("-t,--threads", args->threads, "Threads for bp and the approximate structures (0: all cores)")->capture_default_str();
     cmd->add_flag("--approx", args->approx,
                   "Also build the approximate (Seismic-style) structures that spindle search --algorithm approx uses");
-    cmd->add_option("--approx-lambda", args->approx_lambda,
-                    "approx: postings kept per term, the highest weights (default 500; implies --approx). Clustering a "
-                    "list costs about its length x its number of blocks, so larger values build much slower");
-    cmd->add_option("--approx-block-size", args->approx_block_size,
-                    "approx: average documents per block of similar documents (default 8; implies --approx)");
-    cmd->add_option("--approx-alpha", args->approx_alpha,
-                    "approx: fraction of a block summary's mass kept, in (0, 1] (default 0.4; implies --approx)");
-    cmd->add_option("--approx-knn", args->approx_knn,
-                    "approx: neighbours per document in the kNN graph used by search --knn (default 0: no graph; "
-                    "implies --approx). Built by one approximate search per document");
+    add_approx_build_options(cmd, args->approx_build, "; implies --approx");
     cmd->add_flag("--overwrite", args->overwrite, "Replace an existing index at --output");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->callback([args] { run_index(*args); });

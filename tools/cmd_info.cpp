@@ -6,6 +6,7 @@
 #include "commands.hpp"
 #include "progress.hpp"
 #include "spindle/index/index.hpp"
+#include "spindle/query/approx_settings.hpp"
 
 namespace spindle::cli {
 namespace {
@@ -47,8 +48,15 @@ void run_info(const std::string& path) {
                    human_bytes(bytes.approx), fwd ? static_cast<double>(bytes.approx) / static_cast<double>(fwd) : 0.0,
                    approx_s, m.approx->lambda == 0 ? std::string("all") : std::to_string(m.approx->lambda),
                    m.approx->block_size, m.approx->alpha_mass);
+        if (m.approx_defaults) {
+            const ApproxDefaults& d = *m.approx_defaults;
+            fmt::print("  approx query defaults {} (spindle tune: target recall@{} {:g}, held-out recall {:.4f}, {:.3f} ms)\n",
+                       describe_approx(d), d.k, d.target_recall, d.recall, d.mean_ms);
+        } else {
+            fmt::print("  approx query defaults none (built-in; spindle tune chooses them)\n");
+        }
     } else {
-        fmt::print("  approx       none (spindle index --approx builds it)\n");
+        fmt::print("  approx       none (spindle build-approx or spindle index --approx builds it)\n");
     }
     for (const auto& s : m.segments) {
         fmt::print("  {}: {} docs, {} postings, scale {:.6g}, max weight {:.4g}, inverted {}, forward {}, docids {}{}\n",

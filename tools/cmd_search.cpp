@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -19,7 +20,9 @@
 #include "spindle/eval/trec_eval_format.hpp"
 #include "spindle/formats/trec_run.hpp"
 #include "spindle/index/index.hpp"
+#include "spindle/query/approx_settings.hpp"
 #include "spindle/query/searcher.hpp"
+#include "spindle/query/timing.hpp"
 
 namespace spindle::cli {
 namespace {
@@ -42,6 +45,7 @@ struct SearchArgs {
     std::vector<std::string> metrics{"map", "ndcg_cut.10", "recip_rank", "P.10", "recall.100,1000"};
     bool text = false;                  // raw-text queries for a text (BM25) index
     bool number_queries = false;        // --number-queries: ids 1..n in file order (Cranfield)
+    std::set<std::string, std::less<>> given;  // approx knob options set on the command line
 };
 
 /// --qrels: evaluates the results in memory (trec_eval semantics) and prints the "all" lines.
@@ -84,6 +88,18 @@ void run_search(const SearchArgs& a) {
     const Index index(a.index);
     if (a.algorithm == "auto") opts.algorithm = index.manifest().text ? Algorithm::maxscore : Algorithm::bmp;
     check_searchable(index, opts);
+    // approx: knobs not given on the command line come from the index's
+    // stored defaults (spindle tune), else the built-in defaults.
+    std::string approx_note;
+    if (opts.algorithm == Algorithm::approx) {
+        const bool stored = apply_stored_defaults(opts, index.manifest(), [&](std::string_view o) { return a.given.contains(o); });
+        opts.validate();
+        approx_note = fmt::format(" ({}{})", describe_approx(opts),
+                                  stored ? fmt::format("; index defaults tuned for recall@{} {:.3g}",
+                                                       index.manifest().approx_defaults->k,
+                                                       index.manifest().approx_defaults->target_recall)
+                                         : std::string());
+    }
     const auto queries = load_queries({a.queries, a.format, a.text, a.number_queries}, index);
     std::optional<eval::MeasureSet> metrics;
     std::optional<eval::Qrels> qrels;
@@ -150,8 +166,8 @@ void run_search(const SearchArgs& a) {
     for (double x : latency_us) sum += x;
     const double n = queries.empty() ? 1.0 : static_cast<double>(queries.size());
     auto& out = a.output.empty() ? stderr : stdout;
-    fmt::print(out, "searched {} queries ({} with no known term) with {} k={} threads={}\n", queries.size(), empty,
-               to_string(opts.algorithm), opts.k, a.threads);
+    fmt::print(out, "searched {} queries ({} with no known term) with {}{} k={} threads={}\n", queries.size(), empty,
+               to_string(opts.algorithm), approx_note, opts.k, a.threads);
     fmt::print(out, "  unknown query tokens dropped: {}\n", unknown);
     fmt::print(out, "  latency ms: mean {:.3f}  p50 {:.3f}  p90 {:.3f}  p99 {:.3f}   QPS {:.1f}\n", sum / n / 1000.0,
                percentile(latency_us, 0.5) / 1000.0, percentile(latency_us, 0.9) / 1000.0,
@@ -189,11 +205,12 @@ void register_search(CLI::App& app) {
         ->check(CLI::Range(1U, 1024U));
     cmd->add_option("--bmp-alpha", args->bmp_alpha, "bmp bound factor in (0,1]; 1 is exact")->capture_default_str();
     cmd->add_option("--query-cut", args->query_cut,
-                    "approx: the query's largest terms whose blocks are visited (>= 1)")
+                    "approx: the query's largest terms whose blocks are visited (>= 1); default: the index's "
+                    "stored default (spindle tune), else 10")
         ->capture_default_str();
     cmd->add_option("--heap-factor", args->heap_factor,
                     "approx: a block is scored when its summary score >= k-th score / heap factor; (0,1], 1 skips "
-                    "least")
+                    "least; default: the index's stored default (spindle tune), else 0.9")
         ->capture_default_str();
     cmd->add_option("--knn", args->knn,
                     "approx: graph neighbours of each result also scored (0: none; needs an index built with "
@@ -206,7 +223,13 @@ void register_search(CLI::App& app) {
     cmd->add_flag("--text", args->text,
                   "Raw-text queries (implied by a text index): --format auto, beir, trec, smart or tsv");
     cmd->add_flag("--number-queries", args->number_queries, "Text queries get ids 1..n in file order (Cranfield)");
-    cmd->callback([args] { run_search(*args); });
+    cmd->callback([args, cmd] {
+        for (const auto& knob : approx_knobs()) {
+            const auto* opt = cmd->get_option_no_throw(std::string(knob.option));
+            if (opt != nullptr && opt->count() > 0) args->given.insert(std::string(knob.option));
+        }
+        run_search(*args);
+    });
 }
 
 }  // namespace spindle::cli

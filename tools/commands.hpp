@@ -11,5 +11,7 @@ void register_info(CLI::App& app);
 void register_generate(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_eval(CLI::App& app);
+void register_build_approx(CLI::App& app);
+void register_tune(CLI::App& app);
 
 }  // namespace spindle::cli

@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
     spindle::cli::register_generate(app);
     spindle::cli::register_bench(app);
     spindle::cli::register_eval(app);
+    spindle::cli::register_build_approx(app);
+    spindle::cli::register_tune(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

@@ -2,12 +2,35 @@
 
 #include <fmt/format.h>
 #include <simdjson.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
 
 #include "spindle/common/error.hpp"
 #include "spindle/index/file_kinds.hpp"
 #include "spindle/io/container.hpp"
+#include "spindle/io/file_util.hpp"
 
 namespace spindle {
+
+void ApproxDefaults::validate() const {
+    if (query_cut == 0) throw InvalidArgument("approx defaults: query_cut must be at least 1");
+    if (!(heap_factor > 0.0 && heap_factor <= 1.0)) {
+        throw InvalidArgument(fmt::format("approx defaults: heap_factor must be in (0, 1], got {}", heap_factor));
+    }
+    if (!(target_recall > 0.0 && target_recall <= 1.0)) {
+        throw InvalidArgument(fmt::format("approx defaults: target_recall must be in (0, 1], got {}", target_recall));
+    }
+    if (k == 0) throw InvalidArgument("approx defaults: k must be at least 1");
+    if (knn > 1024) throw InvalidArgument(fmt::format("approx defaults: knn must be at most 1024, got {}", knn));
+    if (!(recall >= 0.0 && recall <= 1.0)) {
+        throw InvalidArgument(fmt::format("approx defaults: recall must be in [0, 1], got {}", recall));
+    }
+    if (!(mean_ms >= 0.0 && mean_ms < 1e12)) {
+        throw InvalidArgument(fmt::format("approx defaults: mean_ms must be a non-negative number, got {}", mean_ms));
+    }
+}
 
 ComponentBytes Manifest::component_bytes() const {
     ComponentBytes b;
@@ -38,10 +61,18 @@ std::string Manifest::to_json() const {
     }
     if (approx) {
         const std::string head = "  \"segments\": [";
+        std::string defaults;
+        if (approx_defaults) {
+            const ApproxDefaults& d = *approx_defaults;
+            defaults = fmt::format(
+                ",\n    \"defaults\": {{\"query_cut\": {}, \"heap_factor\": {:.17g}, \"knn\": {}, \"target_recall\": {:.17g}, \"k\": {}, "
+                "\"recall\": {:.6f}, \"mean_ms\": {:.6f}}}",
+                d.query_cut, d.heap_factor, d.knn, d.target_recall, d.k, d.recall, d.mean_ms);
+        }
         s.insert(s.size() - head.size(),
                  fmt::format("  \"approx\": {{\"lambda\": {}, \"block_size\": {}, \"alpha_mass\": {:.17g}, \"seed\": {}, "
-                             "\"knn_k\": {}}},\n",
-                             approx->lambda, approx->block_size, approx->alpha_mass, approx->seed, approx->knn_k));
+                             "\"knn_k\": {}{}}},\n",
+                             approx->lambda, approx->block_size, approx->alpha_mass, approx->seed, approx->knn_k, defaults));
     }
     for (std::size_t i = 0; i < segments.size(); ++i) {
         const auto& g = segments[i];
@@ -126,6 +157,30 @@ Manifest Manifest::from_json(std::string_view json, const std::string& where) {
             throw CorruptIndex(where + ": " + e.what());
         }
         m.approx = a;
+        simdjson::dom::object def_obj;
+        const auto def_el = approx_obj["defaults"];
+        if (def_el.error() == simdjson::SUCCESS) {
+            if (def_el.get(def_obj) != simdjson::SUCCESS) throw CorruptIndex(where + ": manifest field 'approx.defaults' is not an object");
+            ApproxDefaults d;
+            d.query_cut = field<std::uint64_t>(def_obj, "query_cut", where);
+            d.heap_factor = field<double>(def_obj, "heap_factor", where);
+            d.target_recall = field<double>(def_obj, "target_recall", where);
+            if (def_obj["k"].error() == simdjson::SUCCESS) d.k = field<std::uint64_t>(def_obj, "k", where);
+            if (def_obj["knn"].error() == simdjson::SUCCESS) d.knn = field<std::uint64_t>(def_obj, "knn", where);
+            d.recall = field<double>(def_obj, "recall", where);
+            d.mean_ms = field<double>(def_obj, "mean_ms", where);
+            try {
+                d.validate();
+            } catch (const InvalidArgument& e) {
+                throw CorruptIndex(where + ": " + e.what());
+            }
+            if (d.knn > a.knn_k) {
+                throw CorruptIndex(where + fmt::format(": approx defaults: knn {} exceeds the graph's {} neighbours", d.knn, a.knn_k));
+            }
+            m.approx_defaults = d;
+        }
+    } else if (root["approx"].error() == simdjson::SUCCESS) {
+        throw CorruptIndex(where + ": manifest field 'approx' is not an object");
     }
     simdjson::dom::array segs;
     if (root["segments"].get(segs) != simdjson::SUCCESS) throw CorruptIndex(where + ": manifest has no segment list");
@@ -161,6 +216,26 @@ void Manifest::save(const std::string& path) const {
     ContainerWriter w(path, kinds::kManifest);
     w.add(sections::kManifestJson, std::span<const char>(json.data(), json.size()));
     w.finish();
+}
+
+void Manifest::replace(const std::string& path) const {
+    if (approx_defaults && !approx) throw InvalidArgument(path + ": approx defaults without approximate structures");
+    if (approx_defaults) approx_defaults->validate();
+    const std::string json = to_json();
+    const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
+    try {
+        ContainerWriter w(tmp, kinds::kManifest);
+        w.add(sections::kManifestJson, std::span<const char>(json.data(), json.size()));
+        w.finish();
+        if (std::rename(tmp.c_str(), path.c_str()) != 0) throw IoError("cannot rename " + tmp + " to " + path);
+    } catch (...) {
+        std::filesystem::remove(tmp, ec);
+        throw;
+    }
+    const auto parent = std::filesystem::path(path).parent_path();
+    fsync_directory(parent.empty() ? std::string(".") : parent.string());
 }
 
 Manifest Manifest::load(const std::string& path) {

@@ -34,6 +34,23 @@ struct TextSettings {
     double avgdl = 0.0;              ///< average analyzed document length
 };
 
+/// Query settings of approximate search stored with the index (optional
+/// "defaults" inside the manifest's "approx" object), written by spindle tune:
+/// search and bench use them when the user does not choose. The measured
+/// fields are provenance: the recall@k and mean latency on the held-out
+/// queries when the setting was chosen.
+struct ApproxDefaults {
+    std::uint64_t query_cut = 10;   ///< SearchOptions::query_cut, >= 1
+    double heap_factor = 0.9;       ///< SearchOptions::heap_factor, (0, 1]
+    std::uint64_t knn = 0;          ///< SearchOptions::knn, <= the graph's degree (0: no refinement)
+    double target_recall = 0.0;     ///< recall@k the setting was tuned for, (0, 1]
+    std::uint64_t k = 10;           ///< the k of recall@k, >= 1
+    double recall = 0.0;            ///< measured recall@k (held-out queries), [0, 1]
+    double mean_ms = 0.0;           ///< measured mean latency, ms, >= 0
+    /// Throws InvalidArgument naming the first bad field.
+    void validate() const;
+};
+
 struct Manifest {
     std::uint32_t format_version = 0;
     WeightType weight_type = WeightType::u16;
@@ -52,12 +69,19 @@ struct Manifest {
     std::optional<TextSettings> text;  ///< set for indexes built from raw text (optional "text" object)
     /// Set when every segment has approx.bin (optional "approx" object; absent: no approximate structures).
     std::optional<ApproxOptions> approx;
+    /// Stored query defaults of approximate search (only with `approx`).
+    std::optional<ApproxDefaults> approx_defaults;
 
     [[nodiscard]] ComponentBytes component_bytes() const;
     [[nodiscard]] std::string to_json() const;
     static Manifest from_json(std::string_view json, const std::string& where);
 
+    /// Writes a new MANIFEST at `path` (which must not exist).
     void save(const std::string& path) const;
+    /// Replaces the MANIFEST at `path` atomically: writes a temporary file
+    /// beside it, fsyncs it, renames it over `path` and fsyncs the directory,
+    /// so readers see the old or the new manifest, never a mix.
+    void replace(const std::string& path) const;
     static Manifest load(const std::string& path);
 };
 

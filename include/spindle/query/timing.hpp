@@ -1,0 +1,48 @@
+#pragma once
+// Single-thread latency measurement of search settings, shared by
+// `spindle bench` and `spindle tune`: warm-up passes, then timed passes; a
+// query's latency is the median of its timed runs.
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "spindle/query/searcher.hpp"
+
+namespace spindle {
+
+/// One search setting to time, with what time_queries() measured.
+struct TimedVariant {
+    std::string label;
+    SearchOptions opts;
+    std::vector<std::vector<double>> latency_us;  ///< [query][run]
+    std::vector<std::vector<Hit>> results;        ///< last timed run
+    SearchStats stats;                            ///< summed over the warm-up passes
+
+    /// Each query's median latency over its timed runs, microseconds.
+    [[nodiscard]] std::vector<double> median_us() const;
+    /// Mean over queries of the median latency, milliseconds.
+    [[nodiscard]] double mean_ms() const;
+};
+
+struct TimingOptions {
+    unsigned warmup = 1;      ///< untimed passes first (counters come from these)
+    unsigned runs = 3;        ///< timed passes, >= 1
+    /// false: within a pass every query is run by every variant back to back,
+    /// starting with a different variant for each query, so machine noise hits
+    /// all variants alike; true: each variant's passes back to back.
+    bool sequential = false;
+    /// Called after every search with (done, total).
+    std::function<void(std::uint64_t, std::uint64_t)> progress;
+};
+
+/// Runs every plan with every variant (one thread) and fills latency_us,
+/// results and stats of each variant. Throws InvalidArgument for runs == 0.
+void time_queries(const Index& index, std::span<const QueryPlan> plans, std::span<TimedVariant> variants,
+                  const TimingOptions& opts);
+
+/// p-th quantile (0..1) of `values` by nearest rank; 0 for an empty vector.
+double percentile(std::vector<double> values, double p);
+
+}  // namespace spindle

@@ -1,0 +1,74 @@
+#include "spindle/query/timing.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "spindle/common/error.hpp"
+
+namespace spindle {
+
+double percentile(std::vector<double> values, double p) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    const auto i = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+    return values[std::min(i, values.size() - 1)];
+}
+
+std::vector<double> TimedVariant::median_us() const {
+    std::vector<double> out;
+    out.reserve(latency_us.size());
+    for (const auto& runs : latency_us) out.push_back(percentile(runs, 0.5));
+    return out;
+}
+
+double TimedVariant::mean_ms() const {
+    const auto med = median_us();
+    if (med.empty()) return 0.0;
+    double sum = 0;
+    for (double x : med) sum += x;
+    return sum / static_cast<double>(med.size()) / 1000.0;
+}
+
+void time_queries(const Index& index, std::span<const QueryPlan> plans, std::span<TimedVariant> variants,
+                  const TimingOptions& opts) {
+    if (opts.runs == 0) throw InvalidArgument("the number of timed runs must be at least 1");
+    const std::size_t nq = plans.size();
+    const std::size_t nv = variants.size();
+    for (auto& v : variants) {
+        v.latency_us.assign(nq, {});
+        v.results.assign(nq, {});
+        v.stats = {};
+    }
+    const unsigned passes = opts.warmup + opts.runs;
+    const std::uint64_t total = static_cast<std::uint64_t>(passes) * nq * nv;
+    std::uint64_t done = 0;
+    SearchScratch scratch;
+    SearchStats ignored;
+    auto run_one = [&](TimedVariant& v, std::size_t i, bool timed) {
+        SearchStats& stats = timed ? ignored : v.stats;
+        const auto t0 = std::chrono::steady_clock::now();
+        auto hits = search(index, plans[i], v.opts, scratch, stats);
+        const double us = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count();
+        if (timed) {
+            v.latency_us[i].push_back(us);
+            v.results[i] = std::move(hits);
+        }
+        if (opts.progress) opts.progress(++done, total);
+    };
+    if (opts.sequential) {
+        // Each variant's passes back to back: its own data stays in cache.
+        for (auto& v : variants) {
+            for (unsigned pass = 0; pass < passes; ++pass) {
+                for (std::size_t i = 0; i < nq; ++i) run_one(v, i, pass >= opts.warmup);
+            }
+        }
+    } else {
+        for (unsigned pass = 0; pass < passes; ++pass) {
+            for (std::size_t i = 0; i < nq; ++i) {
+                for (std::size_t j = 0; j < nv; ++j) run_one(variants[(i + pass + j) % nv], i, pass >= opts.warmup);
+            }
+        }
+    }
+}
+
+}  // namespace spindle

@@ -1,0 +1,73 @@
+#include "approx_options.hpp"
+
+#include <string>
+
+#include "spindle/common/error.hpp"
+
+namespace spindle::cli {
+
+void add_approx_build_options(CLI::App* cmd, ApproxBuildArgs& args, const std::string& implies) {
+    cmd->add_option("--approx-lambda", args.lambda,
+                    "approx: postings kept per term, the highest weights (default 500" + implies +
+                        "). Clustering a list costs about its length x its number of blocks, so larger values build "
+                        "much slower");
+    cmd->add_option("--approx-block-size", args.block_size,
+                    "approx: average documents per block of similar documents (default 8" + implies + ")");
+    cmd->add_option("--approx-alpha", args.alpha,
+                    "approx: fraction of a block summary's mass kept, in (0, 1] (default 0.35" + implies + ")");
+    cmd->add_option("--approx-knn", args.knn,
+                    "approx: neighbours per document in the kNN graph that search --knn uses, 0 for none (default 10" +
+                        implies + "); built with one approximate search per document");
+}
+
+ApproxOptions approx_build_options(const ApproxBuildArgs& a) {
+    ApproxOptions o;
+    // CLI defaults, measured on 1M generated documents (docs/BENCHMARKS.md):
+    // within 1.5x the forward index's size, built in under 5 minutes.
+    o.lambda = 400;
+    o.block_size = 8;
+    o.alpha_mass = 0.35;
+    o.knn_k = 10;
+    if (a.lambda) {
+        if (*a.lambda < 1 || *a.lambda > 0xFFFFFFFFLL) {
+            throw InvalidArgument("--approx-lambda must be in [1, 4294967295] (4294967295 keeps every posting), got " +
+                                  std::to_string(*a.lambda));
+        }
+        o.lambda = static_cast<std::uint32_t>(*a.lambda);
+    }
+    if (a.block_size) {
+        if (*a.block_size < 1 || *a.block_size > 0xFFFFFFFFLL) {
+            throw InvalidArgument("--approx-block-size must be at least 1, got " + std::to_string(*a.block_size));
+        }
+        o.block_size = static_cast<std::uint32_t>(*a.block_size);
+    }
+    if (a.alpha) {
+        if (!(*a.alpha > 0.0 && *a.alpha <= 1.0)) {
+            throw InvalidArgument("--approx-alpha must be in (0, 1], got " + std::to_string(*a.alpha));
+        }
+        o.alpha_mass = *a.alpha;
+    }
+    if (a.knn) {
+        if (*a.knn < 0 || *a.knn > 1024) throw InvalidArgument("--approx-knn must be in [0, 1024], got " + std::to_string(*a.knn));
+        o.knn_k = static_cast<std::uint32_t>(*a.knn);
+    }
+    o.validate();
+    return o;
+}
+
+}  // namespace spindle::cli
+
+namespace spindle::cli {
+
+ApproxProgress::ApproxProgress(ApproxOptions& o, bool quiet) : quiet_(quiet) {
+    o.progress = [this](std::string_view phase, std::uint64_t done, std::uint64_t total) {
+        if (!bar_) bar_ = std::make_unique<Progress>("approx " + std::string(phase), total, quiet_);
+        bar_->update(done);
+        if (done == total) {
+            bar_->finish();
+            bar_.reset();
+        }
+    };
+}
+
+}  // namespace spindle::cli

@@ -1,0 +1,41 @@
+#pragma once
+// The --approx-* build options, shared by spindle index --approx and spindle
+// build-approx so that both parse and default them identically.
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "spindle/index/approx_format.hpp"
+#include "progress.hpp"
+
+namespace spindle::cli {
+
+struct ApproxBuildArgs {
+    std::optional<std::int64_t> lambda;
+    std::optional<std::int64_t> block_size;
+    std::optional<double> alpha;
+    std::optional<std::int64_t> knn;
+    /// Whether any --approx-* option was given.
+    [[nodiscard]] bool any() const { return lambda || block_size || alpha || knn; }
+};
+
+/// Registers --approx-lambda, --approx-block-size, --approx-alpha and --approx-knn on `cmd`;
+/// `implies` is appended to their help (e.g. "; implies --approx").
+void add_approx_build_options(CLI::App* cmd, ApproxBuildArgs& args, const std::string& implies = "");
+
+/// The build options: CLI defaults (lambda 400, blocks of 8, alpha 0.35, a graph of 10 neighbours)
+/// overridden by the given options. Throws InvalidArgument naming the option.
+ApproxOptions approx_build_options(const ApproxBuildArgs& args);
+
+/// A progress bar per build phase ("approx blocks", "approx graph") for `o`.
+class ApproxProgress {
+public:
+    ApproxProgress(ApproxOptions& o, bool quiet);
+
+private:
+    std::unique_ptr<Progress> bar_;
+    bool quiet_;
+};
+
+}  // namespace spindle::cli

@@ -1,0 +1,214 @@
+// spindle tune: choose the approximate-search settings of an index (the
+// fastest reaching a target recall on sample queries, checked on held-out
+// queries) and store them as its query defaults.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "progress.hpp"
+#include "query_loading.hpp"
+#include "spindle/common/error.hpp"
+#include "spindle/common/json.hpp"
+#include "spindle/index/index.hpp"
+#include "spindle/query/approx_settings.hpp"
+#include "spindle/query/approx_tuning.hpp"
+
+namespace spindle::cli {
+namespace {
+
+struct TuneArgs {
+    std::string index;
+    std::string queries;
+    std::string format = "auto";
+    bool text = false;
+    bool number_queries = false;
+    double target_recall = 0.95;
+    std::size_t k = 10;
+    double held_out = 0.5;
+    unsigned runs = 3;
+    std::uint64_t seed = 42;
+    bool dry_run = false;
+    std::string json;
+    bool quiet = false;
+};
+
+void print_curve(const TuneResult& r) {
+    std::vector<std::size_t> order(r.points.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return r.points[a].mean_ms < r.points[b].mean_ms; });
+    fmt::print("recall/latency on the tuning queries, fastest first (* Pareto front, > chosen; ~ not timed: the "
+               "recall pass's time, beyond the speed of interest):\n ");
+    for (const auto& knob : approx_knobs()) fmt::print(" {:>12}", knob.name);
+    fmt::print(" {:>9} {:>9}\n", "recall", "mean ms");
+    for (std::size_t i : order) {
+        const TunePoint& p = r.points[i];
+        fmt::print("{}", r.chosen && *r.chosen == i ? ">" : p.pareto ? "*" : " ");
+        for (const auto& knob : approx_knobs()) fmt::print(" {:>12g}", knob.get(p.opts));
+        fmt::print(" {:>9.4f} {:>9}\n", p.recall, fmt::format("{}{:.3f}", p.timed ? "" : "~", p.mean_ms));
+    }
+}
+
+void write_json(const TuneArgs& a, const TuneResult& r, std::size_t tuning, std::size_t heldout) {
+    std::string j = "{\n";
+    j += fmt::format("  \"tool\": \"spindle tune\",\n  \"index\": {},\n  \"queries\": {},\n  \"k\": {},\n  \"target_recall\": {},\n",
+                     json_quote(a.index), json_quote(a.queries), a.k, a.target_recall);
+    j += fmt::format("  \"tuning_queries\": {},\n  \"heldout_queries\": {},\n  \"seed\": {},\n  \"runs\": {},\n", tuning, heldout,
+                     a.seed, a.runs);
+    j += "  \"points\": [\n";
+    for (std::size_t i = 0; i < r.points.size(); ++i) {
+        const TunePoint& p = r.points[i];
+        std::string knobs;
+        for (const auto& knob : approx_knobs()) knobs += fmt::format("\"{}\": {}, ", knob.name, knob.get(p.opts));
+        j += fmt::format("    {{{}\"recall\": {:.5f}, \"mean_ms\": {:.4f}, \"timed\": {}, \"pareto\": {}}}{}\n", knobs,
+                         p.recall, p.mean_ms, p.timed ? "true" : "false", p.pareto ? "true" : "false",
+                         i + 1 < r.points.size() ? "," : "");
+    }
+    j += "  ],\n";
+    if (r.chosen) {
+        std::string knobs;
+        for (const auto& knob : approx_knobs()) knobs += fmt::format("\"{}\": {}, ", knob.name, knob.get(r.points[*r.chosen].opts));
+        j += fmt::format("  \"chosen\": {{{}\"tuning_recall\": {:.5f}, \"tuning_mean_ms\": {:.4f}, \"heldout_recall\": {:.5f}, "
+                         "\"heldout_mean_ms\": {:.4f}}},\n",
+                         knobs, r.points[*r.chosen].recall, r.points[*r.chosen].mean_ms, r.heldout_recall, r.heldout_mean_ms);
+    } else {
+        j += "  \"chosen\": null,\n";
+    }
+    j += fmt::format("  \"stored\": {},\n  \"seconds\": {{\"exact\": {:.3f}, \"sweep\": {:.3f}, \"heldout_check\": {:.3f}}}\n}}\n",
+                     r.chosen && !a.dry_run ? "true" : "false", r.exact_seconds, r.sweep_seconds, r.timing_seconds);
+    std::ofstream out(a.json);
+    out << j;
+    out.close();
+    if (!out) throw IoError("cannot write " + a.json);
+    fmt::print("wrote {}\n", a.json);
+}
+
+void run_tune(const TuneArgs& a) {
+    const auto start = std::chrono::steady_clock::now();
+    TuneOptions opts;
+    opts.target_recall = a.target_recall;
+    opts.k = a.k;
+    opts.runs = a.runs;
+    if (!(a.target_recall > 0.0 && a.target_recall <= 1.0)) {
+        throw InvalidArgument(fmt::format("--target-recall must be in (0, 1], got {}", a.target_recall));
+    }
+    opts.validate();
+    const Index index(a.index);
+    if (!index.manifest().approx) {
+        throw InvalidArgument("index " + a.index + " has no approximate structures; add them first with spindle build-approx --index " +
+                              a.index);
+    }
+    const auto queries = load_queries({a.queries, a.format, a.text, a.number_queries}, index);
+    if (queries.size() < 2) {
+        throw InvalidArgument(a.queries + ": tuning needs at least 2 queries (some to tune on, some held out), got " +
+                              std::to_string(queries.size()));
+    }
+    const auto [tune_idx, held_idx] = split_queries(queries.size(), a.held_out, a.seed);
+    std::vector<QueryPlan> tuning;
+    std::vector<QueryPlan> heldout;
+    for (std::size_t i : tune_idx) tuning.push_back(index.plan(queries[i]));
+    for (std::size_t i : held_idx) heldout.push_back(index.plan(queries[i]));
+    fmt::print("tuning approx on {}: {} queries ({} to tune on, {} held out, seed {}), target recall@{} {:g}\n", a.index,
+               queries.size(), tuning.size(), heldout.size(), a.seed, a.k, a.target_recall);
+
+    std::unique_ptr<Progress> bar;
+    std::string bar_phase;
+    opts.progress = [&](std::string_view phase, std::uint64_t done, std::uint64_t total) {
+        if (!bar || bar_phase != phase) {
+            if (bar) bar->finish();
+            bar_phase = std::string(phase);
+            bar = std::make_unique<Progress>(bar_phase, total, a.quiet);
+        }
+        bar->update(done);
+        if (done == total) {
+            bar->finish();
+            bar.reset();
+        }
+    };
+    opts.log = [&](const std::string& line) {
+        if (!a.quiet) fmt::print(stderr, "{}\n", line);
+    };
+    if (!a.quiet) fmt::print(stderr, "sweep (staircase: query_cut up, heap_factor down; ~ = not timed, recall pass time):\n");
+    const TuneResult r = tune_approx(index, tuning, heldout, opts);
+    if (bar) bar->finish();
+
+    print_curve(r);
+    const std::string timing = fmt::format("{} settings tried in {:.2f} s (exact top-k {:.2f} s, sweep {:.2f} s, held-out check {:.2f} s)",
+                                           r.points.size(), seconds_since(start), r.exact_seconds, r.sweep_seconds,
+                                           r.timing_seconds);
+    if (!a.json.empty()) write_json(a, r, tuning.size(), heldout.size());
+    if (!r.chosen) {
+        const TunePoint& b = r.points[r.best];
+        fmt::print("{}\n", timing);
+        throw Error(fmt::format("target recall@{} {:g} not reached on the tuning queries even at the most conservative "
+                                "setting: best {:.4f} at {}; nothing stored. Build larger structures (spindle "
+                                "build-approx --overwrite with a larger --approx-lambda or --approx-alpha) or lower the "
+                                "target",
+                                a.k, a.target_recall, b.recall, describe_approx(b.opts)));
+    }
+    const TunePoint& c = r.points[*r.chosen];
+    fmt::print("chosen {}: recall@{} {:.4f} on the tuning queries, {:.4f} on the held-out queries; mean {:.3f} ms "
+               "(held-out {:.3f} ms)\n",
+               describe_approx(c.opts), a.k, c.recall, r.heldout_recall, c.mean_ms, r.heldout_mean_ms);
+    if (r.heldout_recall < a.target_recall) {
+        fmt::print("warning: the held-out recall {:.4f} is below the target {:g}: the queries may be too few or unlike; "
+                   "consider a slightly higher --target-recall\n",
+                   r.heldout_recall, a.target_recall);
+    }
+    if (a.dry_run) {
+        fmt::print("dry run: index defaults not changed\n");
+    } else {
+        Manifest m = index.manifest();
+        ApproxDefaults d = to_defaults(c.opts);
+        d.target_recall = a.target_recall;
+        d.k = a.k;
+        d.recall = r.heldout_recall;
+        d.mean_ms = r.heldout_mean_ms;
+        m.approx_defaults = d;
+        m.replace(a.index + "/MANIFEST");
+        fmt::print("stored as the query defaults of {} (spindle search/bench -a approx use them)\n", a.index);
+    }
+    fmt::print("{}\n", timing);
+}
+
+}  // namespace
+
+void register_tune(CLI::App& app) {
+    auto args = std::make_shared<TuneArgs>();
+    auto* cmd = app.add_subcommand("tune", "Choose and store an index's approximate-search settings for a target recall");
+    cmd->footer(
+        "Splits the queries (seeded) into a tuning part and a held-out part; the exact top-k comes from bmp.\n"
+        "A staircase walk over query cuts (upward) and heap factors (downward) finds, for each cut, the\n"
+        "smallest heap factor whose mean recall@k on the tuning queries reaches the target; every setting\n"
+        "tried that is not far slower than the best is then timed as spindle bench --sequential does\n"
+        "(one thread, warm-up pass, median of --runs per query).\n"
+        "The fastest setting reaching the target is checked on the held-out queries and stored in the\n"
+        "index manifest (atomically) as the defaults of spindle search/bench -a approx, unless --dry-run.\n"
+        "If no setting reaches the target, the best recall is reported and nothing is stored (exit 1).\n\n"
+        "Example: spindle tune --index idx/ --queries sample.tsv --target-recall 0.95 --json tune.json");
+    cmd->add_option("--index", args->index, "Index directory (with approximate structures)")->required();
+    cmd->add_option("--queries", args->queries, "Sample queries (impact TSV, JSONL or CSR)")->required();
+    cmd->add_option("--format", args->format, "Query format: auto, jsonl, tsv or csr; for text: auto, beir, trec, smart or tsv")
+        ->capture_default_str();
+    cmd->add_flag("--text", args->text, "Raw-text queries (implied by a text index)");
+    cmd->add_flag("--number-queries", args->number_queries, "Text queries get ids 1..n in file order (Cranfield)");
+    cmd->add_option("--target-recall", args->target_recall, "Mean recall@k to reach, in (0, 1]")->capture_default_str();
+    cmd->add_option("-k,--k", args->k, "The k of recall@k")->capture_default_str()->check(CLI::PositiveNumber);
+    cmd->add_option("--held-out", args->held_out, "Fraction of the queries held out to check the choice, in (0, 1)")
+        ->capture_default_str();
+    cmd->add_option("--runs", args->runs, "Timed passes per setting (latency: median per query)")
+        ->capture_default_str()
+        ->check(CLI::Range(1U, 100U));
+    cmd->add_option("--seed", args->seed, "Seed of the tuning/held-out split")->capture_default_str();
+    cmd->add_flag("--dry-run", args->dry_run, "Report the choice without storing it");
+    cmd->add_option("--json", args->json, "Also write every setting tried and the choice as JSON");
+    cmd->add_flag("-q,--quiet", args->quiet, "No progress output");
+    cmd->callback([args] { run_tune(*args); });
+}
+
+}  // namespace spindle::cli
