@@ -3,10 +3,11 @@
 //
 // Method: every query is planned once; the exact top-k (exhaustive) is the
 // recall reference. Then `--warmup` passes and `--runs` timed passes; within a
-// pass each query is run by every algorithm back to back, starting with a
-// different algorithm for each query, so that machine noise hits all
-// algorithms alike (compare them as ratios of one run); --sequential runs
-// each algorithm's passes back to back instead. A query's latency is the
+// pass every step runs each algorithm once, each on a different query (and a
+// different algorithm first at each step), so that machine noise hits all
+// algorithms alike (compare them as ratios of one run) while none finds a
+// query's documents left in cache by another; --sequential runs each
+// algorithm's passes back to back instead. A query's latency is the
 // median of its timed runs; mean and percentiles are over queries.
 #include <fmt/format.h>
 
@@ -375,10 +376,10 @@ void register_bench(CLI::App& app) {
     auto args = std::make_shared<BenchArgs>();
     auto* cmd = app.add_subcommand("bench", "Measure latency, QPS, recall and work counters of query algorithms");
     cmd->footer(std::string(
-        "One warm-up pass, then --runs timed passes on one thread; in each pass every query is run by\n"
-        "every algorithm back to back (rotating which goes first), so noise on a shared machine hits\n"
-        "all of them alike (--sequential runs each algorithm's passes back to back instead, with warm\n"
-        "caches). A query's latency is the median of its runs; mean and percentiles are over\n"
+        "One warm-up pass, then --runs timed passes on one thread; in each pass every step runs each\n"
+        "algorithm once, each on a different query (rotating which goes first), so noise on a shared\n"
+        "machine hits all of them alike and none finds a query's data cached by another (--sequential\n"
+        "runs each algorithm's passes back to back instead). A query's latency is the median of its runs; mean and percentiles are over\n"
         "queries, QPS = 1000 / mean ms. recall is recall@k against the exhaustive top-k; speedup is\n"
         "relative to exhaustive. Counters are per query, from the warm-up pass. The report records the\n"
         "commit, build type, CPU, index parameters, bytes per component, and the index's build time\n"

@@ -54,13 +54,16 @@ struct ApproxScratch {
 
 namespace approx_detail {
 
-inline constexpr std::size_t kPrefetchDistance = 4;
+inline constexpr std::size_t kPrefetchDistance = 8;
+/// Documents gathered (from consecutive blocks) before they are scored.
+inline constexpr std::size_t kBatchDocs = 48;
 /// Graph refinement stops after this many rounds even if results still change.
 inline constexpr int kMaxGraphRounds = 4;
 
 inline void prefetch_range(const void* p, std::size_t bytes) {
-    const auto* c = static_cast<const char*>(p);
-    for (std::size_t o = 0; o < bytes; o += 64) __builtin_prefetch(c + o);
+    const auto first = reinterpret_cast<std::uintptr_t>(p) & ~std::uintptr_t{63};
+    const auto last = reinterpret_cast<std::uintptr_t>(p) + bytes;
+    for (std::uintptr_t a = first; a < last; a += 64) __builtin_prefetch(reinterpret_cast<const void*>(a));
 }
 
 /// Brings a document's forward data towards the cache (its offsets must be
@@ -144,9 +147,8 @@ void approximate_search(const SegmentViews<W>& v, const ApproxView& a, const Que
     // Scores `s.batch` (unseen documents, already marked), prefetching ahead.
     auto score_batch = [&] {
         const std::size_t n = s.batch.size();
-        for (std::size_t i = 0; i < std::min(n, kPrefetchDistance); ++i) prefetch_document(v.fwd, s.batch[i]);
+        for (std::size_t i = 0; i < n; ++i) prefetch_document(v.fwd, s.batch[i]);
         for (std::size_t i = 0; i < n; ++i) {
-            if (i + kPrefetchDistance < n) prefetch_document(v.fwd, s.batch[i + kPrefetchDistance]);
             const docid_t d = s.batch[i];
             topk.push(score_with_dense(v.fwd, d, s, limit, stats), d);
         }
@@ -163,18 +165,27 @@ void approximate_search(const SegmentViews<W>& v, const ApproxView& a, const Que
         __builtin_prefetch(&v.fwd.doc_byte_begin[d]);
     };
 
-    // 2. Blocks best first, until one cannot reach theta / heap_factor.
-    for (std::size_t i = 0; i < s.blocks.size(); ++i) {
-        const auto [est, b] = s.blocks[i];
-        if (topk.full() && est * p.heap_factor < static_cast<double>(topk.kth().score)) {
-            stats.blocks_skipped += s.blocks.size() - i;
-            break;
-        }
-        ++stats.blocks_decoded;
+    // 2. Blocks best first, until one cannot reach theta / heap_factor. The
+    // documents of consecutive blocks are gathered into batches of about
+    // kBatchDocs (theta is checked before each block, updated after each
+    // batch) so that their forward data is fetched many documents ahead.
+    std::size_t i = 0;
+    bool stopped = false;
+    while (i < s.blocks.size() && !stopped) {
         s.batch.clear();
-        for (std::uint64_t j = a.block_doc_begin[b]; j < a.block_doc_begin[b + 1]; ++j) take(a.block_docs[j]);
+        while (i < s.blocks.size() && s.batch.size() < kBatchDocs) {
+            const auto [est, b] = s.blocks[i];
+            if (topk.full() && est * p.heap_factor < static_cast<double>(topk.kth().score)) {
+                stopped = true;
+                break;
+            }
+            ++stats.blocks_decoded;
+            for (std::uint64_t j = a.block_doc_begin[b]; j < a.block_doc_begin[b + 1]; ++j) take(a.block_docs[j]);
+            ++i;
+        }
         score_batch();
     }
+    stats.blocks_skipped += s.blocks.size() - i;
 
     // 3. Graph refinement: neighbours of the results, again for results that
     // entered in the previous round, until no new document enters.

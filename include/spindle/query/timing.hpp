@@ -29,9 +29,11 @@ struct TimedVariant {
 struct TimingOptions {
     unsigned warmup = 1;      ///< untimed passes first (counters come from these)
     unsigned runs = 3;        ///< timed passes, >= 1
-    /// false: within a pass every query is run by every variant back to back,
-    /// starting with a different variant for each query, so machine noise hits
-    /// all variants alike; true: each variant's passes back to back.
+    /// false: within a pass, every step runs each variant once (a different
+    /// variant first at each step), variant v on query (step + v * nq / nv)
+    /// mod nq, so machine noise hits all variants alike and no variant finds
+    /// a query's data left in cache by another; true: each variant's passes
+    /// back to back.
     bool sequential = false;
     /// Called after every search with (done, total).
     std::function<void(std::uint64_t, std::uint64_t)> progress;
