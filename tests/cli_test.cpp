@@ -322,7 +322,10 @@ TEST(Cli, ApproxIndexSearchBenchAndInfo) {
     EXPECT_NE(svg.find("</svg>"), std::string::npos);
     std::vector<std::string> names{"exhaustive", "maxscore", "bmp", "bmp@0.8"};
     for (const auto cut : {"1", "2", "3", "5", "8", "12", "20"}) {
-        for (const auto hf : {"0.7", "0.9", "1"}) names.push_back(std::string("approx@") + cut + "," + hf);
+        for (const auto hf : {"0.7", "0.9", "1"}) {
+            names.push_back(std::string("approx@") + cut + "," + hf + ",0");
+            if (std::stoi(cut) <= 8) names.push_back(std::string("approx@") + cut + "," + hf + ",10");  // the index has a graph
+        }
     }
     for (const auto& name : names) {
         EXPECT_NE(svg.find(">" + name), std::string::npos) << name;     // a label or a tooltip starts with it
@@ -405,11 +408,15 @@ TEST(Cli, BuildApproxTuneAndStoredDefaults) {
 
     // --dry-run chooses without storing.
     const std::string before = read_file(dir / "idx/MANIFEST");
-    r = spindle(dir, tune + q + " --target-recall 0.9 --dry-run -q --json " + (dir / "t.json"));
+    r = spindle(dir, tune + q + " --target-recall 0.9 --dry-run -q --json " + (dir / "t.json") + " --svg " + (dir / "t.svg"));
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("dry run"), std::string::npos) << r.out;
     EXPECT_EQ(read_file(dir / "idx/MANIFEST"), before);
     EXPECT_NE(read_file(dir / "t.json").find("\"heldout_recall\""), std::string::npos);
+    const std::string svg = read_file(dir / "t.svg");
+    EXPECT_NE(svg.find("<svg"), std::string::npos);
+    EXPECT_NE(svg.find("chosen (held-out recall"), std::string::npos) << svg.substr(0, 400);
+    EXPECT_NE(svg.find("query_cut"), std::string::npos);
     // Tune and store.
     r = spindle(dir, tune + q + " --target-recall 0.9");
     ASSERT_EQ(r.code, 0) << r.err;

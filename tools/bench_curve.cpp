@@ -11,17 +11,25 @@
 
 namespace spindle::cli {
 
-std::vector<std::string> approx_sweep_specs() {
+std::vector<std::string> approx_sweep_specs(std::uint32_t knn) {
     std::vector<std::string> specs;
     for (const std::size_t cut : kSweepQueryCuts) {
-        for (const double hf : kSweepHeapFactors) specs.push_back(fmt::format("approx@{},{:g}", cut, hf));
+        for (const double hf : kSweepHeapFactors) specs.push_back(fmt::format("approx@{},{:g},0", cut, hf));
+    }
+    if (knn > 0) {
+        for (const std::size_t cut : kSweepQueryCuts) {
+            if (cut > 8) continue;
+            for (const double hf : kSweepHeapFactors) specs.push_back(fmt::format("approx@{},{:g},{}", cut, hf, knn));
+        }
     }
     return specs;
 }
 
 std::string approx_sweep_description() {
-    return fmt::format("query cut C in {} and heap factor H in {:g} ({} variants)", fmt::join(kSweepQueryCuts, ","),
-                       fmt::join(kSweepHeapFactors, ","), std::size(kSweepQueryCuts) * std::size(kSweepHeapFactors));
+    return fmt::format("query cut C in {} and heap factor H in {:g} ({} variants), and with a kNN graph the same for C "
+                       "up to 8 with graph refinement (knn 10)",
+                       fmt::join(kSweepQueryCuts, ","), fmt::join(kSweepHeapFactors, ","),
+                       std::size(kSweepQueryCuts) * std::size(kSweepHeapFactors));
 }
 
 Family family_of(const CurveEntry& e) {

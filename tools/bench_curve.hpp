@@ -3,6 +3,7 @@
 // variants form a curve, the Pareto front, the "recall/latency curve" table
 // and JSON section, and the series of the --svg plot.
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -11,13 +12,14 @@
 
 namespace spindle::cli {
 
-/// `-a approx@sweep` expands into approx@C,H for every C in kSweepQueryCuts
+/// `-a approx@sweep` expands into approx@C,H,0 for every C in kSweepQueryCuts
 /// and H in kSweepHeapFactors: from few terms and a strict threshold (low
-/// recall, fast) to many terms and heap factor 1 (high recall).
+/// recall, fast) to many terms and heap factor 1 (high recall); with a kNN
+/// graph (`knn` > 0) also approx@C,H,knn for the cuts up to 8.
 inline constexpr std::string_view kApproxSweep = "approx@sweep";
 inline constexpr std::size_t kSweepQueryCuts[] = {1, 2, 3, 5, 8, 12, 20};
 inline constexpr double kSweepHeapFactors[] = {0.7, 0.9, 1.0};
-std::vector<std::string> approx_sweep_specs();
+std::vector<std::string> approx_sweep_specs(std::uint32_t knn = 0);
 /// "query cut C in 1,2,...,20 and heap factor H in 0.7,0.9,1 (21 variants)", for --help.
 std::string approx_sweep_description();
 

@@ -153,16 +153,6 @@ void run_bench(const BenchArgs& a) {
             specs.push_back(piece);
         }
     }
-    // approx@sweep expands into a grid of approx settings; a variant named twice runs once.
-    std::vector<std::string> expanded;
-    for (const auto& spec : specs) {
-        const auto more = spec == kApproxSweep ? approx_sweep_specs() : std::vector<std::string>{spec};
-        for (const auto& s : more) {
-            if (std::find(expanded.begin(), expanded.end(), s) == expanded.end()) expanded.push_back(s);
-        }
-    }
-    for (const auto& spec : expanded) variants.push_back(parse_variant(spec, a.k));
-    if (variants.empty()) throw InvalidArgument("--algorithms lists nothing to run");
     if (!a.svg.empty()) {
         // Fail before the measurements rather than after them.
         const auto parent = std::filesystem::path(a.svg).parent_path();
@@ -170,8 +160,19 @@ void run_bench(const BenchArgs& a) {
             throw InvalidArgument("--svg " + a.svg + ": directory " + parent.string() + " does not exist");
         }
     }
-
     const Index index(a.index);
+    // approx@sweep expands into a grid of approx settings (with and without
+    // graph refinement when the index has a kNN graph); a variant named twice runs once.
+    const std::uint32_t graph = index.manifest().approx ? index.manifest().approx->knn_k : 0;
+    std::vector<std::string> expanded;
+    for (const auto& spec : specs) {
+        const auto more = spec == kApproxSweep ? approx_sweep_specs(std::min<std::uint32_t>(graph, 10)) : std::vector<std::string>{spec};
+        for (const auto& s : more) {
+            if (std::find(expanded.begin(), expanded.end(), s) == expanded.end()) expanded.push_back(s);
+        }
+    }
+    for (const auto& spec : expanded) variants.push_back(parse_variant(spec, a.k));
+    if (variants.empty()) throw InvalidArgument("--algorithms lists nothing to run");
     for (auto& v : variants) {
         check_searchable(index, v.opts);
         // approx knobs the spec did not set: the index's stored defaults.

@@ -12,6 +12,7 @@
 
 #include "commands.hpp"
 #include "progress.hpp"
+#include "svg_plot.hpp"
 #include "query_loading.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/common/json.hpp"
@@ -35,8 +36,39 @@ struct TuneArgs {
     std::uint64_t seed = 42;
     bool dry_run = false;
     std::string json;
+    std::string svg;
     bool quiet = false;
 };
+
+/// The timed settings as a recall/latency curve (Pareto points filled), the
+/// chosen one as a labelled point.
+void write_svg(const TuneArgs& a, const TuneResult& r) {
+    PlotSeries curve{"approx settings tried (timed)", {}, true, false};
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < r.points.size(); ++i) {
+        if (r.points[i].timed && r.points[i].mean_ms > 0) order.push_back(i);
+    }
+    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return r.points[x].mean_ms < r.points[y].mean_ms; });
+    for (const std::size_t i : order) {
+        const TunePoint& p = r.points[i];
+        curve.points.push_back({p.mean_ms, p.recall, describe_approx(p.opts), !p.pareto});
+    }
+    std::vector<PlotSeries> series{curve};
+    if (r.chosen) {
+        const TunePoint& c = r.points[*r.chosen];
+        series.push_back({"chosen (held-out recall " + fmt::format("{:.4f}", r.heldout_recall) + ")",
+                          {{c.mean_ms, c.recall, describe_approx(c.opts), false}},
+                          false,
+                          true});
+    }
+    PlotText text;
+    text.title = fmt::format("spindle tune: recall@{} / latency, target {:g}", a.k, a.target_recall);
+    text.subtitle = {fmt::format("index {}, queries {}", a.index, a.queries),
+                     "tuning queries; one thread, median of " + std::to_string(a.runs) + " runs per query"};
+    text.y_title = fmt::format("recall@{}", a.k);
+    write_recall_latency_svg(a.svg, text, series);
+    fmt::print("wrote {}\n", a.svg);
+}
 
 void print_curve(const TuneResult& r) {
     std::vector<std::size_t> order(r.points.size());
@@ -142,6 +174,7 @@ void run_tune(const TuneArgs& a) {
                                            r.points.size(), seconds_since(start), r.exact_seconds, r.sweep_seconds,
                                            r.timing_seconds);
     if (!a.json.empty()) write_json(a, r, tuning.size(), heldout.size());
+    if (!a.svg.empty()) write_svg(a, r);
     if (!r.chosen) {
         const TunePoint& b = r.points[r.best];
         fmt::print("{}\n", timing);
@@ -207,6 +240,7 @@ void register_tune(CLI::App& app) {
     cmd->add_option("--seed", args->seed, "Seed of the tuning/held-out split")->capture_default_str();
     cmd->add_flag("--dry-run", args->dry_run, "Report the choice without storing it");
     cmd->add_option("--json", args->json, "Also write every setting tried and the choice as JSON");
+    cmd->add_option("--svg", args->svg, "Also plot the recall/latency of the timed settings (and the choice) as SVG");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress output");
     cmd->callback([args] { run_tune(*args); });
 }
