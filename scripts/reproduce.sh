@@ -26,6 +26,10 @@ exact-u8-bp      the same as exact-u8 on the bp-reordered u8 index
 exact-u16        spindle bench on the u16 index: exhaustive, bmp, bmp@0.9
 real-queries-u8  spindle bench on the u8 index with the first 1000 real MS MARCO SPLADE++ ED queries (needs the shared data)
 all-exact-u8     spindle bench on the u8 index: exhaustive, maxscore, bmw, bmp, first 100 generated queries
+approx-build     spindle index --approx (default settings: lambda 400, blocks of 8, alpha 0.35, kNN graph 10) on the 1M docs
+approx-tune      spindle tune on generated queries 1-500 for recall@10 0.90, 0.95 (stored), 0.97, 0.99 (JSON + SVG each)
+approx-curve     spindle bench on generated queries 501-1000: exhaustive, bmp, approx@sweep, the tuned default, plotted (SVG)
+approx-real      the same curve with the first 1000 real MS MARCO SPLADE++ ED queries (needs the shared data)
 approx-100k      100k generated docs indexed with --approx (default settings); bench exhaustive, bmp, approx@3/5/10,0.9, plotted (SVG)
 micro            Google Benchmark kernels (spindle_micro)
 text-effectiveness  BM25 MAP / nDCG@10 / P@10 / R@100 on SciFact, CACM, Cranfield, CISI, MED (needs the shared data)
@@ -98,6 +102,28 @@ case "$ROW" in
     index_csr idx-u8 u8 none
     $S bench --index "$WORK/idx-u8" --queries "$WORK/corpus/queries.tsv" --limit 100 \
       -a exhaustive,maxscore,bmw,bmp --json "$WORK/all-exact-u8.json" ;;
+  approx-build)
+    corpus
+    $S index --input "$WORK/corpus/docs.csr" --vocab "$WORK/corpus/vocab.txt" --output "$WORK/idx-approx" \
+      --weights u8 --approx --overwrite ;;
+  approx-tune)
+    [ -f "$WORK/idx-approx/MANIFEST" ] || "$0" approx-build
+    head -500 "$WORK/corpus/queries.tsv" >"$WORK/q-tune.tsv"
+    for t in 0.90 0.97 0.99 0.95; do  # 0.95 last: the stored default
+      dry=--dry-run; [ "$t" = 0.95 ] && dry=
+      $S tune --index "$WORK/idx-approx" --queries "$WORK/q-tune.tsv" --target-recall "$t" $dry \
+        --json "$WORK/tune-$t.json" --svg "$WORK/tune-$t.svg" || true
+    done ;;
+  approx-curve)
+    [ -f "$WORK/idx-approx/MANIFEST" ] || "$0" approx-build
+    tail -n +501 "$WORK/corpus/queries.tsv" >"$WORK/q-eval.tsv"
+    $S bench --index "$WORK/idx-approx" --queries "$WORK/q-eval.tsv" -a exhaustive,bmp,approx,approx@sweep \
+      --json "$WORK/approx-curve.json" --svg "$WORK/approx-curve.svg" ;;
+  approx-real)
+    [ -f "$WORK/idx-approx/MANIFEST" ] || "$0" approx-build
+    real_queries
+    $S bench --index "$WORK/idx-approx" --queries "$WORK/real1000.tsv" -a exhaustive,bmp,approx,approx@sweep \
+      --json "$WORK/approx-real.json" --svg "$WORK/approx-real.svg" ;;
   approx-100k)
     [ -f "$WORK/corpus-100k/docs.csr" ] ||
       $S generate --docs 100000 --queries 200 --seed 42 --format csr --output-dir "$WORK/corpus-100k"

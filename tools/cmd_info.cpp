@@ -44,10 +44,31 @@ void run_info(const std::string& path) {
     if (m.approx) {
         double approx_s = 0;
         for (const auto& seg : m.segments) approx_s += seg.approx_seconds;
-        fmt::print("  approx       {:>12} ({:.2f}x forward), built in {:.2f} s; lambda {}, block size {}, alpha {:.3g}\n",
+        fmt::print("  approx       {:>12} ({:.2f}x forward), built in {:.2f} s; lambda {}, block size {}, alpha {:.3g}, "
+                   "kNN graph {}\n",
                    human_bytes(bytes.approx), fwd ? static_cast<double>(bytes.approx) / static_cast<double>(fwd) : 0.0,
                    approx_s, m.approx->lambda == 0 ? std::string("all") : std::to_string(m.approx->lambda),
-                   m.approx->block_size, m.approx->alpha_mass);
+                   m.approx->block_size, m.approx->alpha_mass, m.approx->knn_k);
+        // Per component, summed over segments (from each approx.bin header).
+        std::uint64_t blocks = 0, kept = 0, summary = 0, b_docs = 0, b_sum = 0, b_graph = 0, b_terms = 0;
+        for (std::size_t i = 0; i < index.num_segments(); ++i) {
+            const ApproxView* a = index.segment(i).approx();
+            if (a == nullptr) continue;
+            const ApproxHeader& h = a->header;
+            blocks += h.num_blocks;
+            kept += h.num_block_docs;
+            summary += h.num_summary;
+            b_terms += (h.num_terms + 1) * 8;
+            b_docs += (h.num_blocks + 1) * 4 + h.num_block_docs * 4;
+            b_sum += (h.num_blocks + 1) * 8 + h.num_blocks * 4 + h.num_summary * (h.summary_id_bytes + 1);
+            b_graph += h.num_docs * h.knn_k * 4;
+        }
+        fmt::print("    kept postings {:>9} ({:.1f} % of all), in {} blocks ({:.1f} documents each): {}\n", kept,
+                   m.num_postings ? 100.0 * static_cast<double>(kept) / static_cast<double>(m.num_postings) : 0.0, blocks,
+                   blocks ? static_cast<double>(kept) / static_cast<double>(blocks) : 0.0, human_bytes(b_docs + b_terms));
+        fmt::print("    summaries     {:>9} entries ({:.1f} per block): {}\n", summary,
+                   blocks ? static_cast<double>(summary) / static_cast<double>(blocks) : 0.0, human_bytes(b_sum));
+        fmt::print("    kNN graph     {}\n", b_graph ? human_bytes(b_graph) : std::string("none"));
         if (m.approx_defaults) {
             const ApproxDefaults& d = *m.approx_defaults;
             fmt::print("  approx query defaults {} (spindle tune: target recall@{} {:g}, held-out recall {:.4f}, {:.3f} ms)\n",
