@@ -162,16 +162,6 @@ TEST(Approx, MultiSegmentSearchMergesTopK) {
     }
 }
 
-template <class Fn>
-void expect_message(Fn fn, const std::string& part) {
-    try {
-        fn();
-        ADD_FAILURE() << "no error; expected one containing '" << part << "'";
-    } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-    }
-}
-
 // (d) Bad settings are refused with clear errors.
 TEST(Approx, BadSettingsAreRejected) {
     SearchOptions o;

@@ -17,16 +17,6 @@
 namespace spindle::test {
 namespace {
 
-template <class Fn>
-void expect_message(Fn fn, const std::string& part) {
-    try {
-        fn();
-        ADD_FAILURE() << "no error; expected one containing '" << part << "'";
-    } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-    }
-}
-
 std::vector<Hit> run(const Index& idx, const QueryPlan& plan, std::size_t query_cut, double heap_factor) {
     SearchOptions o;
     o.algorithm = Algorithm::approx;

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "spindle/common/error.hpp"
 #include "spindle/formats/input_format.hpp"
 #include "spindle/formats/raw_record.hpp"
 #include "spindle/index/index_builder.hpp"
@@ -141,6 +142,17 @@ inline void expect_same(const std::vector<Hit>& want, const std::vector<Hit>& go
     for (std::size_t i = 0; i < want.size(); ++i) {
         EXPECT_EQ(want[i].global_doc, got[i].global_doc) << what << " rank " << i;
         EXPECT_EQ(want[i].raw, got[i].raw) << what << " rank " << i;
+    }
+}
+
+/// Expects fn() to throw a spindle::Error whose message contains `part`.
+template <class Fn>
+void expect_message(Fn fn, const std::string& part) {
+    try {
+        fn();
+        ADD_FAILURE() << "no error; expected one containing '" << part << "'";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
     }
 }
 
