@@ -438,7 +438,7 @@ TEST(Cli, BuildApproxTuneAndStoredDefaults) {
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("approx (" + chosen + "; index defaults tuned for recall@10 0.9)"), std::string::npos)
         << chosen << "\n" << r.out;
-    r = spindle(dir, "search --index " + (dir / "idx") + q + " -a approx --query-cut 3 --heap-factor 0.8 -q --output " +
+    r = spindle(dir, "search --index " + (dir / "idx") + q + " -a approx --query-cut 3 --heap-factor 0.8 --knn 0 -q --output " +
                          (dir / "e.run"));
     EXPECT_NE(r.out.find("approx (query_cut 3, heap_factor 0.8, knn 0;"), std::string::npos) << r.out;
     EXPECT_EQ(read_file(dir / "e.run"), read_file(dir / "explicit.run"));

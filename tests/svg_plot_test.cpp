@@ -320,10 +320,17 @@ std::vector<CurveEntry> sample_entries() {
 TEST(BenchCurve, SweepSpansTheGrid) {
     const auto specs = approx_sweep_specs();
     EXPECT_EQ(specs.size(), std::size(kSweepQueryCuts) * std::size(kSweepHeapFactors));
-    EXPECT_EQ(specs.front(), "approx@1,0.7");
-    EXPECT_EQ(specs.back(), "approx@20,1");
+    EXPECT_EQ(specs.front(), "approx@1,0.7,0");
+    EXPECT_EQ(specs.back(), "approx@20,1,0");
     EXPECT_EQ(std::set<std::string>(specs.begin(), specs.end()).size(), specs.size());
-    EXPECT_EQ(approx_sweep_description(), "query cut C in 1,2,3,5,8,12,20 and heap factor H in 0.7,0.9,1 (21 variants)");
+    // With a graph: the cuts up to 8 again, refined with its neighbours.
+    const auto graph = approx_sweep_specs(10);
+    EXPECT_EQ(graph.size(), specs.size() + 5 * std::size(kSweepHeapFactors));
+    EXPECT_EQ(graph.back(), "approx@8,1,10");
+    EXPECT_EQ(std::set<std::string>(graph.begin(), graph.end()).size(), graph.size());
+    EXPECT_EQ(approx_sweep_description(),
+              "query cut C in 1,2,3,5,8,12,20 and heap factor H in 0.7,0.9,1 (21 variants), and with a kNN graph the "
+              "same for C up to 8 with graph refinement (knn 10)");
 }
 
 TEST(BenchCurve, ParetoFrontAndSpeedups) {
@@ -346,19 +353,24 @@ TEST(BenchCurve, ParetoFrontAndSpeedups) {
 
 TEST(BenchCurve, PlotSeriesGroupApproxAndBmpCurves) {
     const auto series = recall_latency_series(sample_entries());
-    ASSERT_EQ(series.size(), 3U);  // approx curve, bmp curve (with exact bmp), exhaustive
+    // approx Pareto front (a line), the dominated approx settings (markers),
+    // bmp curve (with exact bmp), exhaustive.
+    ASSERT_EQ(series.size(), 4U);
     EXPECT_TRUE(series[0].connected);
-    ASSERT_EQ(series[0].points.size(), 4U);
+    ASSERT_EQ(series[0].points.size(), 2U);
     EXPECT_EQ(series[0].points[0].label, "approx@1,0.7");
-    for (std::size_t i = 1; i < series[0].points.size(); ++i) {
-        EXPECT_LE(series[0].points[i - 1].latency_ms, series[0].points[i].latency_ms);
-    }
-    EXPECT_TRUE(series[0].points[2].hollow);  // approx@3,0.9 is dominated
-    ASSERT_EQ(series[1].points.size(), 2U);
-    EXPECT_EQ(series[1].points[0].label, "bmp@0.8");
-    EXPECT_EQ(series[1].points[1].label, "bmp");
-    EXPECT_EQ(series[2].name, "exhaustive");
-    EXPECT_FALSE(series[2].connected);
+    EXPECT_EQ(series[0].points[1].label, "approx@5,0.9");
+    for (const auto& p : series[0].points) EXPECT_FALSE(p.hollow);
+    EXPECT_FALSE(series[1].connected);
+    ASSERT_EQ(series[1].points.size(), 2U);  // dominated, by latency
+    EXPECT_EQ(series[1].points[0].label, "approx@3,0.9");
+    EXPECT_EQ(series[1].points[1].label, "approx@20,1");
+    for (const auto& p : series[1].points) EXPECT_TRUE(p.hollow);
+    ASSERT_EQ(series[2].points.size(), 2U);
+    EXPECT_EQ(series[2].points[0].label, "bmp@0.8");
+    EXPECT_EQ(series[2].points[1].label, "bmp");
+    EXPECT_EQ(series[3].name, "exhaustive");
+    EXPECT_FALSE(series[3].connected);
     // Without bmp@, exact bmp is a labelled point of its own.
     const auto e = sample_entries();
     const auto plain = recall_latency_series({e[0], e[1]});

@@ -120,7 +120,8 @@ std::vector<PlotSeries> recall_latency_series(const std::vector<CurveEntry>& ent
     auto point = [&](std::size_t i, std::string label) {
         return PlotPoint{entries[i].mean_ms, entries[i].recall, std::move(label), !front[i]};
     };
-    PlotSeries approx{"approx (query cut, heap factor)", {}, true, false};
+    PlotSeries approx{"approx: Pareto front (query cut, heap factor, knn)", {}, true, false};
+    PlotSeries approx_other{"approx: other settings", {}, false, false};
     PlotSeries bmp{"bmp, bmp@alpha", {}, true, false};
     std::vector<PlotSeries> exact;
     // Exact bmp starts the bmp curve when there is one (it is the alpha = 1 end).
@@ -139,13 +140,15 @@ std::vector<PlotSeries> recall_latency_series(const std::vector<CurveEntry>& ent
     for (const auto i : bmp_members) bmp.points.push_back(point(i, entries[i].label));
     for (const auto i : order) {
         if (family_of(entries[i]) != Family::approx_curve) continue;
-        approx.points.push_back(point(i, entries[i].label));
+        // The line joins the Pareto-optimal settings only; the rest are hollow markers.
+        (front[i] ? approx : approx_other).points.push_back(point(i, entries[i].label));
     }
     // Labels on every marker only while they fit; the tooltips always carry them.
     approx.label_points = approx.points.size() <= 8;
     bmp.label_points = bmp.points.size() <= 8;
     std::vector<PlotSeries> all;
     if (!approx.points.empty()) all.push_back(std::move(approx));
+    if (!approx_other.points.empty()) all.push_back(std::move(approx_other));
     if (!bmp.points.empty()) all.push_back(std::move(bmp));
     std::move(exact.begin(), exact.end(), std::back_inserter(all));
     return all;
