@@ -296,7 +296,7 @@ std::string render_recall_latency_svg(const PlotText& text, const std::vector<Pl
             taken.push_back({x - 5, y - 5, x + 5, y + 5});
         }
         fmt::format_to(out, "</g>\n");
-        if (s.label_points || !s.connected) {
+        if (s.label_points) {
             for (const auto& p : s.points) {
                 pending.push_back({px(p.latency_ms), py(p.recall), p.label.empty() ? s.name : p.label, colour});
             }
