@@ -379,5 +379,36 @@ TEST(Approx, BuildIsDeterministicAcrossThreads) {
     }
 }
 
+// (h) An index read into memory (Index(dir, true)) searches exactly like the
+// mapped one, and still refuses a corrupted file.
+TEST(Approx, InMemoryIndexSearchesTheSame) {
+    CorpusParams p;
+    p.docs = 1200;
+    const auto docs = random_corpus(41, p);
+    ApproxOptions ao;
+    ao.lambda = 60;
+    ao.block_size = 6;
+    ao.alpha_mass = 0.5;
+    ao.knn_k = 4;
+    TempDir dir;
+    BuildOptions bo = approx_build(WeightType::u8, ao);
+    bo.segment_docs = 500;
+    build_index(dir / "idx", docs, bo);
+    const Index mapped(dir / "idx");
+    const Index loaded(dir / "idx", true);
+    for (const auto& qv : random_queries(41, 20, p.vocab, true)) {
+        for (Algorithm a : {Algorithm::exhaustive, Algorithm::bmp, Algorithm::approx}) {
+            const auto x = run(mapped, mapped.plan(to_query(qv)), a, 10, 3, 0.9, 4);
+            const auto y = run(loaded, loaded.plan(to_query(qv)), a, 10, 3, 0.9, 4);
+            expect_same(x, y, qv.id + " " + std::string(to_string(a)));
+        }
+    }
+    const std::string file = dir / "idx/seg-000001/forward.bin";
+    std::string bytes = read_file(file);
+    bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x21);
+    write_text(file, bytes);
+    expect_message([&] { const Index bad(dir / "idx", true); }, "forward.bin");
+}
+
 }  // namespace
 }  // namespace spindle::test

@@ -307,6 +307,18 @@ TEST(Cli, ApproxIndexSearchBenchAndInfo) {
                          (dir / "run"));
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_FALSE(read_file(dir / "run").empty());
+    EXPECT_NE(read_file(dir / "run").find(" 1 "), std::string::npos);
+    // With the graph (the default: 10 neighbours) and the index read into memory.
+    r = spindle(dir, "search --index " + (dir / "idx") + q +
+                         " -a approx --query-cut 5 --heap-factor 0.8 --knn 10 --in-memory -q --output " + (dir / "run-mem"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    r = spindle(dir, "search --index " + (dir / "idx") + q + " -a approx --query-cut 5 --heap-factor 0.8 --knn 10 -q --output " +
+                         (dir / "run-map"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(read_file(dir / "run-mem"), read_file(dir / "run-map"));
+    EXPECT_NE(read_file(dir / "run-mem"), read_file(dir / "run"));  // refinement found other documents
+    r = spindle(dir, "search --index " + (dir / "plain") + q + " -a approx --knn 5");
+    EXPECT_EQ(r.code, 1);
     r = spindle(dir, "bench --index " + (dir / "idx") + q + " -q --runs 1 -a exhaustive,approx@5,0.9,approx@1000,1");
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("\napprox@5,0.9 "), std::string::npos) << r.out;

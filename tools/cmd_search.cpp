@@ -41,6 +41,7 @@ struct SearchArgs {
     double heap_factor = 0.9;
     std::size_t knn = 0;
     bool quiet = false;
+    bool in_memory = false;
     std::string qrels;
     std::vector<std::string> metrics{"map", "ndcg_cut.10", "recip_rank", "P.10", "recall.100,1000"};
     bool text = false;                  // raw-text queries for a text (BM25) index
@@ -85,7 +86,7 @@ void run_search(const SearchArgs& a) {
     opts.knn = a.knn;
     opts.validate();
     if (a.threads == 0) throw InvalidArgument("--threads must be at least 1");
-    const Index index(a.index);
+    const Index index(a.index, a.in_memory);
     if (a.algorithm == "auto") opts.algorithm = index.manifest().text ? Algorithm::maxscore : Algorithm::bmp;
     check_searchable(index, opts);
     // approx: knobs not given on the command line come from the index's
@@ -216,6 +217,9 @@ void register_search(CLI::App& app) {
                     "approx: graph neighbours of each result also scored (0: none; needs an index built with "
                     "--approx-knn)")
         ->capture_default_str();
+    cmd->add_flag("--in-memory", args->in_memory,
+                  "Read the index files into memory (2 MiB pages where the kernel allows) instead of mapping them: "
+                  "slower to open, fewer TLB misses (approx searches ~15-20 % faster on 1M documents)");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->add_option("--qrels", args->qrels, "Relevance judgments: evaluate the results and print the metrics");
     cmd->add_option("--metrics", args->metrics, "trec_eval measures for --qrels (as spindle eval -m)")

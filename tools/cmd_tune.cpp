@@ -38,6 +38,7 @@ struct TuneArgs {
     std::string json;
     std::string svg;
     bool quiet = false;
+    bool in_memory = false;
 };
 
 /// The timed settings as a recall/latency curve (Pareto points filled), the
@@ -130,7 +131,7 @@ void run_tune(const TuneArgs& a) {
         throw InvalidArgument(fmt::format("--target-recall must be in (0, 1], got {}", a.target_recall));
     }
     opts.validate();
-    const Index index(a.index);
+    const Index index(a.index, a.in_memory);
     if (!index.manifest().approx) {
         throw InvalidArgument("index " + a.index + " has no approximate structures; add them first with spindle build-approx --index " +
                               a.index);
@@ -241,6 +242,9 @@ void register_tune(CLI::App& app) {
     cmd->add_flag("--dry-run", args->dry_run, "Report the choice without storing it");
     cmd->add_option("--json", args->json, "Also write every setting tried and the choice as JSON");
     cmd->add_option("--svg", args->svg, "Also plot the recall/latency of the timed settings (and the choice) as SVG");
+    cmd->add_flag("--in-memory", args->in_memory,
+                  "Read the index files into memory (2 MiB pages where the kernel allows) instead of mapping them: "
+                  "slower to open, fewer TLB misses (approx searches ~15-20 % faster on 1M documents)");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress output");
     cmd->callback([args] { run_tune(*args); });
 }

@@ -8,7 +8,7 @@
 
 namespace spindle {
 
-Index::Index(const std::string& dir) : dir_(dir) {
+Index::Index(const std::string& dir, bool in_memory) : dir_(dir) {
     std::error_code ec;
     if (!std::filesystem::is_directory(dir, ec)) throw IoError("index " + dir + " does not exist or is not a directory");
     manifest_ = Manifest::load(dir + "/MANIFEST");
@@ -21,7 +21,8 @@ Index::Index(const std::string& dir) : dir_(dir) {
     std::uint64_t postings = 0;
     for (const auto& info : manifest_.segments) {
         first_doc_.push_back(docs);
-        segments_.push_back(std::make_unique<Segment>(dir, info, manifest_.weight_type, vocab_.size()));
+        segments_.push_back(std::make_unique<Segment>(dir, info, manifest_.weight_type, vocab_.size(),
+                                                      in_memory ? MappedFile::Mode::memory : MappedFile::Mode::map));
         docs += info.docs;
         postings += info.postings;
         max_weight_ = std::max(max_weight_, segments_.back()->header().max_weight);

@@ -30,10 +30,10 @@ void check_stream(std::span<const std::uint64_t> byte_begin, std::size_t stream_
 }  // namespace
 
 Segment::Segment(const std::string& index_dir, const SegmentInfo& info, WeightType weight_type,
-                 std::uint64_t vocab_size)
+                 std::uint64_t vocab_size, MappedFile::Mode mode)
     : info_(info),
-      inverted_(index_dir + "/" + info.name + "/inverted.bin", kinds::kInverted),
-      forward_(index_dir + "/" + info.name + "/forward.bin", kinds::kForward),
+      inverted_(index_dir + "/" + info.name + "/inverted.bin", kinds::kInverted, mode),
+      forward_(index_dir + "/" + info.name + "/forward.bin", kinds::kForward, mode),
       docids_(index_dir + "/" + info.name + "/docids.bin", kinds::kDocIds) {
     const auto hdr = inverted_.section<SegmentHeader>(sections::kInvHeader, 1);
     std::memcpy(&header_, hdr.data(), sizeof(SegmentHeader));
@@ -58,7 +58,7 @@ Segment::Segment(const std::string& index_dir, const SegmentInfo& info, WeightTy
         case WeightType::u8: views_ = make_views<std::uint8_t>(); break;
     }
     if (info.approx_bytes > 0) {
-        approx_ = Container(index_dir + "/" + info.name + "/approx.bin", kinds::kApprox);
+        approx_ = Container(index_dir + "/" + info.name + "/approx.bin", kinds::kApprox, mode);
         approx_view_ = ApproxView::open(approx_, header_.num_docs, header_.num_terms);
     }
 }

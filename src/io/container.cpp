@@ -102,7 +102,7 @@ std::uint64_t ContainerWriter::finish() {
     return file_bytes;
 }
 
-Container::Container(const std::string& path, std::uint32_t kind) : file_(path) {
+Container::Container(const std::string& path, std::uint32_t kind, MappedFile::Mode mode) : file_(path, mode) {
     const auto bytes = file_.bytes();
     const std::byte* p = bytes.data();
     if (bytes.size() < kContainerHeaderBytes) {

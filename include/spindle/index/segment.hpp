@@ -94,7 +94,9 @@ using AnySegmentViews = std::variant<SegmentViews<float>, SegmentViews<std::uint
 class Segment {
 public:
     /// Opens segment `info.name` under `index_dir`; throws CorruptIndex naming the file.
-    Segment(const std::string& index_dir, const SegmentInfo& info, WeightType weight_type, std::uint64_t vocab_size);
+    /// `mode`: map the files or read them into memory (MappedFile::Mode).
+    Segment(const std::string& index_dir, const SegmentInfo& info, WeightType weight_type, std::uint64_t vocab_size,
+            MappedFile::Mode mode = MappedFile::Mode::map);
 
     [[nodiscard]] const SegmentHeader& header() const { return header_; }
     [[nodiscard]] docid_t num_docs() const { return static_cast<docid_t>(header_.num_docs); }

@@ -68,7 +68,7 @@ class Container {
 public:
     Container() = default;
     /// Throws CorruptIndex / IncompatibleVersion / IoError naming `path`.
-    Container(const std::string& path, std::uint32_t kind);
+    Container(const std::string& path, std::uint32_t kind, MappedFile::Mode mode = MappedFile::Mode::map);
 
     [[nodiscard]] bool has(std::uint32_t id) const;
     /// Raw bytes of section `id`; throws CorruptIndex if it is absent.

@@ -9,8 +9,13 @@ namespace spindle {
 class MappedFile {
 public:
     MappedFile() = default;
-    /// Maps `path` read-only; throws IoError naming the path on failure.
-    explicit MappedFile(const std::string& path);
+    /// How a file's bytes are made available.
+    enum class Mode {
+        map,     ///< mmap the file (pages come from the page cache on demand)
+        memory,  ///< read it into anonymous memory, in 2 MiB pages where the kernel allows (MADV_HUGEPAGE)
+    };
+    /// Maps (or reads) `path` read-only; throws IoError naming the path on failure.
+    explicit MappedFile(const std::string& path, Mode mode = Mode::map);
     ~MappedFile();
     MappedFile(MappedFile&& other) noexcept;
     MappedFile& operator=(MappedFile&& other) noexcept;
@@ -26,6 +31,7 @@ private:
     std::string path_;
     const std::byte* data_ = nullptr;
     std::size_t size_ = 0;
+    std::size_t anon_len_ = 0;  ///< > 0: the bytes live in an anonymous mapping of this length (Mode::memory)
 };
 
 }  // namespace spindle
