@@ -56,18 +56,3 @@ ApproxOptions approx_build_options(const ApproxBuildArgs& a) {
 }
 
 }  // namespace spindle::cli
-
-namespace spindle::cli {
-
-ApproxProgress::ApproxProgress(ApproxOptions& o, bool quiet) : quiet_(quiet) {
-    o.progress = [this](std::string_view phase, std::uint64_t done, std::uint64_t total) {
-        if (!bar_) bar_ = std::make_unique<Progress>("approx " + std::string(phase), total, quiet_);
-        bar_->update(done);
-        if (done == total) {
-            bar_->finish();
-            bar_.reset();
-        }
-    };
-}
-
-}  // namespace spindle::cli

@@ -3,11 +3,9 @@
 // build-approx so that both parse and default them identically.
 #include <CLI/CLI.hpp>
 #include <cstdint>
-#include <memory>
 #include <optional>
 
 #include "spindle/index/approx_format.hpp"
-#include "progress.hpp"
 
 namespace spindle::cli {
 
@@ -27,15 +25,5 @@ void add_approx_build_options(CLI::App* cmd, ApproxBuildArgs& args, const std::s
 /// The build options: CLI defaults (lambda 400, blocks of 8, alpha 0.35, a graph of 10 neighbours)
 /// overridden by the given options. Throws InvalidArgument naming the option.
 ApproxOptions approx_build_options(const ApproxBuildArgs& args);
-
-/// A progress bar per build phase ("approx blocks", "approx graph") for `o`.
-class ApproxProgress {
-public:
-    ApproxProgress(ApproxOptions& o, bool quiet);
-
-private:
-    std::unique_ptr<Progress> bar_;
-    bool quiet_;
-};
 
 }  // namespace spindle::cli

@@ -32,7 +32,8 @@ void run_build_approx(const BuildApproxArgs& a) {
     // rows in parallel; the result does not depend on the thread count).
     opts.approx.threads = a.threads > 0 ? a.threads : std::max(1U, std::thread::hardware_concurrency());
     opts.threads = 1;
-    const ApproxProgress progress(opts.approx, a.quiet);
+    PhaseProgress bar("approx ", a.quiet);
+    opts.approx.progress = [&](std::string_view phase, std::uint64_t done, std::uint64_t total) { bar.update(phase, done, total); };
     std::size_t segments_done = 0;
     std::size_t total_segments = 0;
     opts.on_segment = [&](std::size_t, const std::string& name, const ApproxBuildInfo& info) {

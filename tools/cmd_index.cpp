@@ -86,23 +86,18 @@ void run_index(const IndexArgs& a) {
     opts.overwrite = a.overwrite;
     opts.reorder = parse_reorder(a.reorder);
     opts.approx = approx_options(a);
-    std::optional<ApproxProgress> approx_progress;
+    PhaseProgress approx_bar("approx ", a.quiet);
     if (opts.approx) {
         opts.approx->threads = a.threads;
-        approx_progress.emplace(*opts.approx, a.quiet);
+        opts.approx->progress = [&](std::string_view phase, std::uint64_t done, std::uint64_t total) {
+            approx_bar.update(phase, done, total);
+        };
     }
     opts.bisection.iterations = a.bp_iterations;
     opts.bisection.leaf_docs = a.bp_leaf;
     opts.bisection.threads = a.threads > 0 ? a.threads : std::max(1U, std::thread::hardware_concurrency());
-    std::unique_ptr<Progress> reorder_bar;
-    opts.bisection.progress = [&](std::uint64_t done, std::uint64_t total) {
-        if (!reorder_bar) reorder_bar = std::make_unique<Progress>("reorder (bp)", total, a.quiet);
-        reorder_bar->update(done);
-        if (done == total) {
-            reorder_bar->finish();
-            reorder_bar.reset();
-        }
-    };
+    PhaseProgress reorder_bar("", a.quiet);
+    opts.bisection.progress = [&](std::uint64_t done, std::uint64_t total) { reorder_bar.update("reorder (bp)", done, total); };
     if (text_mode) {
         const Manifest m = build_text(a, opts);
         print_summary(a, m, seconds_since(start));

@@ -149,26 +149,14 @@ void run_tune(const TuneArgs& a) {
     fmt::print("tuning approx on {}: {} queries ({} to tune on, {} held out, seed {}), target recall@{} {:g}\n", a.index,
                queries.size(), tuning.size(), heldout.size(), a.seed, a.k, a.target_recall);
 
-    std::unique_ptr<Progress> bar;
-    std::string bar_phase;
-    opts.progress = [&](std::string_view phase, std::uint64_t done, std::uint64_t total) {
-        if (!bar || bar_phase != phase) {
-            if (bar) bar->finish();
-            bar_phase = std::string(phase);
-            bar = std::make_unique<Progress>(bar_phase, total, a.quiet);
-        }
-        bar->update(done);
-        if (done == total) {
-            bar->finish();
-            bar.reset();
-        }
-    };
+    PhaseProgress bar("", a.quiet);
+    opts.progress = [&](std::string_view phase, std::uint64_t done, std::uint64_t total) { bar.update(phase, done, total); };
     opts.log = [&](const std::string& line) {
         if (!a.quiet) fmt::print(stderr, "{}\n", line);
     };
     if (!a.quiet) fmt::print(stderr, "sweep (staircase: query_cut up, heap_factor down; ~ = not timed, recall pass time):\n");
     const TuneResult r = tune_approx(index, tuning, heldout, opts);
-    if (bar) bar->finish();
+    bar.finish();
 
     print_curve(r);
     const std::string timing = fmt::format("{} settings tried in {:.2f} s (exact top-k {:.2f} s, sweep {:.2f} s, held-out check {:.2f} s)",

@@ -73,4 +73,20 @@ std::string human_bytes(std::uint64_t bytes) {
     return u == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, units[u]);
 }
 
+void PhaseProgress::update(std::string_view phase, std::uint64_t done, std::uint64_t total) {
+    if (bar_ && phase_ != phase) finish();
+    if (!bar_) {
+        phase_ = std::string(phase);
+        bar_ = std::make_unique<Progress>(prefix_ + phase_, total, quiet_);
+    }
+    bar_->update(done);
+    if (done == total) finish();
+}
+
+void PhaseProgress::finish() {
+    if (!bar_) return;
+    bar_->finish();
+    bar_.reset();
+}
+
 }  // namespace spindle::cli
