@@ -8,8 +8,9 @@
 // 2. Blocks are visited best estimate first; the traversal stops at the first
 //    block whose estimate is below theta / heap_factor (theta: the current
 //    k-th score, 0 until k documents are found). Each document of a visited
-//    block not scored yet is scored exactly through the forward index (its
-//    data prefetched a few documents ahead).
+//    block not scored yet is scored exactly through the forward index (the
+//    documents of consecutive blocks gathered in batches whose forward data
+//    is prefetched before any of them is scored).
 // 3. Graph refinement (`knn` > 0, index built with a kNN graph): the first
 //    `knn` neighbours of every result not scored yet are scored and offered to
 //    the top-k.
@@ -54,7 +55,6 @@ struct ApproxScratch {
 
 namespace approx_detail {
 
-inline constexpr std::size_t kPrefetchDistance = 8;
 /// Documents gathered (from consecutive blocks) before they are scored.
 inline constexpr std::size_t kBatchDocs = 48;
 /// Graph refinement stops after this many rounds even if results still change.
@@ -93,26 +93,14 @@ template <class W>
 void approximate_search(const SegmentViews<W>& v, const ApproxView& a, const QueryPlan& plan, const ApproxParams& p,
                         TopK& topk, ApproxScratch& s, SearchStats& stats) {
     using namespace approx_detail;
-    constexpr bool kIntegral = std::is_integral_v<W>;
     const std::uint64_t T = v.inv.num_terms;
     const auto limit = static_cast<termid_t>(T);
     const docid_t N = v.inv.num_docs;
-    if constexpr (kIntegral) {
-        if (s.dense_int.size() < T + 1) s.dense_int.resize(T + 1, 0);
-    } else {
-        if (s.dense_real.size() < T + 1) s.dense_real.resize(T + 1, 0.0);
-    }
+    fill_dense<W>(s, plan, T);
     if (s.seen.size() < (N + 63) / 64) s.seen.resize((N + 63) / 64, 0);
     s.order.clear();
     for (std::size_t i = 0; i < plan.terms.size(); ++i) {
-        const termid_t t = plan.terms[i].term;
-        if (t >= T) continue;
-        if constexpr (kIntegral) {
-            s.dense_int[t] = static_cast<std::uint32_t>(plan.weights[i].qi);
-        } else {
-            s.dense_real[t] = plan.weights[i].qd;
-        }
-        s.order.push_back(i);
+        if (plan.terms[i].term < T) s.order.push_back(i);
     }
     std::sort(s.order.begin(), s.order.end(), [&](std::size_t x, std::size_t y) {
         const QueryTerm& l = plan.terms[x];
@@ -123,13 +111,7 @@ void approximate_search(const SegmentViews<W>& v, const ApproxView& a, const Que
 
     // 1. Estimates of every block of the chosen lists.
     s.blocks.clear();
-    const auto* q = [&] {
-        if constexpr (kIntegral) {
-            return s.dense_int.data();
-        } else {
-            return s.dense_real.data();
-        }
-    }();
+    const auto* q = dense_table<W>(s).data();
     for (const std::size_t qi : s.order) {
         const termid_t t = plan.terms[qi].term;
         for (std::uint64_t b = a.term_block_begin[t]; b < a.term_block_begin[t + 1]; ++b) {
@@ -210,14 +192,7 @@ void approximate_search(const SegmentViews<W>& v, const ApproxView& a, const Que
 
     for (const docid_t d : s.seen_list) s.seen[d >> 6U] = 0;
     s.seen_list.clear();
-    for (const QueryTerm& qt : plan.terms) {
-        if (qt.term >= T) continue;
-        if constexpr (kIntegral) {
-            s.dense_int[qt.term] = 0;
-        } else {
-            s.dense_real[qt.term] = 0.0;
-        }
-    }
+    clear_dense<W>(s, plan, T);
 }
 
 }  // namespace spindle

@@ -107,15 +107,48 @@ score_t score_document(const ForwardView<W>& fwd, docid_t d, const Q* dense, ter
     return s;
 }
 
-/// score_document() with the dense query table of a scratch (`dense_int` for
-/// integer weights, `dense_real` for f32) and its term buffer `doc_terms`.
+/// The dense query table of a scratch for weight type W (`dense_int` for
+/// integer weights, `dense_real` for f32): multipliers by term id, all zero
+/// between queries, with a zero slot at `num_terms` for out-of-range ids.
+template <class W, class Scratch>
+auto& dense_table(Scratch& s) {
+    if constexpr (std::is_integral_v<W>) {
+        return s.dense_int;
+    } else {
+        return s.dense_real;
+    }
+}
+
+/// Sets the dense table's entry of every plan term below `num_terms` (sizing
+/// the table first); clear_dense() undoes it after the query.
+template <class W, class Scratch>
+void fill_dense(Scratch& s, const QueryPlan& plan, std::uint64_t num_terms) {
+    auto& table = dense_table<W>(s);
+    if (table.size() < num_terms + 1) table.resize(num_terms + 1, 0);
+    for (std::size_t i = 0; i < plan.terms.size(); ++i) {
+        const termid_t t = plan.terms[i].term;
+        if (t >= num_terms) continue;
+        if constexpr (std::is_integral_v<W>) {
+            table[t] = static_cast<std::uint32_t>(plan.weights[i].qi);
+        } else {
+            table[t] = plan.weights[i].qd;
+        }
+    }
+}
+
+template <class W, class Scratch>
+void clear_dense(Scratch& s, const QueryPlan& plan, std::uint64_t num_terms) {
+    auto& table = dense_table<W>(s);
+    for (const QueryTerm& q : plan.terms) {
+        if (q.term < num_terms) table[q.term] = 0;
+    }
+}
+
+/// score_document() with the dense query table of a scratch and its term
+/// buffer `doc_terms`.
 template <class W, class Scratch>
 score_t score_with_dense(const ForwardView<W>& fwd, docid_t d, Scratch& s, termid_t limit, SearchStats& stats) {
-    if constexpr (std::is_integral_v<W>) {
-        return score_document(fwd, d, s.dense_int.data(), limit, s.doc_terms, stats);
-    } else {
-        return score_document(fwd, d, s.dense_real.data(), limit, s.doc_terms, stats);
-    }
+    return score_document(fwd, d, dense_table<W>(s).data(), limit, s.doc_terms, stats);
 }
 
 namespace bmp_detail {
@@ -159,11 +192,7 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
     constexpr bool kIntegral = std::is_integral_v<W>;
     unsigned shift = 0;
     const auto limit = static_cast<termid_t>(inv.num_terms);
-    if constexpr (kIntegral) {
-        if (s.dense_int.size() < inv.num_terms + 1) s.dense_int.resize(inv.num_terms + 1, 0);
-    } else {
-        if (s.dense_real.size() < inv.num_terms + 1) s.dense_real.resize(inv.num_terms + 1, 0.0);
-    }
+    fill_dense<W>(s, plan, inv.num_terms);
     if constexpr (kIntegral) {
         std::uint64_t total = 0;
         std::uint64_t max_sum = 0;
@@ -202,10 +231,8 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
         const QueryWeight q = plan.weights[i];
         Acc qs;
         if constexpr (kIntegral) {
-            s.dense_int[t] = static_cast<std::uint32_t>(q.qi);
             qs = static_cast<std::uint32_t>((q.qi * kRangeMaxUnit<W> + (std::uint64_t{1} << shift) - 1) >> shift);
         } else {
-            s.dense_real[t] = q.qd;
             // One RangeMax unit weighs term_max / 255 (inflated against rounding).
             qs = q.qd * static_cast<double>(inv.term_max[t]) / 255.0 * (1.0 + 1e-9);
         }
@@ -335,14 +362,7 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
     visited += visit_ordered();
     stats.blocks_skipped += nranges - visited;
 
-    for (const auto& t : plan.terms) {
-        if (t.term >= inv.num_terms) continue;
-        if constexpr (kIntegral) {
-            s.dense_int[t.term] = 0;
-        } else {
-            s.dense_real[t.term] = 0.0;
-        }
-    }
+    clear_dense<W>(s, plan, inv.num_terms);
 }
 
 }  // namespace spindle

@@ -12,7 +12,7 @@ struct SearchStats {
     std::uint64_t unknown_terms = 0;    ///< query tokens not in the vocabulary
     std::uint64_t sparse_bounds = 0;    ///< bmp: sparse (term, range) maxima summed
     std::uint64_t dense_bounds = 0;     ///< bmp: dense (term, range) maxima summed
-    std::uint64_t summaries = 0;        ///< approx: block summaries scored against the query
+    std::uint64_t summaries = 0;        ///< approx: blocks whose summary estimate is positive (the candidates)
     std::uint64_t graph_rounds = 0;     ///< approx: graph refinement rounds that scored documents
 
     SearchStats& operator+=(const SearchStats& o) {
