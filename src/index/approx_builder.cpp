@@ -400,8 +400,9 @@ void build_graph(const SegmentViews<W>& v, const ApproxView& a, const ApproxOpti
     const std::uint64_t units = (n_docs + kDocsPerChunk - 1) / kDocsPerChunk;
     std::mutex mu;
     std::atomic<std::uint64_t> done{0};
-    parallel_units(units, threads, [&](std::uint64_t u, std::uint32_t /*thread*/) {
-        ApproxScratch s;
+    std::vector<ApproxScratch> scratch(threads);  // per thread: its tables are sized once
+    parallel_units(units, threads, [&](std::uint64_t u, std::uint32_t thread) {
+        ApproxScratch& s = scratch[thread];
         SearchStats stats;
         std::vector<QueryTerm> q;
         for (std::uint64_t d = u * kDocsPerChunk; d < std::min(n_docs, (u + 1) * kDocsPerChunk); ++d) {
