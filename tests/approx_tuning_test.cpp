@@ -22,9 +22,7 @@ std::vector<Hit> run(const Index& idx, const QueryPlan& plan, std::size_t query_
     o.algorithm = Algorithm::approx;
     o.query_cut = query_cut;
     o.heap_factor = heap_factor;
-    SearchScratch scratch;
-    SearchStats stats;
-    return search(idx, plan, o, scratch, stats);
+    return search_once(idx, plan, o);
 }
 
 ApproxOptions small_approx() {

@@ -15,6 +15,7 @@
 #include "spindle/formats/input_format.hpp"
 #include "spindle/formats/raw_record.hpp"
 #include "spindle/index/index_builder.hpp"
+#include "spindle/query/recall.hpp"
 #include "spindle/query/searcher.hpp"
 
 namespace spindle::test {
@@ -162,6 +163,32 @@ inline TextQuery to_query(const Vec& v) {
     q.id = v.id;
     for (const auto& [t, w] : v.terms) q.terms.emplace_back(t, w);
     return q;
+}
+
+/// One search with fresh buffers.
+inline std::vector<Hit> search_once(const Index& idx, const QueryPlan& plan, const SearchOptions& opts) {
+    SearchScratch scratch;
+    SearchStats stats;
+    return search(idx, plan, opts, scratch, stats);
+}
+
+/// Mean recall@k of `approx(plan)` against the exhaustive top-k, over the
+/// queries that match at least one document; their number goes to `counted`.
+template <class Fn>
+double mean_recall_at_k(const Index& idx, const std::vector<Vec>& queries, std::size_t k, Fn approx, std::size_t& counted) {
+    SearchOptions exhaustive;
+    exhaustive.algorithm = Algorithm::exhaustive;
+    exhaustive.k = k;
+    double recall = 0;
+    counted = 0;
+    for (const auto& qv : queries) {
+        const QueryPlan plan = idx.plan(to_query(qv));
+        const auto exact = search_once(idx, plan, exhaustive);
+        if (exact.empty()) continue;
+        recall += recall_at_k(approx(plan), exact);
+        ++counted;
+    }
+    return counted ? recall / static_cast<double>(counted) : 0.0;
 }
 
 inline Manifest build_index(const std::string& dir, const std::vector<Vec>& docs, BuildOptions opts) {
