@@ -4,24 +4,10 @@
 
 #include "spindle/common/error.hpp"
 #include "spindle/index/file_kinds.hpp"
+#include "offsets_check.hpp"
 
 namespace spindle {
 namespace {
-
-void check_offsets(std::span<const std::uint64_t> a, std::uint64_t last, const std::string& path, const char* what) {
-    if (a.empty() || a.front() != 0 || a.back() != last) throw CorruptIndex(path + ": " + what + " do not span their data");
-    for (std::size_t i = 1; i < a.size(); ++i) {
-        if (a[i] < a[i - 1]) throw CorruptIndex(path + ": " + what + " decrease at entry " + std::to_string(i));
-    }
-}
-
-template <class T>
-void check_offsets32(std::span<const T> a, std::uint64_t last, const std::string& path, const char* what) {
-    if (a.empty() || a.front() != 0 || a.back() != last) throw CorruptIndex(path + ": " + what + " do not span their data");
-    for (std::size_t i = 1; i < a.size(); ++i) {
-        if (a[i] < a[i - 1]) throw CorruptIndex(path + ": " + what + " decrease at entry " + std::to_string(i));
-    }
-}
 
 template <class Id>
 void check_summary_terms(std::span<const Id> ids, std::uint64_t num_terms, const std::string& p) {
@@ -69,7 +55,7 @@ ApproxView ApproxView::open(const Container& c, std::uint64_t num_docs, std::uin
     v.summary_scale = c.section<float>(sections::kApproxSummaryScale, h.num_blocks);
     if (h.knn_k > 0) v.knn = c.section<docid_t>(sections::kApproxKnn, h.num_docs * h.knn_k);
     check_offsets(v.term_block_begin, h.num_blocks, p, "term block offsets");
-    check_offsets32(v.block_doc_begin, h.num_block_docs, p, "block document offsets");
+    check_offsets(v.block_doc_begin, h.num_block_docs, p, "block document offsets");
     check_offsets(v.summary_begin, h.num_summary, p, "summary offsets");
     for (docid_t d : v.block_docs) {
         if (d >= num_docs) throw CorruptIndex(p + ": block document " + std::to_string(d) + " past the last document");

@@ -4,18 +4,10 @@
 
 #include "spindle/codec/docid_codec.hpp"
 #include "spindle/common/error.hpp"
+#include "offsets_check.hpp"
 
 namespace spindle {
 namespace {
-
-void check_prefix(std::span<const std::uint64_t> a, std::uint64_t last, const std::string& path, const char* what) {
-    if (a.empty() || a.front() != 0 || a.back() != last) {
-        throw CorruptIndex(path + ": " + what + " does not span its data");
-    }
-    for (std::size_t i = 1; i < a.size(); ++i) {
-        if (a[i] < a[i - 1]) throw CorruptIndex(path + ": " + what + " decreases at entry " + std::to_string(i));
-    }
-}
 
 void check_stream(std::span<const std::uint64_t> byte_begin, std::size_t stream_bytes, const std::string& path,
                   const char* what) {
@@ -51,7 +43,7 @@ Segment::Segment(const std::string& index_dir, const SegmentInfo& info, WeightTy
     if (header_.range_block == 0 || header_.num_docs >= 0xFFFFFFFFULL) throw CorruptIndex(p + ": invalid header");
     id_offsets_ = docids_.section<std::uint64_t>(sections::kDocIdOffsets, header_.num_docs + 1);
     id_chars_ = docids_.section<char>(sections::kDocIdChars);
-    check_prefix(id_offsets_, id_chars_.size(), docids_.path(), "document id offsets");
+    check_offsets(id_offsets_, id_chars_.size(), docids_.path(), "document id offsets");
     switch (weight_type) {
         case WeightType::f32: views_ = make_views<float>(); break;
         case WeightType::u16: views_ = make_views<std::uint16_t>(); break;
@@ -87,9 +79,9 @@ SegmentViews<W> Segment::make_views() const {
     inv.term_range_byte_begin = inverted_.section<std::uint64_t>(sections::kTermRangeByteBegin, T + 1);
     inv.range_stream = inverted_.section<std::uint8_t>(sections::kRangeIdStream);
     inv.range_max = inverted_.section<RangeMax<W>>(sections::kRangeMaxWeight);
-    check_prefix(inv.term_posting_begin, P, p, "term posting offsets");
-    check_prefix(inv.term_block_begin, B, p, "term block offsets");
-    check_prefix(inv.term_range_begin, inv.range_max.size(), p, "term range offsets");
+    check_offsets(inv.term_posting_begin, P, p, "term posting offsets");
+    check_offsets(inv.term_block_begin, B, p, "term block offsets");
+    check_offsets(inv.term_range_begin, inv.range_max.size(), p, "term range offsets");
     check_stream(inv.block_byte_begin, inv.docid_stream.size(), p, "posting block");
     check_stream(inv.term_range_byte_begin, inv.range_stream.size(), p, "range id");
     for (std::uint64_t t = 0; t < T; ++t) {
@@ -116,7 +108,7 @@ SegmentViews<W> Segment::make_views() const {
     fwd.doc_byte_begin = forward_.section<std::uint64_t>(sections::kDocByteBegin, header_.num_docs + 1);
     fwd.term_stream = forward_.section<std::uint8_t>(sections::kDocTermStream);
     fwd.weights = forward_.section<W>(sections::kDocWeights, P);
-    check_prefix(fwd.doc_term_begin, P, fp, "document entry offsets");
+    check_offsets(fwd.doc_term_begin, P, fp, "document entry offsets");
     check_stream(fwd.doc_byte_begin, fwd.term_stream.size(), fp, "document term");
     return v;
 }
