@@ -12,6 +12,7 @@
 
 #include "spindle/codec/docid_codec.hpp"
 #include "spindle/common/error.hpp"
+#include "spindle/common/splitmix.hpp"
 #include "spindle/index/file_kinds.hpp"
 #include "spindle/query/approximate.hpp"
 
@@ -30,13 +31,6 @@ constexpr std::uint64_t kDocsPerChunk = 2048;
 /// 200k generated documents, query cut 1, 2 and 4 gave graphs within 1% of
 /// each other in refined recall; 2 builds in about half the time of 8.
 constexpr ApproxParams kGraphSearch{2, 0.9, 0};
-
-std::uint64_t splitmix64(std::uint64_t& x) {
-    std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30U)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27U)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31U);
-}
 
 /// Runs fn(unit, thread) for unit in [0, units) on `threads` threads (thread
 /// in [0, threads)); rethrows the first error.

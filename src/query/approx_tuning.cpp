@@ -8,6 +8,7 @@
 #include <map>
 
 #include "spindle/common/error.hpp"
+#include "spindle/common/splitmix.hpp"
 #include "spindle/query/approx_settings.hpp"
 #include "spindle/query/recall.hpp"
 #include "spindle/query/timing.hpp"
@@ -17,13 +18,6 @@ namespace {
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-std::uint64_t splitmix64(std::uint64_t& x) {
-    std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30U)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27U)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31U);
 }
 
 std::vector<std::vector<Hit>> exact_topk(const Index& index, std::span<const QueryPlan> plans, std::size_t k,

@@ -9,17 +9,13 @@
 #include <span>
 #include <vector>
 
+#include "spindle/common/splitmix.hpp"
+
 namespace spindle::gen {
 
 __extension__ typedef unsigned __int128 uint128;  // GCC/Clang builtin; __extension__ keeps -Wpedantic quiet
 
-/// SplitMix64 step: mixes `x` into a well-distributed 64-bit value.
-constexpr std::uint64_t splitmix64(std::uint64_t& state) {
-    std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
+using spindle::splitmix64;
 
 /// Mixes two 64-bit values into an independent seed (e.g. corpus seed + doc number).
 constexpr std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b) {
