@@ -8,7 +8,10 @@ BUILD_TYPE="${1:-Release}"
 BUILD_DIR="${2:-build}"
 PACKAGES=(build-essential cmake ninja-build pkg-config
           libstreamvbyte-dev libsimdjson-dev libcli11-dev libfmt-dev libxxhash-dev zlib1g-dev
-          libgtest-dev libgmock-dev libbenchmark-dev libicu-dev libstemmer-dev)
+          libgtest-dev libgmock-dev libbenchmark-dev libicu-dev libstemmer-dev
+          libroaring-dev nlohmann-json3-dev libcpp-httplib-dev libhnswlib-dev
+          pybind11-dev python3-dev python3-numpy python3-scipy python3-pytest python3-distributed python3-dask
+          clang libclang-rt-14-dev wrk)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
