@@ -43,21 +43,28 @@ void ContainerWriter::add_raw(std::uint32_t id, std::uint32_t elem_size, std::sp
     sections_.push_back({id, elem_size, bytes});
 }
 
-std::uint64_t ContainerWriter::finish() {
-    const std::size_t toc_bytes = sections_.size() * kTocEntryBytes;
-    std::vector<std::byte> toc(toc_bytes);
-    std::uint64_t offset = align_up(kContainerHeaderBytes + toc_bytes);
+struct ContainerWriter::Layout {
+    std::array<std::byte, kContainerHeaderBytes> header{};
+    std::vector<std::byte> toc;
     std::vector<std::uint64_t> offsets;
+    std::uint64_t file_bytes = 0;
+};
+
+ContainerWriter::Layout ContainerWriter::layout() const {
+    Layout l;
+    const std::size_t toc_bytes = sections_.size() * kTocEntryBytes;
+    l.toc.resize(toc_bytes);
+    std::uint64_t offset = align_up(kContainerHeaderBytes + toc_bytes);
     for (std::size_t i = 0; i < sections_.size(); ++i) {
         const auto& s = sections_[i];
-        put<std::uint32_t>(toc.data(), i * kTocEntryBytes, s.id);
-        put<std::uint32_t>(toc.data(), i * kTocEntryBytes + 4, s.elem_size);
-        put<std::uint64_t>(toc.data(), i * kTocEntryBytes + 8, offset);
-        put<std::uint64_t>(toc.data(), i * kTocEntryBytes + 16, s.bytes.size());
-        offsets.push_back(offset);
+        put<std::uint32_t>(l.toc.data(), i * kTocEntryBytes, s.id);
+        put<std::uint32_t>(l.toc.data(), i * kTocEntryBytes + 4, s.elem_size);
+        put<std::uint64_t>(l.toc.data(), i * kTocEntryBytes + 8, offset);
+        put<std::uint64_t>(l.toc.data(), i * kTocEntryBytes + 16, s.bytes.size());
+        l.offsets.push_back(offset);
         offset = align_up(offset + s.bytes.size());
     }
-    const std::uint64_t file_bytes = sections_.empty() ? kContainerHeaderBytes + toc_bytes : offset;
+    l.file_bytes = sections_.empty() ? kContainerHeaderBytes + toc_bytes : offset;
 
     // Payload hash, streamed in file order (including alignment padding).
     XXH3_state_t* state = XXH3_createState();
@@ -71,38 +78,62 @@ std::uint64_t ContainerWriter::finish() {
     auto pad_to = [&](std::uint64_t target) {
         while (pos < target) feed(std::span(zeros).first(static_cast<std::size_t>(std::min<std::uint64_t>(target - pos, kSectionAlign))));
     };
-    feed(toc);
+    feed(l.toc);
     for (std::size_t i = 0; i < sections_.size(); ++i) {
-        pad_to(offsets[i]);
+        pad_to(l.offsets[i]);
         feed(sections_[i].bytes);
     }
-    pad_to(file_bytes);
+    pad_to(l.file_bytes);
     const std::uint64_t payload_hash = XXH3_64bits_digest(state);
     XXH3_freeState(state);
 
-    std::array<std::byte, kContainerHeaderBytes> header{};
-    std::memcpy(header.data(), kMagic.data(), kMagic.size());
-    put<std::uint32_t>(header.data(), 8, kind_);
-    put<std::uint32_t>(header.data(), 12, kFormatVersion);
-    put<std::uint32_t>(header.data(), 16, static_cast<std::uint32_t>(sections_.size()));
-    put<std::uint32_t>(header.data(), 20, static_cast<std::uint32_t>(kContainerHeaderBytes));
-    put<std::uint64_t>(header.data(), 24, file_bytes);
-    put<std::uint64_t>(header.data(), 32, payload_hash);
-    put<std::uint64_t>(header.data(), 40, XXH3_64bits(header.data(), 40));
+    std::memcpy(l.header.data(), kMagic.data(), kMagic.size());
+    put<std::uint32_t>(l.header.data(), 8, kind_);
+    put<std::uint32_t>(l.header.data(), 12, kFormatVersion);
+    put<std::uint32_t>(l.header.data(), 16, static_cast<std::uint32_t>(sections_.size()));
+    put<std::uint32_t>(l.header.data(), 20, static_cast<std::uint32_t>(kContainerHeaderBytes));
+    put<std::uint64_t>(l.header.data(), 24, l.file_bytes);
+    put<std::uint64_t>(l.header.data(), 32, payload_hash);
+    put<std::uint64_t>(l.header.data(), 40, XXH3_64bits(l.header.data(), 40));
+    return l;
+}
 
+std::uint64_t ContainerWriter::finish() {
+    const Layout l = layout();
     FileWriter out(path_);
-    out.write(header);
-    out.write(toc);
+    out.write(l.header);
+    out.write(l.toc);
     for (std::size_t i = 0; i < sections_.size(); ++i) {
-        out.pad_to(offsets[i]);
+        out.pad_to(l.offsets[i]);
         out.write(sections_[i].bytes);
     }
-    out.pad_to(file_bytes);
+    out.pad_to(l.file_bytes);
     out.close_and_sync();
-    return file_bytes;
+    return l.file_bytes;
+}
+
+MappedFile ContainerWriter::finish_in_memory() {
+    const Layout l = layout();
+    return MappedFile::anonymous(path_, static_cast<std::size_t>(l.file_bytes), [&](std::byte* p) {
+        // Anonymous memory is zero-filled: the padding needs no writes.
+        std::memcpy(p, l.header.data(), l.header.size());
+        if (!l.toc.empty()) std::memcpy(p + kContainerHeaderBytes, l.toc.data(), l.toc.size());
+        for (std::size_t i = 0; i < sections_.size(); ++i) {
+            if (!sections_[i].bytes.empty()) {
+                std::memcpy(p + l.offsets[i], sections_[i].bytes.data(), sections_[i].bytes.size());
+            }
+        }
+    });
 }
 
 Container::Container(const std::string& path, std::uint32_t kind, MappedFile::Mode mode) : file_(path, mode) {
+    verify(kind);
+}
+
+Container::Container(MappedFile file, std::uint32_t kind) : file_(std::move(file)) { verify(kind); }
+
+void Container::verify(std::uint32_t kind) {
+    const std::string& path = file_.path();
     const auto bytes = file_.bytes();
     const std::byte* p = bytes.data();
     if (bytes.size() < kContainerHeaderBytes) {
@@ -118,10 +149,11 @@ Container::Container(const std::string& path, std::uint32_t kind, MappedFile::Mo
         throw CorruptIndex(path + ": file kind '" + kind_name(file_kind) + "', expected '" + kind_name(kind) + "'");
     }
     const auto version = get<std::uint32_t>(p, 12);
-    if (version != kFormatVersion) {
-        throw IncompatibleVersion(path + ": format version " + std::to_string(version) + ", this build reads version " +
-                                  std::to_string(kFormatVersion));
+    if (version < kOldestReadableVersion || version > kFormatVersion) {
+        throw IncompatibleVersion(path + ": format version " + std::to_string(version) + ", this build reads versions " +
+                                  std::to_string(kOldestReadableVersion) + " to " + std::to_string(kFormatVersion));
     }
+    version_ = version;
     const auto count = get<std::uint32_t>(p, 16);
     const auto file_bytes = get<std::uint64_t>(p, 24);
     if (file_bytes != bytes.size()) {

@@ -15,6 +15,7 @@ namespace fs = std::filesystem;
 namespace spindle {
 namespace {
 constexpr std::size_t kBufferBytes = std::size_t{1} << 20;
+std::atomic<bool> g_skip_fsync{false};
 
 std::string parent_of(const std::string& path) {
     auto parent = fs::path(path).parent_path();
@@ -72,13 +73,21 @@ void FileWriter::flush() {
 
 void FileWriter::close_and_sync() {
     flush();
-    if (::fsync(fd_) != 0) throw_errno("cannot fsync " + path_);
+    sync_fd(fd_, path_);
     const int fd = fd_;
     fd_ = -1;
     if (::close(fd) != 0) throw_errno("cannot close " + path_);
 }
 
+void sync_fd(int fd, const std::string& path, bool data_only) {
+    if (g_skip_fsync.load(std::memory_order_relaxed)) return;
+    if ((data_only ? ::fdatasync(fd) : ::fsync(fd)) != 0) throw_errno("cannot fsync " + path);
+}
+
+void skip_fsync_for_tests() { g_skip_fsync = true; }
+
 void fsync_directory(const std::string& path) {
+    if (g_skip_fsync.load(std::memory_order_relaxed)) return;
     const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) throw_errno("cannot open directory " + path);
     const int rc = ::fsync(fd);

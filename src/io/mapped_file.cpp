@@ -60,6 +60,21 @@ MappedFile::MappedFile(const std::string& path, Mode mode) : path_(path) {
     ::close(fd);
 }
 
+std::byte* MappedFile::allocate_anonymous(std::string name, std::size_t size) {
+    path_ = std::move(name);
+    size_ = size;
+    if (size == 0) return nullptr;
+    void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) throw_errno("cannot allocate " + std::to_string(size) + " bytes for " + path_);
+    data_ = static_cast<const std::byte*>(p);
+    anon_len_ = size;
+    return static_cast<std::byte*>(p);
+}
+
+void MappedFile::seal() {
+    if (data_ != nullptr) ::mprotect(const_cast<std::byte*>(data_), anon_len_, PROT_READ);
+}
+
 MappedFile::~MappedFile() { release(); }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept

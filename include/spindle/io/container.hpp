@@ -19,7 +19,11 @@
 
 namespace spindle {
 
-inline constexpr std::uint32_t kFormatVersion = 2;
+/// Format version written by this build (docs/format.md).
+inline constexpr std::uint32_t kFormatVersion = 3;
+/// Oldest container version this build still reads (format 2: static indexes
+/// before collections; their files are laid out as in version 3).
+inline constexpr std::uint32_t kOldestReadableVersion = 2;
 inline constexpr std::size_t kContainerHeaderBytes = 64;
 inline constexpr std::size_t kSectionAlign = 64;
 
@@ -50,8 +54,13 @@ public:
 
     /// Writes the file and fsyncs it; returns its size in bytes.
     std::uint64_t finish();
+    /// Builds the same bytes in anonymous memory instead of a file (an
+    /// in-memory segment); the result is named after the writer's path.
+    MappedFile finish_in_memory();
 
 private:
+    struct Layout;
+    Layout layout() const;
     struct Pending {
         std::uint32_t id;
         std::uint32_t elem_size;
@@ -69,6 +78,10 @@ public:
     Container() = default;
     /// Throws CorruptIndex / IncompatibleVersion / IoError naming `path`.
     Container(const std::string& path, std::uint32_t kind, MappedFile::Mode mode = MappedFile::Mode::map);
+    /// Verifies bytes already in memory (ContainerWriter::finish_in_memory).
+    Container(MappedFile file, std::uint32_t kind);
+    /// Container version of the file (2 or 3).
+    [[nodiscard]] std::uint32_t version() const { return version_; }
 
     [[nodiscard]] bool has(std::uint32_t id) const;
     /// Raw bytes of section `id`; throws CorruptIndex if it is absent.
@@ -105,8 +118,10 @@ private:
     [[noreturn]] void bad_elem_size(const Entry& e, std::size_t want) const;
     [[noreturn]] void bad_count(std::uint32_t id, std::size_t have, std::size_t want) const;
 
+    void verify(std::uint32_t kind);
     MappedFile file_;
     std::vector<Entry> entries_;
+    std::uint32_t version_ = 0;
 };
 
 }  // namespace spindle

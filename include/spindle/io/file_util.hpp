@@ -34,6 +34,16 @@ private:
     std::uint64_t written_ = 0;
 };
 
+/// fsync / fdatasync of `fd` (naming `path` in the error), unless
+/// durability was turned off by skip_fsync_for_tests.
+void sync_fd(int fd, const std::string& path, bool data_only = false);
+
+/// Tests only: makes every fsync a no-op for the rest of the process, so
+/// that tests of logic (not of power loss) do not wait for the disk. Writes
+/// still reach the kernel in the same order, so a killed process loses
+/// nothing; only a machine crash could.
+void skip_fsync_for_tests();
+
 /// fsyncs a directory so that renames and creations inside it are durable.
 void fsync_directory(const std::string& path);
 

@@ -16,6 +16,16 @@ public:
     };
     /// Maps (or reads) `path` read-only; throws IoError naming the path on failure.
     explicit MappedFile(const std::string& path, Mode mode = Mode::map);
+    /// `size` bytes of anonymous memory, filled by `fill` and then made
+    /// read-only: an in-memory "file" named `name` (in-memory segments).
+    template <class Fill>
+    static MappedFile anonymous(std::string name, std::size_t size, Fill&& fill) {
+        MappedFile f;
+        std::byte* p = f.allocate_anonymous(std::move(name), size);
+        fill(p);
+        f.seal();
+        return f;
+    }
     ~MappedFile();
     MappedFile(MappedFile&& other) noexcept;
     MappedFile& operator=(MappedFile&& other) noexcept;
@@ -27,6 +37,8 @@ public:
     [[nodiscard]] const std::string& path() const { return path_; }
 
 private:
+    std::byte* allocate_anonymous(std::string name, std::size_t size);
+    void seal();
     void release() noexcept;
     std::string path_;
     const std::byte* data_ = nullptr;
