@@ -5,8 +5,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 
 #include "spindle/codec/docid_codec.hpp"
+#include "spindle/index/doc_ids.hpp"
+#include "spindle/index/file_kinds.hpp"
+#include "spindle/io/wal.hpp"
 #include "spindle/index/approx_builder.hpp"
 #include "spindle/index/segment.hpp"
 #include "spindle/common/error.hpp"
@@ -34,12 +38,15 @@ IndexBuilder::IndexBuilder(std::string output_dir, BuildOptions opts)
     manifest_.text = opts_.text;
     if (opts_.approx) opts_.approx->validate();
     manifest_.approx = opts_.approx;
+    check_vector_name(opts_.vector);
+    opts_.policy.validate();
 }
 
 IndexBuilder::~IndexBuilder() = default;
 
 void IndexBuilder::preload_vocabulary(const std::string& path) {
     if (docs_ > 0 || vocab_.size() > 0) throw InvalidArgument("the vocabulary must be loaded before any document");
+    preloaded_ = true;
     LineReader reader(path);
     std::string_view line;
     while (reader.next(line)) {
@@ -56,6 +63,7 @@ void IndexBuilder::add(const RawRecord& rec) {
     if (!fresh) throw ParseError(rec.where() + ": duplicate document id '" + std::string(rec.id) + "'");
     scratch_.clear();
     if (rec.numeric) {
+        numeric_ = true;
         for (const auto& [id, w] : rec.ids) {
             // CSR columns are term ids; the vocabulary names them by number.
             while (vocab_.size() <= id) vocab_.add(std::to_string(vocab_.size()));
@@ -96,16 +104,36 @@ void IndexBuilder::flush_segment() {
         order = graph_bisection_order(buf_.doc_begin, buf_.terms, vocab_.size(), opts_.bisection);
         reorder_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     }
-    SegmentInfo info = write_segment(staging_->path(), name, buf_, vocab_.size(), so, order);
+    const std::string seg_dir = staging_->path() + "/" + name;
+    const std::string vec_dir = seg_dir + "/" + opts_.vector;
+    std::filesystem::create_directory(seg_dir);
+    DocIdsWriter ids;
+    for (std::size_t i = 0; i < buf_.docs(); ++i) {
+        const std::size_t d = order.empty() ? i : order[i];
+        ids.add(std::string_view(buf_.id_chars).substr(buf_.id_offsets[d], buf_.id_offsets[d + 1] - buf_.id_offsets[d]), false);
+    }
+    CollectionSegment entry;
+    entry.name = name;
+    entry.docs = buf_.docs();
+    entry.origin = "bulk";
+    entry.docids_bytes = ids.write(seg_dir + "/docids.bin");
+    SegmentInfo info = write_vector_files(vec_dir, buf_, vocab_.size(), so, order);
+    info.name = name + "/" + opts_.vector;
     info.reorder_seconds = reorder_seconds;
+    info.docids_bytes = entry.docids_bytes;
     if (opts_.approx) {
         // Built from the segment just written, so docids and stored weights
         // are exactly those of forward.bin (reordered or not).
-        const Segment seg(staging_->path(), info, opts_.weight_type, vocab_.size());
-        const ApproxBuildInfo a = build_approx(staging_->path() + "/" + name, seg, *opts_.approx);
+        auto doc_ids = std::make_shared<const DocIds>(Container(seg_dir + "/docids.bin", kinds::kDocIds), buf_.docs());
+        VectorFiles files{Container(vec_dir + "/inverted.bin", kinds::kInverted),
+                          Container(vec_dir + "/forward.bin", kinds::kForward)};
+        const Segment seg(std::move(files), std::nullopt, doc_ids, info, opts_.weight_type, vocab_.size());
+        const ApproxBuildInfo a = build_approx(vec_dir, seg, *opts_.approx);
         info.approx_bytes = a.bytes;
         info.approx_seconds = a.seconds;
     }
+    entry.vectors.emplace(opts_.vector, info);
+    collection_.segments.push_back(std::move(entry));
     manifest_.num_docs += info.docs;
     manifest_.num_postings += info.postings;
     manifest_.zero_dropped += info.zero_dropped;
@@ -119,13 +147,40 @@ Manifest IndexBuilder::finish() {
     // An index with no documents still gets one (empty) segment so that it opens.
     if (buf_.docs() > 0 || manifest_.segments.empty()) flush_segment();
     manifest_.num_terms = vocab_.size();
-    manifest_.vocab_bytes = vocab_.save(staging_->path() + "/vocab.bin");
+    CollectionManifest& c = collection_;
+    c.generation = 1;
+    SparseVectorConfig v;
+    // Numeric (CSR) columns without a vocabulary file are integer dimensions.
+    v.keys = numeric_ && !preloaded_ ? VectorKeys::indices : VectorKeys::tokens;
+    v.weight_type = opts_.weight_type;
+    v.range_block = opts_.range_block;
+    v.dense_ranges = opts_.dense_ranges;
+    v.approx = opts_.approx;
+    v.text = opts_.text;
+    c.config.vectors.emplace(opts_.vector, v);
+    c.config.segments = opts_.policy;
+    VectorState st;
+    st.vocabulary = fmt::format("vocab-{}-{:06}.bin", opts_.vector, 1);
+    st.num_terms = vocab_.size();
+    st.vocab_bytes = vocab_.save(staging_->path() + "/" + st.vocabulary);
+    manifest_.vocab_bytes = st.vocab_bytes;
+    c.vectors.emplace(opts_.vector, st);
+    c.next_segment = c.segments.size();
+    c.wal_first = 1;
+    c.next_lsn = 1;
+    c.reorder = opts_.reorder;
+    WalWriter::create(staging_->path() + "/wal-000001.log", 1).close();
     manifest_.build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     rusage usage{};
     if (getrusage(RUSAGE_SELF, &usage) == 0) manifest_.build_peak_rss = static_cast<std::uint64_t>(usage.ru_maxrss) * 1024;
-    manifest_.save(staging_->path() + "/MANIFEST");
+    c.build_seconds = manifest_.build_seconds;
+    c.build_peak_rss = manifest_.build_peak_rss;
+    c.save(staging_->path());
+    write_current(staging_->path(), manifest_file_name(c.generation));
+    FileWriter lock(staging_->path() + "/LOCK");
+    lock.close_and_sync();
     staging_->commit();
-    return manifest_;
+    return collection_.vector_manifest(opts_.vector);
 }
 
 }  // namespace spindle

@@ -106,9 +106,11 @@ Manifest Manifest::from_json(std::string_view json, const std::string& where) {
     }
     Manifest m;
     m.format_version = static_cast<std::uint32_t>(field<std::uint64_t>(root, "format_version", where));
-    if (m.format_version != kFormatVersion) {
+    // A MANIFEST file is a format-2 index (collections have CURRENT and MANIFEST-<gen>).
+    if (m.format_version != kLegacyIndexVersion) {
         throw IncompatibleVersion(where + ": index format version " + std::to_string(m.format_version) +
-                                  ", this build reads version " + std::to_string(kFormatVersion));
+                                  ", this build reads collections of version " + std::to_string(kFormatVersion) +
+                                  " and indexes of version " + std::to_string(kLegacyIndexVersion));
     }
     try {
         m.weight_type = parse_weight_type(field<std::string_view>(root, "weight_type", where));

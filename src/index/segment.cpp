@@ -25,8 +25,26 @@ Segment::Segment(const std::string& index_dir, const SegmentInfo& info, WeightTy
                  std::uint64_t vocab_size, MappedFile::Mode mode)
     : info_(info),
       inverted_(index_dir + "/" + info.name + "/inverted.bin", kinds::kInverted, mode),
-      forward_(index_dir + "/" + info.name + "/forward.bin", kinds::kForward, mode),
-      docids_(index_dir + "/" + info.name + "/docids.bin", kinds::kDocIds) {
+      forward_(index_dir + "/" + info.name + "/forward.bin", kinds::kForward, mode) {
+    if (info.approx_bytes > 0) approx_ = Container(index_dir + "/" + info.name + "/approx.bin", kinds::kApprox, mode);
+    init(weight_type, vocab_size);
+    ids_ = std::make_shared<const DocIds>(Container(index_dir + "/" + info.name + "/docids.bin", kinds::kDocIds),
+                                          header_.num_docs);
+}
+
+Segment::Segment(VectorFiles files, std::optional<Container> approx, std::shared_ptr<const DocIds> ids,
+                 const SegmentInfo& info, WeightType weight_type, std::uint64_t vocab_size)
+    : info_(info), inverted_(std::move(files.inverted)), forward_(std::move(files.forward)), ids_(std::move(ids)) {
+    if (approx) approx_ = std::move(*approx);
+    init(weight_type, vocab_size);
+    if (!ids_ || ids_->size() != header_.num_docs) {
+        throw CorruptIndex(inverted_.path() + ": " + std::to_string(header_.num_docs) +
+                           " documents, but the segment's id file has " + std::to_string(ids_ ? ids_->size() : 0));
+    }
+}
+
+void Segment::init(WeightType weight_type, std::uint64_t vocab_size) {
+    const SegmentInfo& info = info_;
     const auto hdr = inverted_.section<SegmentHeader>(sections::kInvHeader, 1);
     std::memcpy(&header_, hdr.data(), sizeof(SegmentHeader));
     const std::string& p = inverted_.path();
@@ -41,18 +59,12 @@ Segment::Segment(const std::string& index_dir, const SegmentInfo& info, WeightTy
         throw CorruptIndex(p + ": posting block size " + std::to_string(header_.posting_block) + " is not supported");
     }
     if (header_.range_block == 0 || header_.num_docs >= 0xFFFFFFFFULL) throw CorruptIndex(p + ": invalid header");
-    id_offsets_ = docids_.section<std::uint64_t>(sections::kDocIdOffsets, header_.num_docs + 1);
-    id_chars_ = docids_.section<char>(sections::kDocIdChars);
-    check_offsets(id_offsets_, id_chars_.size(), docids_.path(), "document id offsets");
     switch (weight_type) {
         case WeightType::f32: views_ = make_views<float>(); break;
         case WeightType::u16: views_ = make_views<std::uint16_t>(); break;
         case WeightType::u8: views_ = make_views<std::uint8_t>(); break;
     }
-    if (info.approx_bytes > 0) {
-        approx_ = Container(index_dir + "/" + info.name + "/approx.bin", kinds::kApprox, mode);
-        approx_view_ = ApproxView::open(approx_, header_.num_docs, header_.num_terms);
-    }
+    if (info.approx_bytes > 0) approx_view_ = ApproxView::open(approx_, header_.num_docs, header_.num_terms);
 }
 
 template <class W>
@@ -113,8 +125,5 @@ SegmentViews<W> Segment::make_views() const {
     return v;
 }
 
-std::string_view Segment::doc_id(docid_t d) const {
-    return {id_chars_.data() + id_offsets_[d], static_cast<std::size_t>(id_offsets_[d + 1] - id_offsets_[d])};
-}
 
 }  // namespace spindle

@@ -59,9 +59,18 @@ Quantized<W> quantize(const SegmentBuffer& buf, std::span<const docid_t> order) 
     return q;
 }
 
+// Where write_typed puts the files: a directory (created), or anonymous
+// memory (an in-memory segment); docids.bin only when asked.
+struct Target {
+    std::string dir;
+    bool docids = true;
+    VectorFiles* memory = nullptr;
+};
+
 template <class W>
-SegmentInfo write_typed(const std::string& seg_dir, const SegmentBuffer& buf, std::size_t num_terms,
+SegmentInfo write_typed(const Target& target, const SegmentBuffer& buf, std::size_t num_terms,
                         const SegmentWriteOptions& opts, std::span<const docid_t> order) {
+    const std::string& seg_dir = target.dir;
     const Quantized<W> q = quantize<W>(buf, order);
     const std::size_t n_docs = buf.docs();
     const std::size_t n_post = q.terms.size();
@@ -164,11 +173,12 @@ SegmentInfo write_typed(const std::string& seg_dir, const SegmentBuffer& buf, st
     h.scale = q.scale;
     h.max_weight = q.max_weight;
 
-    std::filesystem::create_directory(seg_dir);
+    if (target.memory == nullptr) std::filesystem::create_directory(seg_dir);
     SegmentInfo info;
     info.docs = n_docs;
     info.postings = n_post;
     info.zero_dropped = q.dropped;
+    for (std::size_t d = 0; d < n_docs; ++d) info.empty_docs += q.doc_begin[d + 1] == q.doc_begin[d] ? 1 : 0;
     info.scale = q.scale;
     info.max_weight = q.max_weight;
     {
@@ -186,7 +196,12 @@ SegmentInfo write_typed(const std::string& seg_dir, const SegmentBuffer& buf, st
         w.add(sections::kTermRangeByteBegin, term_range_byte_begin);
         w.add(sections::kRangeIdStream, range_stream);
         w.add(sections::kRangeMaxWeight, range_max);
-        info.inverted_bytes = w.finish();
+        if (target.memory != nullptr) {
+            target.memory->inverted = Container(w.finish_in_memory(), kinds::kInverted);
+            info.inverted_bytes = target.memory->inverted.file_bytes();
+        } else {
+            info.inverted_bytes = w.finish();
+        }
     }
     post_docs = {};
     post_codes = {};
@@ -206,9 +221,14 @@ SegmentInfo write_typed(const std::string& seg_dir, const SegmentBuffer& buf, st
         w.add(sections::kDocByteBegin, doc_byte_begin);
         w.add(sections::kDocTermStream, term_stream);
         w.add(sections::kDocWeights, q.codes);
-        info.forward_bytes = w.finish();
+        if (target.memory != nullptr) {
+            target.memory->forward = Container(w.finish_in_memory(), kinds::kForward);
+            info.forward_bytes = target.memory->forward.file_bytes();
+        } else {
+            info.forward_bytes = w.finish();
+        }
     }
-    {
+    if (target.docids) {
         // ContainerWriter keeps views until finish(): the permuted copies must outlive it.
         std::vector<std::uint64_t> offsets{0};
         std::string chars;
@@ -241,8 +261,9 @@ void SegmentBuffer::clear() {
     id_chars.clear();
 }
 
-SegmentInfo write_segment(const std::string& dir, const std::string& name, const SegmentBuffer& buf,
-                          std::size_t num_terms, const SegmentWriteOptions& opts, std::span<const docid_t> order) {
+namespace {
+SegmentInfo write_any(const Target& target, const SegmentBuffer& buf, std::size_t num_terms,
+                      const SegmentWriteOptions& opts, std::span<const docid_t> order) {
     if (!order.empty() && order.size() != buf.docs()) {
         throw InvalidArgument("document order has " + std::to_string(order.size()) + " entries for " +
                               std::to_string(buf.docs()) + " documents");
@@ -250,15 +271,30 @@ SegmentInfo write_segment(const std::string& dir, const std::string& name, const
     if (opts.range_block == 0 || opts.range_block > 65536) {
         throw InvalidArgument("range block size must be in [1, 65536], got " + std::to_string(opts.range_block));
     }
-    const std::string seg_dir = dir + "/" + name;
-    SegmentInfo info;
     switch (opts.weight_type) {
-        case WeightType::f32: info = write_typed<float>(seg_dir, buf, num_terms, opts, order); break;
-        case WeightType::u16: info = write_typed<std::uint16_t>(seg_dir, buf, num_terms, opts, order); break;
-        case WeightType::u8: info = write_typed<std::uint8_t>(seg_dir, buf, num_terms, opts, order); break;
+        case WeightType::f32: return write_typed<float>(target, buf, num_terms, opts, order);
+        case WeightType::u16: return write_typed<std::uint16_t>(target, buf, num_terms, opts, order);
+        case WeightType::u8: return write_typed<std::uint8_t>(target, buf, num_terms, opts, order);
     }
+    throw InvalidArgument("unknown weight type");
+}
+}  // namespace
+
+SegmentInfo write_segment(const std::string& dir, const std::string& name, const SegmentBuffer& buf,
+                          std::size_t num_terms, const SegmentWriteOptions& opts, std::span<const docid_t> order) {
+    SegmentInfo info = write_any(Target{dir + "/" + name, true, nullptr}, buf, num_terms, opts, order);
     info.name = name;
     return info;
+}
+
+SegmentInfo write_vector_files(const std::string& vec_dir, const SegmentBuffer& buf, std::size_t num_terms,
+                               const SegmentWriteOptions& opts, std::span<const docid_t> order) {
+    return write_any(Target{vec_dir, false, nullptr}, buf, num_terms, opts, order);
+}
+
+SegmentInfo build_vector_in_memory(const std::string& name, const SegmentBuffer& buf, std::size_t num_terms,
+                                   const SegmentWriteOptions& opts, VectorFiles& out) {
+    return write_any(Target{name, false, &out}, buf, num_terms, opts, {});
 }
 
 }  // namespace spindle

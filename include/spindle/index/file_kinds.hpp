@@ -12,6 +12,9 @@ inline constexpr std::uint32_t kInverted = fourcc("INVX");
 inline constexpr std::uint32_t kForward = fourcc("FWDX");
 inline constexpr std::uint32_t kDocIds = fourcc("DOCS");
 inline constexpr std::uint32_t kApprox = fourcc("APRX");
+inline constexpr std::uint32_t kCollectionManifest = fourcc("CMAN");
+inline constexpr std::uint32_t kDeletions = fourcc("DELS");
+inline constexpr std::uint32_t kPayloads = fourcc("PAYL");
 }  // namespace kinds
 
 namespace sections {
@@ -42,6 +45,13 @@ inline constexpr std::uint32_t kDocWeights = 4;         // W[nnz]
 // DOCS
 inline constexpr std::uint32_t kDocIdOffsets = 1;       // u64[N+1]
 inline constexpr std::uint32_t kDocIdChars = 2;         // char[]
+inline constexpr std::uint32_t kDocIdKinds = 3;         // u8[N]: 0 string, 1 unsigned number (optional, format 3)
+inline constexpr std::uint32_t kDocIdSorted = 4;        // u32[N]: docids in id order (optional, format 3)
+// DELS
+inline constexpr std::uint32_t kDeletionBitmap = 1;     // u8[]: CRoaring portable serialization of deleted docids
+// PAYL
+inline constexpr std::uint32_t kPayloadOffsets = 1;     // u64[N+1]
+inline constexpr std::uint32_t kPayloadChars = 2;       // char[]: compact JSON object per document ("" = none)
 // APRX
 inline constexpr std::uint32_t kApproxHeader = 1;       // ApproxHeader
 inline constexpr std::uint32_t kApproxTermBlockBegin = 2;  // u64[T+1]: first block of each term

@@ -1,7 +1,9 @@
 #pragma once
-// Builds an index directory from a stream of records. Everything is written
-// into a staging directory that is renamed into place only by finish(): an
-// error or a crash never leaves a partial index at the output path.
+// Builds a collection with one vector from a stream of records: the bulk-load
+// path of `spindle index` (no log; segments written directly). Everything is
+// written into a staging directory that is renamed into place only by
+// finish(): an error or a crash never leaves a partial index at the output
+// path. The result opens as an Index or as a live Collection.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -10,6 +12,7 @@
 #include <unordered_set>
 
 #include "spindle/formats/raw_record.hpp"
+#include "spindle/index/collection_manifest.hpp"
 #include "spindle/index/manifest.hpp"
 #include "spindle/index/reorder.hpp"
 #include "spindle/index/segment_writer.hpp"
@@ -28,6 +31,8 @@ struct BuildOptions {
     BisectionOptions bisection;               ///< settings (and progress callback) of bp
     std::optional<TextSettings> text;         ///< recorded in the manifest of a text (BM25) index
     std::optional<ApproxOptions> approx;      ///< also build approx.bin for every segment
+    std::string vector = "default";           ///< name of the collection's vector
+    SegmentPolicy policy;                     ///< stored for later upserts and merges
 };
 
 class IndexBuilder {
@@ -45,7 +50,8 @@ public:
     /// Adds one document; throws ParseError naming rec.where() for a duplicate
     /// document id or a token repeated within the document.
     void add(const RawRecord& rec);
-    /// Writes the last segment, vocabulary and manifest, then publishes the index.
+    /// Writes the last segment, vocabulary and manifest, then publishes the
+    /// collection; returns the description of its vector.
     Manifest finish();
 
     [[nodiscard]] std::uint64_t docs_added() const { return docs_; }
@@ -59,6 +65,9 @@ private:
     Vocabulary vocab_;
     SegmentBuffer buf_;
     Manifest manifest_;
+    CollectionManifest collection_;
+    bool numeric_ = false;
+    bool preloaded_ = false;
     std::unordered_set<std::string> seen_ids_;
     std::vector<std::pair<termid_t, float>> scratch_;
     std::uint64_t docs_ = 0;

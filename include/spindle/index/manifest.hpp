@@ -13,6 +13,9 @@
 
 namespace spindle {
 
+/// Version of the single-MANIFEST index layout that came before collections (read only).
+inline constexpr std::uint32_t kLegacyIndexVersion = 2;
+
 /// Bytes of each component summed over the segments.
 struct ComponentBytes {
     std::uint64_t inverted = 0;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -14,6 +15,7 @@
 
 #include "spindle/common/types.hpp"
 #include "spindle/index/approx_format.hpp"
+#include "spindle/index/doc_ids.hpp"
 #include "spindle/index/file_kinds.hpp"
 #include "spindle/index/segment_writer.hpp"
 #include "spindle/io/container.hpp"
@@ -97,10 +99,17 @@ public:
     /// `mode`: map the files or read them into memory (MappedFile::Mode).
     Segment(const std::string& index_dir, const SegmentInfo& info, WeightType weight_type, std::uint64_t vocab_size,
             MappedFile::Mode mode = MappedFile::Mode::map);
+    /// One vector of a collection segment: its files already opened (from
+    /// disk or memory), the segment's ids shared with its other vectors, and
+    /// optionally its approx.bin.
+    Segment(VectorFiles files, std::optional<Container> approx, std::shared_ptr<const DocIds> ids,
+            const SegmentInfo& info, WeightType weight_type, std::uint64_t vocab_size);
 
     [[nodiscard]] const SegmentHeader& header() const { return header_; }
     [[nodiscard]] docid_t num_docs() const { return static_cast<docid_t>(header_.num_docs); }
-    [[nodiscard]] std::string_view doc_id(docid_t d) const;
+    [[nodiscard]] std::string_view doc_id(docid_t d) const { return ids_->key(d); }
+    [[nodiscard]] const DocIds& ids() const { return *ids_; }
+    [[nodiscard]] const std::shared_ptr<const DocIds>& shared_ids() const { return ids_; }
     [[nodiscard]] const AnySegmentViews& views() const { return views_; }
     [[nodiscard]] const SegmentInfo& info() const { return info_; }
     /// The approximate structures (approx.bin), or nullptr when the segment has none.
@@ -109,16 +118,15 @@ public:
 private:
     template <class W>
     SegmentViews<W> make_views() const;
+    void init(WeightType weight_type, std::uint64_t vocab_size);
 
     SegmentInfo info_;
     Container inverted_;
     Container forward_;
-    Container docids_;
     Container approx_;
+    std::shared_ptr<const DocIds> ids_;
     std::optional<ApproxView> approx_view_;
     SegmentHeader header_{};
-    std::span<const std::uint64_t> id_offsets_;
-    std::span<const char> id_chars_;
     AnySegmentViews views_;
 };
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "spindle/common/types.hpp"
+#include "spindle/io/container.hpp"
 
 namespace spindle {
 
@@ -40,6 +41,7 @@ struct SegmentInfo {
     std::uint64_t docs = 0;
     std::uint64_t postings = 0;
     std::uint64_t zero_dropped = 0;  ///< entries whose stored weight is 0 (not indexed)
+    std::uint64_t empty_docs = 0;    ///< documents without a stored entry
     double scale = 1.0;
     float max_weight = 0.0F;
     std::uint64_t inverted_bytes = 0;
@@ -50,6 +52,12 @@ struct SegmentInfo {
     double approx_seconds = 0.0;     ///< time spent building approx.bin
 };
 
+/// The search files of one vector of a segment, opened (from disk or memory).
+struct VectorFiles {
+    Container inverted;
+    Container forward;
+};
+
 /// Writes segment `name` into directory `dir/name` (created here). A non-empty
 /// `order` (a permutation, order[new docid] = buffer position) renumbers the
 /// documents; otherwise they keep their buffer order.
@@ -57,4 +65,17 @@ SegmentInfo write_segment(const std::string& dir, const std::string& name, const
                           std::size_t num_terms, const SegmentWriteOptions& opts,
                           std::span<const docid_t> order = {});
 
+}  // namespace spindle
+
+namespace spindle {
+/// Writes inverted.bin and forward.bin of one vector into `vec_dir` (created
+/// here); document ids are stored by the caller (collections keep them once
+/// per segment, beside every vector's directory).
+SegmentInfo write_vector_files(const std::string& vec_dir, const SegmentBuffer& buf, std::size_t num_terms,
+                               const SegmentWriteOptions& opts, std::span<const docid_t> order = {});
+
+/// The same files built in anonymous memory (an in-memory segment of a live
+/// collection); `name` names them in messages.
+SegmentInfo build_vector_in_memory(const std::string& name, const SegmentBuffer& buf, std::size_t num_terms,
+                                   const SegmentWriteOptions& opts, VectorFiles& out);
 }  // namespace spindle
