@@ -6,7 +6,9 @@
 
 namespace spindle::kernels {
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// target_clones resolvers run before ThreadSanitizer's runtime is up (and
+// crash there), so the TSan build uses the portable loops.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__)
 #define SPINDLE_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define SPINDLE_CLONES

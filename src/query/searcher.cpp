@@ -15,12 +15,18 @@ namespace {
 // The one place where run-time choices (weight type x algorithm) become
 // template instantiations.
 template <class W>
-std::vector<ScoredDoc> search_segment(const SegmentViews<W>& v, const ApproxView* approx, const QueryPlan& plan,
-                                      const SearchOptions& opts, SearchScratch& scratch, SearchStats& stats) {
-    TopK topk(opts.k);
+std::vector<ScoredDoc> search_segment(const SegmentViews<W>& v, const ApproxView* approx, const Bitmap* deleted,
+                                      const QueryPlan& plan, const SearchOptions& opts, std::size_t k,
+                                      SearchScratch& scratch, SearchStats& stats) {
+    TopK topk(k, deleted);
     const docid_t n = v.inv.num_docs;
     if (opts.algorithm == Algorithm::bmp) {
         block_max_pruning_search(v, plan, topk, scratch.bmp, stats, opts.bmp_alpha);
+        return topk.take_sorted();
+    }
+    if (opts.algorithm == Algorithm::approx && approx == nullptr) {
+        // A segment too small for approximate structures is searched exactly.
+        block_max_pruning_search(v, plan, topk, scratch.bmp, stats, 1.0);
         return topk.take_sorted();
     }
     if (opts.algorithm == Algorithm::approx) {
@@ -69,6 +75,34 @@ void check_searchable(const Index& index, const SearchOptions& opts) {
     }
 }
 
+std::vector<ScoredDoc> search_one_segment(const Index& index, std::size_t s, const QueryPlan& plan,
+                                          const SearchOptions& opts, SearchScratch& scratch, SearchStats& stats,
+                                          bool with_ties) {
+    const Segment& seg = index.segment(s);
+    auto run = [&](std::size_t k) {
+        return std::visit(
+            [&](const auto& v) { return search_segment(v, seg.approx(), index.deleted(s), plan, opts, k, scratch, stats); },
+            seg.views());
+    };
+    if (!with_ties) return run(opts.k);
+    // One more than k tells whether the k-th score is tied past k; then
+    // widen until the tied run ends (ties are rare outside synthetic data).
+    std::size_t k = opts.k + 1;
+    auto top = run(k);
+    while (top.size() == k && top[k - 1].score == top[opts.k - 1].score) {
+        k = std::min<std::size_t>(k * 2, seg.num_docs());
+        if (k <= top.size()) break;
+        top = run(k);
+    }
+    if (top.size() > opts.k) {
+        const score_t kth = top[opts.k - 1].score;
+        std::size_t n = opts.k;
+        while (n < top.size() && top[n].score == kth) ++n;
+        top.resize(n);
+    }
+    return top;
+}
+
 std::vector<Hit> search(const Index& index, const QueryPlan& plan, const SearchOptions& opts, SearchScratch& scratch,
                         SearchStats& stats) {
     opts.validate();
@@ -77,8 +111,7 @@ std::vector<Hit> search(const Index& index, const QueryPlan& plan, const SearchO
     for (std::size_t s = 0; s < index.num_segments(); ++s) {
         const Segment& seg = index.segment(s);
         const double mult = seg.header().scale * plan.inv_scale;
-        const auto top = std::visit([&](const auto& v) { return search_segment(v, seg.approx(), plan, opts, scratch, stats); },
-                                    seg.views());
+        const auto top = search_one_segment(index, s, plan, opts, scratch, stats, false);
         for (const auto& e : top) {
             hits.push_back({static_cast<double>(e.score) * mult, e.score, static_cast<std::uint32_t>(s), e.doc,
                             index.first_doc(s) + e.doc});

@@ -43,6 +43,15 @@ struct SearchScratch {
 /// index built without --approx; knn > 0 on an index without a kNN graph).
 void check_searchable(const Index& index, const SearchOptions& opts);
 
+/// The top-k of segment `s` of `index` (deleted documents never returned),
+/// best first (score descending, docid ascending). With `with_ties`, every
+/// document tied with the k-th score is included too, so that a caller
+/// merging segments can break ties by another order (external ids) exactly.
+/// An approx search on a segment without approximate structures runs bmp.
+std::vector<ScoredDoc> search_one_segment(const Index& index, std::size_t s, const QueryPlan& plan,
+                                          const SearchOptions& opts, SearchScratch& scratch, SearchStats& stats,
+                                          bool with_ties);
+
 /// Top-k hits, best first (score descending, then global docid ascending).
 std::vector<Hit> search(const Index& index, const QueryPlan& plan, const SearchOptions& opts, SearchScratch& scratch,
                         SearchStats& stats);

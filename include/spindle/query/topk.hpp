@@ -1,10 +1,14 @@
 #pragma once
 // Top-k collection with a total order: higher score first, then lower docid.
-// Only documents with a positive score are collected.
+// Only documents with a positive score are collected, and never an excluded
+// one (deleted, or outside a filter): algorithms may score such documents
+// (their bounds stay valid upper bounds), but the threshold they prune with
+// comes from admitted documents only, so pruning stays exact.
 #include <algorithm>
 #include <cstddef>
 #include <vector>
 
+#include "spindle/common/bitmap.hpp"
 #include "spindle/common/types.hpp"
 
 namespace spindle {
@@ -21,7 +25,7 @@ struct ScoredDoc {
 
 class TopK {
 public:
-    explicit TopK(std::size_t k) : k_(k) { heap_.reserve(k + 1); }
+    explicit TopK(std::size_t k, const Bitmap* excluded = nullptr) : k_(k), excluded_(excluded) { heap_.reserve(k + 1); }
 
     /// Score a new document must exceed to enter, for document-at-a-time
     /// traversal (docids increase, so an equal score never wins): 0 until full.
@@ -38,6 +42,7 @@ public:
     /// Inserts if it would enter; returns whether it did.
     bool push(score_t score, docid_t doc) {
         if (!would_enter(score, doc)) return false;
+        if (excluded_ != nullptr && excluded_->contains(doc)) return false;
         if (heap_.size() >= k_) {
             std::pop_heap(heap_.begin(), heap_.end(), ranks_before);
             heap_.pop_back();
@@ -64,6 +69,7 @@ public:
 
 private:
     std::size_t k_;
+    const Bitmap* excluded_ = nullptr;
     std::vector<ScoredDoc> heap_;  // heap ordered so that front() is the worst entry
 };
 

@@ -1,0 +1,206 @@
+#pragma once
+// A live collection: points with named sparse vectors and payloads, upserted
+// and deleted while queries run, durable through a write-ahead log, stored as
+// immutable segments that are merged in the background. The one library API
+// behind the CLI, the server and the Python package.
+//
+//   auto c = Collection::create("coll/", config);
+//   c->upsert(points);                        // durable (wait) and searchable on return
+//   auto r = c->search({.vector = "splade", .query = q, .k = 10});
+//
+// Threads: any number of threads may search (search, search_batch, get,
+// count, scroll, info) while one writes; searches run on a snapshot of the
+// segment list and never wait for the writer. Writes (upsert, remove, flush,
+// optimize) are serialized. One process writes a collection at a time (an
+// advisory lock on `LOCK`); read-only opens take no lock.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "spindle/collection/point.hpp"
+#include "spindle/index/approx_update.hpp"
+#include "spindle/index/collection_manifest.hpp"
+#include "spindle/index/index.hpp"
+#include "spindle/query/algorithm.hpp"
+#include "spindle/query/search_stats.hpp"
+#include "spindle/query/searcher.hpp"
+
+namespace spindle {
+
+struct OpenOptions {
+    bool read_only = false;
+    /// Read segment files into memory instead of mapping them (see Index).
+    bool in_memory = false;
+    /// Merge segments on a background thread (servers). Otherwise the merges
+    /// the policy asks for run inside the write that flushed, and `maintain`
+    /// runs any that are pending.
+    bool background_merges = false;
+};
+
+struct WriteOptions {
+    /// true: return once the batch is durable (one fsync); false: return at
+    /// once (the batch survives a crash of the process, since the kernel has
+    /// it, but not of the machine until the next sync or flush).
+    bool wait = true;
+};
+
+struct SearchRequest {
+    std::string vector;          ///< empty: the collection's only vector
+    SparseVector query;          ///< tokens or indices, as the vector is keyed
+    std::string text;            ///< raw text, for a BM25 text vector (analyzed as its documents were)
+    std::size_t k = 10;          ///< results wanted (after `offset`)
+    std::size_t offset = 0;      ///< results skipped first
+    /// Empty: auto (bmp; maxscore for a text vector).
+    std::optional<Algorithm> algorithm;
+    /// approx knobs; those not given come from the vector's tuned setting
+    /// (spindle tune), else the built-in defaults.
+    std::optional<std::size_t> query_cut;
+    std::optional<double> heap_factor;
+    std::optional<std::size_t> knn;
+    double bmp_alpha = 1.0;
+    std::optional<double> score_threshold;  ///< only results scoring at least this
+    bool with_payload = false;
+};
+
+struct ScoredPoint {
+    PointId id;
+    double score = 0.0;
+    std::string payload;  ///< JSON text when asked and present
+};
+
+struct SearchResult {
+    std::vector<ScoredPoint> points;  ///< best first: score descending, then id ascending
+    SearchStats stats;
+    std::uint64_t unknown_terms = 0;  ///< query dimensions the collection has never seen
+    SearchOptions options;            ///< what ran (algorithm and knobs resolved)
+    double seconds = 0.0;             ///< wall time of the search (planning, segments, merge, payloads)
+};
+
+struct SegmentSummary {
+    std::string name;
+    bool in_memory = false;
+    std::string origin;
+    std::uint64_t docs = 0;
+    std::uint64_t deleted = 0;
+    std::uint64_t bytes = 0;
+    bool approx = false;  ///< every vector configured for approx has its structures here
+};
+
+/// Where a writing process spent its time (this process, since open).
+struct WriteStats {
+    std::uint64_t batches = 0;       ///< upsert and delete batches logged
+    std::uint64_t points = 0;        ///< points upserted
+    double log_seconds = 0.0;        ///< appending to the log and syncing it
+    double apply_seconds = 0.0;      ///< building in-memory segments, marking deletions, publishing
+    std::uint64_t flushes = 0;
+    double flush_seconds = 0.0;      ///< writing in-memory segments to disk (approx builds included)
+    std::uint64_t merges = 0;
+    double merge_seconds = 0.0;      ///< disk merges (approx builds included)
+};
+
+struct CollectionInfo {
+    std::string path;
+    bool read_only = false;
+    std::uint64_t points = 0;      ///< live points
+    std::uint64_t generation = 0;  ///< manifest generation
+    std::vector<SegmentSummary> segments;
+    std::uint64_t memory_docs = 0;   ///< documents in in-memory segments (not yet flushed)
+    std::uint64_t wal_bytes = 0;     ///< write-ahead log bytes since the last flush
+    std::uint64_t next_lsn = 0;
+    std::uint64_t merges_done = 0;   ///< merges by this process
+    WriteStats writes;
+    bool merge_running = false;
+    std::optional<LastMerge> last_merge;
+    CollectionManifest manifest;     ///< the last published generation
+    std::map<std::string, std::uint64_t> vocabulary_terms;  ///< per vector, including unflushed ones
+};
+
+struct WriteResult {
+    std::uint64_t lsn = 0;          ///< sequence number of the batch in the log
+    std::uint64_t applied = 0;      ///< points upserted, or points found and deleted
+};
+
+/// The state one search runs on: segments and their deletions at one moment.
+class CollectionSnapshot {
+public:
+    virtual ~CollectionSnapshot() = default;
+    /// The searchable view of a vector (empty name: the only one).
+    [[nodiscard]] virtual std::shared_ptr<const Index> index(const std::string& vector = {}) const = 0;
+    /// External id of document `doc` of segment `segment` of any vector's index.
+    [[nodiscard]] virtual PointId point_id(std::size_t segment, docid_t doc) const = 0;
+    [[nodiscard]] virtual std::string_view payload(std::size_t segment, docid_t doc) const = 0;
+    [[nodiscard]] virtual std::uint64_t live_points() const = 0;
+};
+
+class Collection {
+public:
+    /// Creates a collection in `dir` (which must not exist) and opens it for writing.
+    static std::unique_ptr<Collection> create(const std::string& dir, const CollectionConfig& config,
+                                              OpenOptions options = {});
+    /// Opens a collection (or a format-2 index, read-only). Read-write opens
+    /// take the writer lock (Busy names the holder), remove what an
+    /// interrupted flush or merge left, and replay the log.
+    static std::unique_ptr<Collection> open(const std::string& dir, OpenOptions options = {});
+
+    virtual ~Collection() = default;
+
+    [[nodiscard]] virtual const CollectionConfig& config() const = 0;
+    [[nodiscard]] virtual const std::string& path() const = 0;
+    [[nodiscard]] virtual bool read_only() const = 0;
+
+    /// Adds or replaces points, atomically: a batch with one bad point
+    /// applies nothing (InvalidArgument naming the point). A point repeated
+    /// in a batch keeps its last copy. Searchable when this returns.
+    virtual WriteResult upsert(std::span<const Point> points, WriteOptions w = {}) = 0;
+    /// Deletes points by id; ids not present are ignored (`applied` counts the others).
+    virtual WriteResult remove(std::span<const PointId> ids, WriteOptions w = {}) = 0;
+    /// Writes the in-memory segments as one disk segment and truncates the log.
+    virtual void flush() = 0;
+    /// Flushes, then merges until at most `max_segments` segments remain and
+    /// none holds deleted documents.
+    virtual void optimize(std::size_t max_segments = 1) = 0;
+    /// Runs the merges the policy asks for now (one-shot programs call it before exiting).
+    virtual void maintain() = 0;
+    /// Builds (or with opts.overwrite, replaces) the approximate structures of
+    /// `vector` for every disk segment (in-memory ones are searched exactly
+    /// until flushed), records the options in the vector's configuration so
+    /// that flushes and merges build them too, and drops stored query
+    /// defaults (tuned for the old structures). Writes wait meanwhile. A crash
+    /// leaves the old structures, none, or the new ones: never a mix.
+    virtual void build_approx(const std::string& vector, const AddApproxOptions& opts) = 0;
+    /// Stores tuned approx defaults for `vector` in a new manifest generation.
+    virtual void set_approx_defaults(const std::string& vector, const ApproxDefaults& d) = 0;
+
+    [[nodiscard]] virtual SearchResult search(const SearchRequest& r) const = 0;
+    /// Searches every request on one snapshot with `threads` threads (0: all cores).
+    [[nodiscard]] virtual std::vector<SearchResult> search_batch(std::span<const SearchRequest> r,
+                                                                 unsigned threads = 1) const = 0;
+    /// Points by id (nullopt where absent), with their stored vectors (the
+    /// stored, possibly quantized, weights) and payloads.
+    [[nodiscard]] virtual std::vector<std::optional<Point>> get(std::span<const PointId> ids,
+                                                                bool with_vectors = true) const = 0;
+    /// Live points in id order, starting at `from` (inclusive), at most `limit`.
+    [[nodiscard]] virtual std::vector<Point> scroll(const std::optional<PointId>& from, std::size_t limit,
+                                                    bool with_vectors = false) const = 0;
+    [[nodiscard]] virtual std::uint64_t count() const = 0;
+    [[nodiscard]] virtual CollectionInfo info() const = 0;
+    [[nodiscard]] virtual std::shared_ptr<const CollectionSnapshot> snapshot() const = 0;
+    /// Checks the collection's invariants (ids live once, counts, bitmaps in
+    /// range); throws CorruptIndex describing the first violation.
+    virtual void check() const = 0;
+};
+
+/// Opens the collection at `dir` for writing and builds the approximate
+/// structures of `vector` (empty: its only vector); returns the vector's
+/// description afterwards. What `spindle build-approx` runs.
+Manifest add_approx(const std::string& dir, const AddApproxOptions& opts, const std::string& vector = {});
+
+/// Converts a request's query into the token form `Index::plan` reads
+/// (indices become their decimal names); throws InvalidArgument for a query
+/// of the wrong kind for the vector.
+TextQuery query_tokens(const SearchRequest& r, const SparseVectorConfig& v, const std::string& vector_name);
+
+}  // namespace spindle

@@ -1,0 +1,327 @@
+// Reads of a live collection: search, batch search, get, scroll, count,
+// info and the consistency check. All run on a snapshot, never on the
+// writer's state.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <filesystem>
+#include <queue>
+#include <thread>
+#include <unordered_set>
+
+#include "live_collection.hpp"
+#include "spindle/common/error.hpp"
+#include "spindle/query/approx_settings.hpp"
+#include "spindle/text/analyzer.hpp"
+
+namespace spindle {
+
+TextQuery query_tokens(const SearchRequest& r, const SparseVectorConfig& v, const std::string& vector_name) {
+    TextQuery q;
+    const std::string where = "query of vector '" + vector_name + "'";
+    if (!r.text.empty()) {
+        if (!v.text) throw InvalidArgument(where + ": raw text is only for a BM25 text vector (give tokens or indices)");
+        thread_local std::map<std::string, std::unique_ptr<text::Analyzer>, std::less<>> analyzers;
+        auto it = analyzers.find(v.text->analyzer);
+        if (it == analyzers.end()) it = analyzers.emplace(v.text->analyzer, text::make_analyzer(v.text->analyzer)).first;
+        std::vector<std::string> terms;
+        it->second->analyze(r.text, terms);
+        for (auto& t : terms) {
+            auto found = std::find_if(q.terms.begin(), q.terms.end(), [&](const auto& e) { return e.first == t; });
+            if (found == q.terms.end()) {
+                q.terms.emplace_back(std::move(t), 1.0F);
+            } else {
+                found->second += 1.0F;
+            }
+        }
+        return q;
+    }
+    const SparseVector& s = r.query;
+    const bool tokens = v.keys == VectorKeys::tokens;
+    if (tokens && !s.indices.empty()) throw InvalidArgument(where + ": the vector is keyed by tokens, got indices");
+    if (!tokens && !s.tokens.empty()) throw InvalidArgument(where + ": the vector is keyed by integer indices, got tokens");
+    const std::size_t keys = tokens ? s.tokens.size() : s.indices.size();
+    if (keys != s.values.size()) {
+        throw InvalidArgument(fmt::format("{}: {} {} but {} values", where, keys, tokens ? "tokens" : "indices", s.values.size()));
+    }
+    q.terms.reserve(keys);
+    for (std::size_t i = 0; i < keys; ++i) {
+        q.terms.emplace_back(tokens ? s.tokens[i] : std::to_string(s.indices[i]), s.values[i]);
+    }
+    return q;
+}
+
+namespace detail {
+namespace {
+
+struct Candidate {
+    double score;
+    std::size_t segment;
+    docid_t doc;
+    PointId id;
+};
+
+SearchResult search_inner(const Snapshot& snap, const SearchRequest& r, SearchScratch& scratch);
+
+SearchResult search_on(const Snapshot& snap, const SearchRequest& r, SearchScratch& scratch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    SearchResult res = search_inner(snap, r, scratch);
+    res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return res;
+}
+
+SearchResult search_inner(const Snapshot& snap, const SearchRequest& r, SearchScratch& scratch) {
+    const std::string vname = snap.vector_name(r.vector);
+    const SparseVectorConfig& cfg = snap.config->vectors.at(vname);
+    const Index& idx = *snap.indexes.at(vname);
+    if (r.k == 0) throw InvalidArgument("k must be at least 1");
+    if (r.k > (std::size_t{1} << 40) || r.offset > (std::size_t{1} << 40)) {
+        throw InvalidArgument(fmt::format("k + offset is too large (k {}, offset {})", r.k, r.offset));
+    }
+    SearchResult res;
+    SearchOptions& opts = res.options;
+    opts.algorithm = r.algorithm.value_or(auto_algorithm(cfg.text.has_value()));
+    opts.bmp_alpha = r.bmp_alpha;
+    if (opts.algorithm == Algorithm::approx) {
+        apply_stored_defaults(opts, idx.manifest(), [&](std::string_view o) {
+            return (o == "--query-cut" && r.query_cut) || (o == "--heap-factor" && r.heap_factor) || (o == "--knn" && r.knn);
+        });
+    }
+    if (r.query_cut) opts.query_cut = *r.query_cut;
+    if (r.heap_factor) opts.heap_factor = *r.heap_factor;
+    if (r.knn) opts.knn = *r.knn;
+    // At most the live documents: a huge k never allocates more than exists.
+    const std::size_t want = r.offset + r.k;
+    opts.k = static_cast<std::size_t>(std::min<std::uint64_t>(want, std::max<std::uint64_t>(idx.live_docs(), 1)));
+    opts.validate();
+    if (opts.algorithm != Algorithm::approx && (r.query_cut || r.heap_factor || r.knn)) {
+        throw InvalidArgument("query_cut, heap_factor and knn are settings of the approx algorithm, not of " +
+                              std::string(to_string(opts.algorithm)));
+    }
+    check_searchable(idx, opts);
+    const TextQuery tq = query_tokens(r, cfg, vname);
+    const QueryPlan plan = idx.plan(tq, &res.unknown_terms);
+    if (plan.terms.empty() || idx.live_docs() == 0) return res;
+
+    std::vector<Candidate> cands;
+    for (std::size_t s = 0; s < idx.num_segments(); ++s) {
+        const double mult = idx.segment(s).header().scale * plan.inv_scale;
+        for (const ScoredDoc& e : search_one_segment(idx, s, plan, opts, scratch, res.stats, true)) {
+            cands.push_back({static_cast<double>(e.score) * mult, s, e.doc, snap.point_id(s, e.doc)});
+        }
+    }
+    std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {
+        return a.score > b.score || (a.score == b.score && a.id < b.id);
+    });
+    if (cands.size() > want) cands.resize(want);
+    for (std::size_t i = r.offset; i < cands.size(); ++i) {
+        const Candidate& c = cands[i];
+        if (r.score_threshold && c.score < *r.score_threshold) break;
+        ScoredPoint p{c.id, c.score, {}};
+        if (r.with_payload) p.payload = std::string(snap.payload(c.segment, c.doc));
+        res.points.push_back(std::move(p));
+    }
+    return res;
+}
+
+Point read_point(const Snapshot& snap, std::size_t s, docid_t d, bool with_vectors) {
+    Point p;
+    p.id = snap.point_id(s, d);
+    p.payload = std::string(snap.payload(s, d));
+    if (!with_vectors) return p;
+    std::vector<std::pair<termid_t, float>> entries;
+    for (const auto& [name, cfg] : snap.config->vectors) {
+        const auto& seg = *snap.segs[s].data->vectors.at(name);
+        decode_document(seg, d, entries);
+        if (entries.empty()) continue;
+        const Vocabulary& voc = snap.indexes.at(name)->vocabulary();
+        SparseVector v;
+        for (const auto& [t, w] : entries) {
+            if (cfg.keys == VectorKeys::tokens) {
+                v.tokens.emplace_back(voc.token(t));
+            } else {
+                v.indices.push_back(static_cast<std::uint32_t>(std::stoul(std::string(voc.token(t)))));
+            }
+            v.values.push_back(w);
+        }
+        p.vectors.emplace(name, std::move(v));
+    }
+    return p;
+}
+
+}  // namespace
+
+SearchResult LiveCollection::search(const SearchRequest& r) const {
+    thread_local SearchScratch scratch;
+    const auto snap = current();
+    return search_on(*snap, r, scratch);
+}
+
+std::vector<SearchResult> LiveCollection::search_batch(std::span<const SearchRequest> reqs, unsigned threads) const {
+    const auto snap = current();
+    if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+    threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(reqs.size(), 1)));
+    std::vector<SearchResult> out(reqs.size());
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr error;
+    std::mutex error_mu;
+    auto work = [&] {
+        SearchScratch scratch;
+        for (std::size_t i; (i = next.fetch_add(1)) < reqs.size();) {
+            try {
+                out[i] = search_on(*snap, reqs[i], scratch);
+            } catch (...) {
+                std::lock_guard g(error_mu);
+                if (!error) error = std::current_exception();
+                next = reqs.size();
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    if (error) std::rethrow_exception(error);
+    return out;
+}
+
+std::vector<std::optional<Point>> LiveCollection::get(std::span<const PointId> ids, bool with_vectors) const {
+    const auto snap = current();
+    std::vector<std::optional<Point>> out;
+    out.reserve(ids.size());
+    for (const PointId& id : ids) {
+        const auto at = snap->locate(id);
+        if (at) {
+            out.emplace_back(read_point(*snap, at->first, at->second, with_vectors));
+        } else {
+            out.emplace_back(std::nullopt);
+        }
+    }
+    return out;
+}
+
+std::vector<Point> LiveCollection::scroll(const std::optional<PointId>& from, std::size_t limit, bool with_vectors) const {
+    const auto snap = current();
+    struct Cursor {
+        PointId id;
+        std::size_t seg;
+        std::uint64_t rank;
+    };
+    auto later = [](const Cursor& a, const Cursor& b) { return b.id < a.id; };
+    std::priority_queue<Cursor, std::vector<Cursor>, decltype(later)> heap(later);
+    auto push = [&](std::size_t s, std::uint64_t rank) {
+        const auto& ids = *snap->segs[s].data->ids;
+        if (rank < ids.size()) {
+            const docid_t d = ids.by_rank(rank);
+            heap.push({PointId::from_stored(ids.is_number(d), ids.key(d)), s, rank});
+        }
+    };
+    for (std::size_t s = 0; s < snap->segs.size(); ++s) {
+        const auto& ids = *snap->segs[s].data->ids;
+        push(s, from ? ids.rank_lower_bound(from->is_number(), from->text()) : 0);
+    }
+    std::vector<Point> out;
+    while (!heap.empty() && out.size() < limit) {
+        const Cursor c = heap.top();
+        heap.pop();
+        const docid_t d = snap->segs[c.seg].data->ids->by_rank(c.rank);
+        if (!snap->segs[c.seg].deleted->contains(d)) out.push_back(read_point(*snap, c.seg, d, with_vectors));
+        push(c.seg, c.rank + 1);
+    }
+    return out;
+}
+
+std::uint64_t LiveCollection::count() const { return current()->live; }
+
+CollectionInfo LiveCollection::info() const {
+    const auto snap = current();
+    CollectionInfo info;
+    info.path = dir_;
+    info.read_only = opts_.read_only;
+    info.points = snap->live;
+    for (const auto& s : snap->segs) {
+        SegmentSummary sum;
+        sum.name = s.entry.name;
+        sum.in_memory = s.in_memory;
+        sum.origin = s.entry.origin;
+        sum.docs = s.data->docs;
+        sum.deleted = s.deleted->cardinality();
+        sum.bytes = s.entry.docids_bytes + s.entry.payload_bytes;
+        bool approx = true;
+        for (const auto& [name, vi] : s.entry.vectors) {
+            sum.bytes += vi.inverted_bytes + vi.forward_bytes + vi.approx_bytes;
+            if (config_->vectors.at(name).approx) approx = approx && vi.approx_bytes > 0;
+        }
+        sum.approx = approx;
+        if (s.in_memory) info.memory_docs += s.data->docs;
+        info.segments.push_back(std::move(sum));
+    }
+    for (const auto& [name, idx] : snap->indexes) info.vocabulary_terms[name] = idx->vocabulary().size();
+    info.merge_running = merge_running_.load();
+    std::lock_guard g(write_mu_);
+    info.manifest = manifest_;
+    info.generation = manifest_.generation;
+    info.last_merge = manifest_.last_merge;
+    info.merges_done = merges_done_;
+    info.writes = wstats_;
+    info.next_lsn = next_lsn_;
+    if (wal_.is_open()) {
+        info.wal_bytes = wal_.bytes();
+    } else if (!legacy_) {
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator(dir_, ec)) {
+            const std::string n = e.path().filename().string();
+            if (n.rfind("wal-", 0) == 0) info.wal_bytes += e.file_size(ec);
+        }
+    }
+    return info;
+}
+
+void LiveCollection::check() const {
+    const auto snap = current();
+    std::unordered_set<PointId, PointIdHash> live;
+    std::uint64_t total = 0;
+    for (std::size_t s = 0; s < snap->segs.size(); ++s) {
+        const SegState& st = snap->segs[s];
+        const std::string where = dir_ + ": segment " + st.entry.name;
+        if (st.data->ids->size() != st.data->docs) throw CorruptIndex(where + ": id count differs from its documents");
+        if (!st.deleted->isEmpty() && st.deleted->maximum() >= st.data->docs) {
+            throw CorruptIndex(where + ": deletes a document past its end");
+        }
+        for (const auto& [name, seg] : st.data->vectors) {
+            if (seg->num_docs() != st.data->docs) throw CorruptIndex(where + ": vector '" + name + "' has another document count");
+            if (seg->header().num_terms > snap->indexes.at(name)->vocabulary().size()) {
+                throw CorruptIndex(where + ": vector '" + name + "' has terms past the vocabulary");
+            }
+        }
+        for (docid_t d = 0; d < st.data->docs; ++d) {
+            if (st.deleted->contains(d)) continue;
+            ++total;
+            if (!live.insert(snap->point_id(s, d)).second) {
+                throw CorruptIndex(where + ": point " + snap->point_id(s, d).text() + " is live in two segments");
+            }
+        }
+    }
+    if (total != snap->live) throw CorruptIndex(dir_ + ": live count " + std::to_string(snap->live) + ", counted " + std::to_string(total));
+    for (const auto& [name, idx] : snap->indexes) {
+        if (idx->live_docs() != total) throw CorruptIndex(dir_ + ": vector '" + name + "' sees another live count");
+    }
+}
+
+std::unique_ptr<Collection> open_collection(const std::string& dir, OpenOptions options);
+std::unique_ptr<Collection> create_collection(const std::string& dir, const CollectionConfig& config, OpenOptions opts);
+
+}  // namespace detail
+
+std::unique_ptr<Collection> Collection::create(const std::string& dir, const CollectionConfig& config, OpenOptions options) {
+    return detail::create_collection(dir, config, options);
+}
+
+std::unique_ptr<Collection> Collection::open(const std::string& dir, OpenOptions options) {
+    return detail::open_collection(dir, options);
+}
+
+}  // namespace spindle

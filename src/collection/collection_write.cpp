@@ -1,0 +1,726 @@
+// The write path of a live collection: validation, the log, in-memory
+// segments, flushes, merges and manifest generations.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "crash_points.hpp"
+#include "live_collection.hpp"
+#include "spindle/common/error.hpp"
+#include "spindle/index/deletions.hpp"
+#include "spindle/io/file_util.hpp"
+#include "wal_codec.hpp"
+
+namespace fs = std::filesystem;
+
+namespace spindle::detail {
+namespace {
+
+std::string wal_name(std::uint64_t n) { return fmt::format("wal-{:06}.log", n); }
+std::string segment_name(std::uint64_t n) { return fmt::format("seg-{:06}", n); }
+
+double since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string point_label(std::size_t i, const PointId& id) {
+    return fmt::format("point {} (id {})", i, id.is_number() ? id.text() : "'" + id.str() + "'");
+}
+
+/// Runs `f` and prefixes any InvalidArgument with `label`.
+template <class F>
+void labelled(const std::string& label, F&& f) {
+    try {
+        f();
+    } catch (const InvalidArgument& e) {
+        throw InvalidArgument(label + ": " + e.what());
+    }
+}
+
+struct MergeFlag {
+    std::set<std::string>& merging;
+    std::mutex& mu;
+    std::vector<std::string> names;
+    ~MergeFlag() {
+        std::lock_guard g(mu);
+        for (const auto& n : names) merging.erase(n);
+    }
+};
+
+}  // namespace
+
+void LiveCollection::check_writable() const {
+    if (opts_.read_only) throw InvalidArgument("collection " + dir_ + " is open read-only");
+}
+
+// --- validation ----------------------------------------------------------------
+
+void LiveCollection::validate_points(std::span<const Point> points) const {
+    std::vector<std::string_view> toks;
+    std::vector<std::uint32_t> idx;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const Point& p = points[i];
+        const std::string label = point_label(i, p.id);
+        if (!p.id.is_number()) labelled(label, [&] { (void)PointId::key(p.id.str()); });
+        for (const auto& [name, v] : p.vectors) {
+            const auto it = config_->vectors.find(name);
+            if (it == config_->vectors.end()) {
+                std::string names;
+                for (const auto& [n, c] : config_->vectors) names += (names.empty() ? "" : ", ") + n;
+                throw InvalidArgument(label + ": unknown vector '" + name + "' (the collection has: " + names + ")");
+            }
+            const SparseVectorConfig& c = it->second;
+            const std::string vl = label + ": vector '" + name + "'";
+            if (c.text) {
+                throw InvalidArgument(vl + " holds BM25 weights computed from text at build time and takes no upserts "
+                                           "(rebuild it with spindle index --text)");
+            }
+            const bool tokens = c.keys == VectorKeys::tokens;
+            if (tokens && !v.indices.empty()) throw InvalidArgument(vl + " is keyed by tokens, got integer indices");
+            if (!tokens && !v.tokens.empty()) throw InvalidArgument(vl + " is keyed by integer indices, got tokens");
+            const std::size_t keys = tokens ? v.tokens.size() : v.indices.size();
+            if (keys != v.values.size()) {
+                throw InvalidArgument(fmt::format("{}: {} {} but {} values", vl, keys, tokens ? "tokens" : "indices",
+                                                  v.values.size()));
+            }
+            for (std::size_t k = 0; k < v.values.size(); ++k) {
+                const float w = v.values[k];
+                if (!std::isfinite(w) || w < 0) {
+                    throw InvalidArgument(fmt::format("{}: value {} of {} {} must be finite and non-negative", vl, w,
+                                                      tokens ? "token" : "index",
+                                                      tokens ? "'" + v.tokens[k] + "'" : std::to_string(v.indices[k])));
+                }
+            }
+            if (tokens) {
+                toks.assign(v.tokens.begin(), v.tokens.end());
+                for (auto t : toks) {
+                    if (t.empty() || t.size() > 65535) {
+                        throw InvalidArgument(vl + ": a token must have 1 to 65535 bytes");
+                    }
+                }
+                std::sort(toks.begin(), toks.end());
+                const auto dup = std::adjacent_find(toks.begin(), toks.end());
+                if (dup != toks.end()) throw InvalidArgument(vl + ": token '" + std::string(*dup) + "' repeated");
+            } else {
+                idx = v.indices;
+                std::sort(idx.begin(), idx.end());
+                const auto dup = std::adjacent_find(idx.begin(), idx.end());
+                if (dup != idx.end()) throw InvalidArgument(fmt::format("{}: index {} repeated", vl, *dup));
+            }
+        }
+        if (!p.payload.empty()) {
+            const auto j = nlohmann::json::parse(p.payload, nullptr, false);
+            if (j.is_discarded()) throw InvalidArgument(label + ": payload is not valid JSON");
+            if (!j.is_object()) throw InvalidArgument(label + ": payload must be a JSON object");
+        }
+    }
+}
+
+// --- writes ----------------------------------------------------------------------
+
+void LiveCollection::log_append_locked(std::span<const std::byte> payload, bool wait) {
+    const auto t0 = std::chrono::steady_clock::now();
+    ++wstats_.batches;
+    wal_.append(next_lsn_, payload);
+    crash_point("log:appended");
+    ++next_lsn_;
+    if (wait) {
+        wal_.sync();
+        unsynced_ = false;
+    } else {
+        unsynced_ = true;
+    }
+    wstats_.log_seconds += since(t0);
+}
+
+WriteResult LiveCollection::upsert(std::span<const Point> points, WriteOptions w) {
+    check_writable();
+    validate_points(points);
+    if (points.empty()) return {};
+    const auto record = wal::encode_upsert(points);
+    WriteResult res;
+    bool flushed = false;
+    {
+        std::lock_guard g(write_mu_);
+        log_append_locked(record, w.wait);
+        res.lsn = next_lsn_ - 1;
+        const auto t0 = std::chrono::steady_clock::now();
+        res.applied = apply_upsert(points);
+        wstats_.points += res.applied;
+        std::uint64_t mem = 0;
+        for (const auto& s : segs_) mem += s.in_memory ? s.data->docs : 0;
+        publish_locked();
+        wstats_.apply_seconds += since(t0);
+        if (mem >= config_->segments.flush_docs) {
+            flushed = flush_locked();
+            publish_locked();
+        }
+    }
+    if (flushed) {
+        if (opts_.background_merges) {
+            {
+                std::lock_guard g(cv_mu_);
+                merge_wanted_ = true;
+            }
+            cv_.notify_all();
+        } else {
+            maintain();
+        }
+    }
+    return res;
+}
+
+WriteResult LiveCollection::remove(std::span<const PointId> ids, WriteOptions w) {
+    check_writable();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (!ids[i].is_number()) labelled(point_label(i, ids[i]), [&] { (void)PointId::key(ids[i].str()); });
+    }
+    if (ids.empty()) return {};
+    const auto record = wal::encode_remove(ids);
+    WriteResult res;
+    std::lock_guard g(write_mu_);
+    log_append_locked(record, w.wait);
+    res.lsn = next_lsn_ - 1;
+    res.applied = apply_remove(ids);
+    publish_locked();
+    return res;
+}
+
+bool LiveCollection::mark_deleted(const PointId& id, std::map<std::size_t, std::shared_ptr<Bitmap>>& pending) const {
+    const std::string key = id.text();
+    for (std::size_t s = segs_.size(); s-- > 0;) {
+        const auto d = segs_[s].data->ids->find(id.is_number(), key);
+        if (!d) continue;
+        const auto it = pending.find(s);
+        const Bitmap& cur = it != pending.end() ? *it->second : *segs_[s].deleted;
+        if (cur.contains(*d)) continue;
+        if (it == pending.end()) {
+            pending.emplace(s, std::make_shared<Bitmap>(*segs_[s].deleted)).first->second->add(*d);
+        } else {
+            it->second->add(*d);
+        }
+        return true;
+    }
+    return false;
+}
+
+std::uint64_t LiveCollection::apply_remove(std::span<const PointId> ids) {
+    std::map<std::size_t, std::shared_ptr<Bitmap>> pending;
+    std::uint64_t n = 0;
+    for (const PointId& id : ids) n += mark_deleted(id, pending) ? 1 : 0;
+    for (auto& [s, b] : pending) {
+        segs_[s].deleted = std::move(b);
+        segs_[s].entry.deleted = segs_[s].deleted->cardinality();
+    }
+    return n;
+}
+
+std::map<std::string, std::uint64_t> LiveCollection::num_terms_locked() const {
+    std::map<std::string, std::uint64_t> n;
+    for (const auto& [name, v] : vocab_) n[name] = v.size();
+    return n;
+}
+
+std::uint64_t LiveCollection::apply_upsert(std::span<const Point> points) {
+    std::unordered_map<PointId, std::size_t, PointIdHash> last;
+    for (std::size_t i = 0; i < points.size(); ++i) last[points[i].id] = i;
+    std::map<std::size_t, std::shared_ptr<Bitmap>> pending;
+    DocBatch batch(*config_);
+    std::vector<std::pair<termid_t, float>> entries;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        const Point& p = points[i];
+        if (last[p.id] != i) continue;
+        mark_deleted(p.id, pending);
+        for (auto& [vname, buf] : batch.vectors) {
+            const auto it = p.vectors.find(vname);
+            if (it == p.vectors.end()) continue;
+            const SparseVector& v = it->second;
+            Vocabulary& voc = vocab_.at(vname);
+            entries.clear();
+            for (std::size_t k = 0; k < v.values.size(); ++k) {
+                if (!(v.values[k] > 0.0F)) continue;
+                const termid_t t = v.tokens.empty() ? voc.add(std::to_string(v.indices[k])) : voc.add(v.tokens[k]);
+                entries.emplace_back(t, v.values[k]);
+            }
+            std::sort(entries.begin(), entries.end());
+            for (const auto& [t, w] : entries) {
+                buf.terms.push_back(t);
+                buf.weights.push_back(w);
+            }
+        }
+        batch.end_doc(p.id, p.payload);
+    }
+    for (auto& [s, b] : pending) {
+        segs_[s].deleted = std::move(b);
+        segs_[s].entry.deleted = segs_[s].deleted->cardinality();
+    }
+    for (auto& [name, v] : vocab_) {
+        if (vocab_pub_[name]->size() != v.size()) vocab_pub_[name] = std::make_shared<const Vocabulary>(v);
+    }
+    if (batch.docs() > 0) {
+        SegState st;
+        st.data = build_memory_segment(fmt::format("mem-{:06}", ++mem_counter_), batch, *config_, num_terms_locked(),
+                                       st.entry);
+        st.deleted = std::make_shared<const Bitmap>();
+        st.in_memory = true;
+        segs_.push_back(std::move(st));
+        combine_memory_locked();
+    }
+    return batch.docs();
+}
+
+void LiveCollection::combine_memory_locked() {
+    const std::uint32_t f = config_->segments.memory_merge_factor;
+    for (;;) {
+        std::map<int, std::vector<std::size_t>> tiers;
+        for (std::size_t s = 0; s < segs_.size(); ++s) {
+            if (!segs_[s].in_memory) continue;
+            const double live = static_cast<double>(std::max<std::uint64_t>(segs_[s].live(), 1));
+            tiers[static_cast<int>(std::floor(std::log(live) / std::log(static_cast<double>(f))))].push_back(s);
+        }
+        const std::vector<std::size_t>* group = nullptr;
+        for (const auto& [t, members] : tiers) {
+            if (members.size() >= f) {
+                group = &members;
+                break;
+            }
+        }
+        if (group == nullptr) return;
+        DocBatch batch(*config_);
+        for (std::size_t s : *group) append_live(*segs_[s].data, segs_[s].deleted.get(), batch);
+        std::vector<SegState> kept;
+        for (std::size_t s = 0; s < segs_.size(); ++s) {
+            if (std::find(group->begin(), group->end(), s) == group->end()) kept.push_back(std::move(segs_[s]));
+        }
+        segs_ = std::move(kept);
+        if (batch.docs() == 0) continue;
+        SegState st;
+        st.data = build_memory_segment(fmt::format("mem-{:06}", ++mem_counter_), batch, *config_, num_terms_locked(),
+                                       st.entry);
+        st.deleted = std::make_shared<const Bitmap>();
+        st.in_memory = true;
+        segs_.push_back(std::move(st));
+    }
+}
+
+// --- snapshots -------------------------------------------------------------------
+
+void LiveCollection::publish_locked() {
+    auto snap = std::make_shared<Snapshot>();
+    snap->path = dir_;
+    snap->config = config_;
+    snap->segs = segs_;
+    CollectionManifest view;
+    view.config = *config_;
+    view.vectors = manifest_.vectors;
+    view.reorder = manifest_.reorder;
+    view.build_seconds = manifest_.build_seconds;
+    view.build_peak_rss = manifest_.build_peak_rss;
+    for (auto& s : snap->segs) {
+        s.entry.deleted = s.deleted->cardinality();
+        view.segments.push_back(s.entry);
+        snap->live += s.live();
+    }
+    for (const auto& [name, voc] : vocab_pub_) view.vectors[name].num_terms = voc->size();
+    for (const auto& [name, cfg] : config_->vectors) {
+        std::vector<Index::Part> parts;
+        for (const auto& s : snap->segs) parts.push_back({s.data->vectors.at(name), s.deleted});
+        snap->indexes.emplace(name, std::make_shared<const Index>(dir_, name, view.vector_manifest(name),
+                                                                  vocab_pub_.at(name), std::move(parts)));
+    }
+    std::lock_guard g(snap_mu_);
+    snap_ = std::move(snap);
+}
+
+// --- manifest generations ------------------------------------------------------
+
+CollectionManifest LiveCollection::next_manifest_locked() {
+    CollectionManifest m = manifest_;
+    m.generation = manifest_.generation + 1;
+    m.segments.clear();
+    for (auto& s : segs_) {
+        if (s.in_memory) continue;
+        CollectionSegment e = s.entry;
+        const std::uint64_t card = s.deleted->cardinality();
+        const auto old = std::find_if(manifest_.segments.begin(), manifest_.segments.end(),
+                                      [&](const CollectionSegment& g) { return g.name == e.name; });
+        const bool changed = old == manifest_.segments.end() || old->deleted != card;
+        e.deleted = card;
+        if (card == 0) {
+            e.deletions.clear();
+        } else if (changed) {
+            e.deletions = fmt::format("{}/deleted-{:06}.bin", e.name, m.generation);
+            const std::string path = dir_ + "/" + e.deletions;
+            std::error_code ec;
+            fs::remove(path, ec);
+            save_deletions(path, *s.deleted);
+        }
+        s.entry = e;
+        m.segments.push_back(std::move(e));
+    }
+    for (auto& [name, st] : m.vectors) {
+        const Vocabulary& v = vocab_.at(name);
+        if (v.size() != st.num_terms) {
+            st.vocabulary = fmt::format("vocab-{}-{:06}.bin", name, m.generation);
+            const std::string path = dir_ + "/" + st.vocabulary;
+            std::error_code ec;
+            fs::remove(path, ec);
+            st.vocab_bytes = v.save(path);
+            st.num_terms = v.size();
+        }
+    }
+    return m;
+}
+
+void LiveCollection::save_manifest_locked(CollectionManifest m) {
+    const std::string name = manifest_file_name(m.generation);
+    std::error_code ec;
+    fs::remove(dir_ + "/" + name, ec);
+    m.save(dir_);
+    crash_point("manifest:saved");
+    write_current(dir_, name);
+    crash_point("manifest:current");
+    manifest_ = std::move(m);
+}
+
+void LiveCollection::remove_obsolete_files_locked() {
+    std::set<std::string> keep;
+    for (const auto& g : manifest_.segments) {
+        if (!g.deletions.empty()) keep.insert(g.deletions);
+    }
+    for (const auto& [n, st] : manifest_.vectors) keep.insert(st.vocabulary);
+    const std::string current = manifest_file_name(manifest_.generation);
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir_, ec)) {
+        const std::string n = e.path().filename().string();
+        if (n.rfind("MANIFEST-", 0) == 0 && n != current && n.find_first_not_of("0123456789", 9) == std::string::npos) {
+            fs::remove(e.path(), ec);
+        } else if (n.rfind("vocab-", 0) == 0 && n.size() > 4 && n.compare(n.size() - 4, 4, ".bin") == 0 &&
+                   !keep.contains(n)) {
+            fs::remove(e.path(), ec);
+        } else if (n.rfind("wal-", 0) == 0 && n.size() == 14 && n.compare(10, 4, ".log") == 0) {
+            if (std::stoull(n.substr(4, 6)) < manifest_.wal_first) fs::remove(e.path(), ec);
+        }
+    }
+    for (const auto& g : manifest_.segments) {
+        for (const auto& e : fs::directory_iterator(dir_ + "/" + g.name, ec)) {
+            const std::string n = e.path().filename().string();
+            if (n.rfind("deleted-", 0) == 0 && !keep.contains(g.name + "/" + n)) fs::remove(e.path(), ec);
+        }
+    }
+}
+
+// --- flush -----------------------------------------------------------------------
+
+bool LiveCollection::flush_locked() {
+    bool any_memory = false;
+    for (const auto& s : segs_) any_memory = any_memory || s.in_memory;
+    if (!any_memory && next_lsn_ == manifest_.next_lsn) return false;
+    const auto t0 = std::chrono::steady_clock::now();
+    // New writes go to a new log file; the old ones are covered by the
+    // manifest this flush publishes and removed after it.
+    wal_.sync();
+    unsynced_ = false;
+    const std::uint64_t next_number = wal_number_ + 1;
+    const std::string next_path = dir_ + "/" + wal_name(next_number);
+    std::error_code ec;
+    fs::remove(next_path, ec);  // left by an earlier failed flush of this process
+    WalWriter next = WalWriter::create(next_path, next_number);
+
+    DocBatch batch(*config_);
+    for (const auto& s : segs_) {
+        if (s.in_memory) append_live(*s.data, s.deleted.get(), batch);
+    }
+    CollectionManifest m = next_manifest_locked();
+    std::optional<CollectionSegment> fresh;
+    if (batch.docs() > 0) {
+        fresh = write_disk_segment(dir_, segment_name(m.next_segment), batch, *config_, num_terms_locked(), "flush");
+        crash_point("flush:segment");
+        ++m.next_segment;
+        m.segments.push_back(*fresh);
+    }
+    m.wal_first = next_number;
+    m.next_lsn = next_lsn_;
+    try {
+        save_manifest_locked(m);
+    } catch (...) {
+        if (fresh) fs::remove_all(dir_ + "/" + fresh->name, ec);
+        throw;
+    }
+    std::vector<SegState> kept;
+    for (auto& s : segs_) {
+        if (!s.in_memory) kept.push_back(std::move(s));
+    }
+    if (fresh) {
+        SegState st;
+        st.data = open_collection_segment(dir_, manifest_, *fresh,
+                                          opts_.in_memory ? MappedFile::Mode::memory : MappedFile::Mode::map);
+        st.deleted = std::make_shared<const Bitmap>();
+        st.entry = *fresh;
+        kept.push_back(std::move(st));
+    }
+    segs_ = std::move(kept);
+    wal_ = std::move(next);
+    wal_number_ = next_number;
+    crash_point("flush:published");
+    remove_obsolete_files_locked();
+    ++wstats_.flushes;
+    wstats_.flush_seconds += since(t0);
+    return true;
+}
+
+void LiveCollection::flush() {
+    check_writable();
+    bool flushed = false;
+    {
+        std::lock_guard g(write_mu_);
+        flushed = flush_locked();
+        publish_locked();
+    }
+    if (flushed && !opts_.background_merges) maintain();
+}
+
+void LiveCollection::set_approx_defaults(const std::string& vector, const ApproxDefaults& d) {
+    check_writable();
+    d.validate();
+    std::lock_guard g(write_mu_);
+    const auto it = config_->vectors.find(vector);
+    if (it == config_->vectors.end()) throw InvalidArgument("collection " + dir_ + " has no vector '" + vector + "'");
+    if (!it->second.approx) throw InvalidArgument("vector '" + vector + "' has no approximate structures");
+    if (d.knn > it->second.approx->knn_k) {
+        throw InvalidArgument(fmt::format("knn {} exceeds the graph's {} neighbours", d.knn, it->second.approx->knn_k));
+    }
+    CollectionManifest m = next_manifest_locked();
+    m.vectors.at(vector).approx_defaults = d;
+    save_manifest_locked(std::move(m));
+    publish_locked();
+    remove_obsolete_files_locked();
+}
+
+// --- merges ----------------------------------------------------------------------
+
+std::vector<std::string> LiveCollection::pick_merge_locked() const {
+    std::vector<MergeCandidate> c;
+    for (const auto& s : segs_) {
+        if (!s.in_memory && !merging_.contains(s.entry.name)) c.push_back({s.entry.name, s.data->docs, s.deleted->cardinality()});
+    }
+    return pick_merge(c, config_->segments);
+}
+
+bool LiveCollection::run_one_merge(const std::vector<std::string>& names) {
+    const auto t0 = std::chrono::steady_clock::now();
+    std::vector<SegState> sources;
+    std::string name;
+    std::map<std::string, std::uint64_t> num_terms;
+    MergeFlag flag{merging_, write_mu_, {}};
+    {
+        std::lock_guard g(write_mu_);
+        for (const auto& n : names) {
+            const auto it = std::find_if(segs_.begin(), segs_.end(),
+                                         [&](const SegState& s) { return !s.in_memory && s.entry.name == n; });
+            if (it == segs_.end() || merging_.contains(n)) return false;
+            sources.push_back(*it);
+        }
+        for (const auto& n : names) merging_.insert(n);
+        flag.names = names;
+        name = segment_name(manifest_.next_segment++);
+        num_terms = num_terms_locked();
+    }
+    DocBatch batch(*config_);
+    std::vector<std::vector<docid_t>> mapping(sources.size());
+    std::uint64_t dropped = 0;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        append_live(*sources[i].data, sources[i].deleted.get(), batch, &mapping[i]);
+        dropped += sources[i].deleted->cardinality();
+    }
+    std::optional<CollectionSegment> merged;
+    if (batch.docs() > 0) merged = write_disk_segment(dir_, name, batch, *config_, num_terms, "merge");
+    crash_point("merge:segment");
+    std::error_code ec;
+    try {
+        std::lock_guard g(write_mu_);
+        // Deletions that happened while the merge ran move to the new segment.
+        Bitmap carried;
+        for (std::size_t i = 0; i < sources.size(); ++i) {
+            const auto it = std::find_if(segs_.begin(), segs_.end(),
+                                         [&](const SegState& s) { return !s.in_memory && s.entry.name == names[i]; });
+            if (it == segs_.end()) throw Error("segment " + names[i] + " vanished during a merge");
+            const Bitmap fresh = *it->deleted - *sources[i].deleted;
+            for (const std::uint32_t d : fresh) {
+                if (mapping[i][d] != kNoDoc) carried.add(mapping[i][d]);
+            }
+        }
+        CollectionManifest m = next_manifest_locked();
+        std::erase_if(m.segments, [&](const CollectionSegment& s) {
+            return std::find(names.begin(), names.end(), s.name) != names.end();
+        });
+        if (merged) {
+            merged->deleted = carried.cardinality();
+            if (!carried.isEmpty()) {
+                merged->deletions = fmt::format("{}/deleted-{:06}.bin", merged->name, m.generation);
+                save_deletions(dir_ + "/" + merged->deletions, carried);
+            }
+            m.segments.push_back(*merged);
+        }
+        LastMerge lm;
+        lm.generation = m.generation;
+        lm.sources = sources.size();
+        lm.docs = batch.docs();
+        lm.dropped = dropped;
+        lm.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        lm.unix_time = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                          std::chrono::system_clock::now().time_since_epoch())
+                                          .count());
+        m.last_merge = lm;
+        std::optional<SegState> opened;
+        if (merged) {
+            SegState st;
+            // Opened before the manifest switch: a segment that does not open is never published.
+            CollectionManifest probe = m;
+            st.data = open_collection_segment(dir_, probe, *merged,
+                                              opts_.in_memory ? MappedFile::Mode::memory : MappedFile::Mode::map);
+            st.deleted = std::make_shared<const Bitmap>(carried);
+            st.entry = *merged;
+            opened = std::move(st);
+        }
+        save_manifest_locked(std::move(m));
+        std::vector<SegState> disk;
+        std::vector<SegState> memory;
+        for (auto& s : segs_) {
+            if (s.in_memory) {
+                memory.push_back(std::move(s));
+            } else if (std::find(names.begin(), names.end(), s.entry.name) != names.end()) {
+                s.data->obsolete = true;
+            } else {
+                disk.push_back(std::move(s));
+            }
+        }
+        if (opened) disk.push_back(std::move(*opened));
+        segs_ = std::move(disk);
+        for (auto& s : memory) segs_.push_back(std::move(s));
+        ++merges_done_;
+        ++wstats_.merges;
+        wstats_.merge_seconds += since(t0);
+        publish_locked();
+        remove_obsolete_files_locked();
+    } catch (...) {
+        if (merged) fs::remove_all(dir_ + "/" + merged->name, ec);
+        throw;
+    }
+    return true;
+}
+
+void LiveCollection::maintain() {
+    if (opts_.read_only || legacy_) return;
+    std::lock_guard mg(merge_mu_);
+    for (;;) {
+        std::vector<std::string> names;
+        {
+            std::lock_guard g(write_mu_);
+            names = pick_merge_locked();
+        }
+        if (names.empty() || !run_one_merge(names)) return;
+    }
+}
+
+void LiveCollection::optimize(std::size_t max_segments) {
+    check_writable();
+    if (max_segments == 0) throw InvalidArgument("optimize: the number of segments must be at least 1");
+    flush();
+    std::lock_guard mg(merge_mu_);
+    for (;;) {
+        std::vector<std::string> names;
+        {
+            std::lock_guard g(write_mu_);
+            std::vector<const SegState*> disk;
+            for (const auto& s : segs_) {
+                if (!s.in_memory) disk.push_back(&s);
+            }
+            if (disk.size() > max_segments) {
+                std::sort(disk.begin(), disk.end(), [](const SegState* a, const SegState* b) { return a->live() < b->live(); });
+                for (std::size_t i = 0; i < disk.size() - max_segments + 1; ++i) names.push_back(disk[i]->entry.name);
+            } else {
+                for (const SegState* s : disk) {
+                    if (!s->deleted->isEmpty()) names.push_back(s->entry.name);
+                }
+            }
+        }
+        if (names.empty() || !run_one_merge(names)) return;
+    }
+}
+
+void LiveCollection::merge_loop() {
+    for (;;) {
+        {
+            std::unique_lock l(cv_mu_);
+            cv_.wait_for(l, std::chrono::seconds(1), [&] { return stop_ || merge_wanted_; });
+            if (stop_) return;
+            merge_wanted_ = false;
+        }
+        try {
+            std::lock_guard mg(merge_mu_);
+            for (;;) {
+                {
+                    std::lock_guard l(cv_mu_);
+                    if (stop_) return;
+                }
+                std::vector<std::string> names;
+                {
+                    std::lock_guard g(write_mu_);
+                    names = pick_merge_locked();
+                }
+                if (names.empty()) break;
+                merge_running_ = true;
+                const bool done = run_one_merge(names);
+                merge_running_ = false;
+                if (!done) break;
+            }
+        } catch (const std::exception& e) {
+            merge_running_ = false;
+            std::lock_guard g(write_mu_);
+            merge_error_ = e.what();
+            std::fprintf(stderr, "spindle: background merge in %s failed: %s\n", dir_.c_str(), e.what());
+        }
+    }
+}
+
+// --- creation --------------------------------------------------------------------
+
+std::unique_ptr<Collection> create_collection(const std::string& dir, const CollectionConfig& config, OpenOptions opts) {
+    config.validate();
+    for (const auto& [name, v] : config.vectors) {
+        if (v.text) throw InvalidArgument("vector '" + name + "': text vectors are built by spindle index --text");
+    }
+    if (opts.read_only) throw InvalidArgument("a collection is created for writing (read_only is not allowed)");
+    {
+        StagingDirectory staging(dir, false);
+        CollectionManifest m;
+        m.generation = 1;
+        m.config = config;
+        for (const auto& [name, v] : config.vectors) {
+            VectorState st;
+            st.vocabulary = fmt::format("vocab-{}-{:06}.bin", name, 1);
+            st.vocab_bytes = Vocabulary().save(staging.path() + "/" + st.vocabulary);
+            m.vectors.emplace(name, st);
+        }
+        m.wal_first = 1;
+        m.next_lsn = 1;
+        WalWriter::create(staging.path() + "/" + wal_name(1), 1).close();
+        m.save(staging.path());
+        write_current(staging.path(), manifest_file_name(1));
+        FileWriter lock(staging.path() + "/LOCK");
+        lock.close_and_sync();
+        staging.commit();
+    }
+    return Collection::open(dir, opts);
+}
+
+}  // namespace spindle::detail

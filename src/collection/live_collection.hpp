@@ -1,0 +1,157 @@
+#pragma once
+// The implementation of Collection (internal): the writer's state, snapshot
+// publication, recovery, flushes and merges (live_collection.cpp), searches
+// and reads (collection_search.cpp), the merge policy (merge_policy.cpp).
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "segment_build.hpp"
+#include "spindle/collection/collection.hpp"
+#include "spindle/index/collection_segment.hpp"
+#include "spindle/io/wal.hpp"
+
+namespace spindle::detail {
+
+/// One segment as a snapshot lists it.
+struct SegState {
+    std::shared_ptr<SegmentData> data;
+    std::shared_ptr<const Bitmap> deleted;  ///< never null
+    bool in_memory = false;
+    CollectionSegment entry;                ///< manifest-shaped description (deleted count as of this state)
+    [[nodiscard]] std::uint64_t live() const { return data->docs - deleted->cardinality(); }
+};
+
+class Snapshot final : public CollectionSnapshot {
+public:
+    std::string path;
+    std::shared_ptr<const CollectionConfig> config;
+    std::vector<SegState> segs;
+    std::map<std::string, std::shared_ptr<const Index>> indexes;
+    std::uint64_t live = 0;
+
+    [[nodiscard]] std::shared_ptr<const Index> index(const std::string& vector) const override;
+    [[nodiscard]] PointId point_id(std::size_t segment, docid_t doc) const override {
+        const auto& ids = *segs[segment].data->ids;
+        return PointId::from_stored(ids.is_number(doc), ids.key(doc));
+    }
+    [[nodiscard]] std::string_view payload(std::size_t segment, docid_t doc) const override {
+        const auto& p = segs[segment].data->payloads;
+        return p ? p->json(doc) : std::string_view();
+    }
+    [[nodiscard]] std::uint64_t live_points() const override { return live; }
+    /// Segment and docid of the live copy of `id`, if any.
+    [[nodiscard]] std::optional<std::pair<std::size_t, docid_t>> locate(const PointId& id) const;
+    [[nodiscard]] std::string vector_name(const std::string& requested) const;
+};
+
+/// Where in the merge policy's eyes a segment sits.
+struct MergeCandidate {
+    std::string name;
+    std::uint64_t docs = 0;
+    std::uint64_t deleted = 0;
+};
+/// The segments to merge next (empty: none), by the tiered policy.
+std::vector<std::string> pick_merge(const std::vector<MergeCandidate>& segs, const SegmentPolicy& p);
+
+class LiveCollection final : public Collection {
+public:
+    LiveCollection(std::string dir, OpenOptions opts);
+    ~LiveCollection() override;
+
+    [[nodiscard]] const CollectionConfig& config() const override { return *config_; }
+    [[nodiscard]] const std::string& path() const override { return dir_; }
+    [[nodiscard]] bool read_only() const override { return opts_.read_only; }
+
+    WriteResult upsert(std::span<const Point> points, WriteOptions w) override;
+    WriteResult remove(std::span<const PointId> ids, WriteOptions w) override;
+    void flush() override;
+    void optimize(std::size_t max_segments) override;
+    void maintain() override;
+    void set_approx_defaults(const std::string& vector, const ApproxDefaults& d) override;
+    void build_approx(const std::string& vector, const AddApproxOptions& opts) override;
+
+    [[nodiscard]] SearchResult search(const SearchRequest& r) const override;
+    [[nodiscard]] std::vector<SearchResult> search_batch(std::span<const SearchRequest> r, unsigned threads) const override;
+    [[nodiscard]] std::vector<std::optional<Point>> get(std::span<const PointId> ids, bool with_vectors) const override;
+    [[nodiscard]] std::vector<Point> scroll(const std::optional<PointId>& from, std::size_t limit,
+                                            bool with_vectors) const override;
+    [[nodiscard]] std::uint64_t count() const override;
+    [[nodiscard]] CollectionInfo info() const override;
+    [[nodiscard]] std::shared_ptr<const CollectionSnapshot> snapshot() const override { return current(); }
+    void check() const override;
+
+    /// Opens a format-2 index directory as a read-only collection with one vector.
+    void open_legacy();
+    /// Opens the collection at the directory: lock, recovery, log replay, merge thread.
+    void open_existing();
+
+private:
+    [[nodiscard]] std::shared_ptr<const Snapshot> current() const {
+        std::lock_guard g(snap_mu_);
+        return snap_;
+    }
+    void load();
+    void take_lock();
+    void remove_leftovers();
+    void replay_log();
+    void publish_locked();
+    void check_writable() const;
+    void validate_points(std::span<const Point> points) const;
+    std::uint64_t apply_upsert(std::span<const Point> points);
+    std::uint64_t apply_remove(std::span<const PointId> ids);
+    /// Marks the live copy of `id` deleted in `pending` (segment index -> new bitmap).
+    bool mark_deleted(const PointId& id, std::map<std::size_t, std::shared_ptr<Bitmap>>& pending) const;
+    void combine_memory_locked();
+    bool flush_locked();
+    CollectionManifest next_manifest_locked();
+    void save_manifest_locked(CollectionManifest m);
+    void remove_obsolete_files_locked();
+    std::map<std::string, std::uint64_t> num_terms_locked() const;
+    bool run_one_merge(const std::vector<std::string>& names);
+    std::vector<std::string> pick_merge_locked() const;
+    void merge_loop();
+    void log_append_locked(std::span<const std::byte> payload, bool wait);
+
+    std::string dir_;
+    OpenOptions opts_;
+    std::shared_ptr<const CollectionConfig> config_;
+    bool legacy_ = false;
+
+    mutable std::mutex snap_mu_;
+    std::shared_ptr<const Snapshot> snap_;
+
+    // Writer state, guarded by write_mu_.
+    mutable std::mutex write_mu_;
+    CollectionManifest manifest_;                 ///< the last saved generation
+    std::map<std::string, Vocabulary> vocab_;     ///< grows with upserts
+    std::map<std::string, std::shared_ptr<const Vocabulary>> vocab_pub_;  ///< copies snapshots hold
+    std::vector<SegState> segs_;                  ///< disk segments (manifest order), then in-memory ones
+    std::set<std::string> merging_;
+    WalWriter wal_;
+    std::uint64_t wal_number_ = 0;
+    std::uint64_t next_lsn_ = 1;
+    std::uint64_t mem_counter_ = 0;
+    std::uint64_t merges_done_ = 0;
+    WriteStats wstats_;
+    bool unsynced_ = false;
+    int lock_fd_ = -1;
+
+    // Merges: one at a time (merge_mu_ is taken before write_mu_).
+    std::mutex merge_mu_;
+    std::thread merge_thread_;
+    std::mutex cv_mu_;
+    std::condition_variable cv_;
+    bool stop_ = false;
+    bool merge_wanted_ = false;
+    std::atomic<bool> merge_running_{false};
+    std::string merge_error_;
+};
+
+}  // namespace spindle::detail

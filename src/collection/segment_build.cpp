@@ -1,0 +1,178 @@
+#include "segment_build.hpp"
+
+#include "crash_points.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <variant>
+
+#include "spindle/codec/docid_codec.hpp"
+#include "spindle/common/error.hpp"
+#include "spindle/index/approx_builder.hpp"
+#include "spindle/index/doc_ids.hpp"
+#include "spindle/index/file_kinds.hpp"
+#include "spindle/index/payloads.hpp"
+#include "spindle/io/file_util.hpp"
+
+namespace fs = std::filesystem;
+
+namespace spindle::detail {
+
+DocBatch::DocBatch(const CollectionConfig& c) {
+    for (const auto& [name, v] : c.vectors) vectors.emplace(name, SegmentBuffer{});
+}
+
+void DocBatch::end_doc(PointId id, std::string payload) {
+    ids.push_back(std::move(id));
+    payloads.push_back(std::move(payload));
+    for (auto& [name, buf] : vectors) {
+        buf.doc_begin.push_back(buf.terms.size());
+        buf.id_offsets.push_back(0);  // ids live in DocBatch::ids
+    }
+}
+
+void decode_document(const Segment& seg, docid_t d, std::vector<std::pair<termid_t, float>>& out) {
+    out.clear();
+    std::visit(
+        [&](const auto& v) {
+            using W = std::remove_cvref_t<decltype(v.fwd.weights[0])>;
+            const auto& fwd = v.fwd;
+            const std::uint64_t b = fwd.doc_term_begin[d];
+            const auto n = static_cast<std::uint32_t>(fwd.doc_term_begin[d + 1] - b);
+            if (n == 0) return;
+            std::vector<termid_t> terms(n + 4);
+            codec::decode_increasing(fwd.term_stream.data() + fwd.doc_byte_begin[d], terms.data(), n, 0);
+            const double scale = seg.header().scale;
+            for (std::uint32_t i = 0; i < n; ++i) {
+                const W w = fwd.weights[b + i];
+                float f;
+                if constexpr (std::is_integral_v<W>) {
+                    f = static_cast<float>(static_cast<double>(w) * scale);
+                } else {
+                    f = w;
+                }
+                out.emplace_back(terms[i], f);
+            }
+        },
+        seg.views());
+}
+
+void append_live(const SegmentData& seg, const Bitmap* deleted, DocBatch& out, std::vector<docid_t>* mapping) {
+    if (mapping != nullptr) mapping->assign(seg.docs, kNoDoc);
+    std::vector<std::pair<termid_t, float>> entries;
+    for (docid_t d = 0; d < seg.docs; ++d) {
+        if (deleted != nullptr && deleted->contains(d)) continue;
+        if (mapping != nullptr) (*mapping)[d] = static_cast<docid_t>(out.docs());
+        for (auto& [name, buf] : out.vectors) {
+            const auto it = seg.vectors.find(name);
+            if (it == seg.vectors.end()) continue;
+            decode_document(*it->second, d, entries);
+            for (const auto& [t, w] : entries) {
+                buf.terms.push_back(t);
+                buf.weights.push_back(w);
+            }
+        }
+        out.end_doc(PointId::from_stored(seg.ids->is_number(d), seg.ids->key(d)),
+                    seg.payloads ? std::string(seg.payloads->json(d)) : std::string());
+    }
+}
+
+namespace {
+
+DocIdsWriter ids_writer(const DocBatch& b) {
+    DocIdsWriter w;
+    for (const PointId& id : b.ids) w.add(id.text(), id.is_number());
+    return w;
+}
+
+PayloadWriter payload_writer(const DocBatch& b) {
+    PayloadWriter w;
+    for (const auto& p : b.payloads) w.add(p);
+    return w;
+}
+
+SegmentWriteOptions write_options(const SparseVectorConfig& v) {
+    SegmentWriteOptions so;
+    so.weight_type = v.weight_type;
+    so.range_block = v.range_block;
+    so.dense_ranges = v.dense_ranges;
+    return so;
+}
+
+}  // namespace
+
+std::shared_ptr<SegmentData> build_memory_segment(const std::string& name, const DocBatch& batch,
+                                                  const CollectionConfig& config,
+                                                  const std::map<std::string, std::uint64_t>& num_terms,
+                                                  CollectionSegment& entry) {
+    auto s = std::make_shared<SegmentData>();
+    s->name = name;
+    s->docs = batch.docs();
+    s->ids = std::make_shared<const DocIds>(ids_writer(batch).in_memory(name + "/docids.bin"));
+    const PayloadWriter pw = payload_writer(batch);
+    s->payloads = std::make_shared<const PayloadStore>(pw.any() ? pw.in_memory(name + "/payload.bin") : PayloadStore());
+    entry = CollectionSegment{};
+    entry.name = name;
+    entry.docs = batch.docs();
+    entry.origin = "memory";
+    entry.docids_bytes = s->ids->file_bytes();
+    entry.payload_bytes = s->payloads->file_bytes();
+    for (const auto& [vname, v] : config.vectors) {
+        const SegmentBuffer& buf = batch.vectors.at(vname);
+        VectorFiles files;
+        SegmentInfo info = build_vector_in_memory(name + "/" + vname, buf, num_terms.at(vname), write_options(v), files);
+        info.name = name + "/" + vname;
+        s->vectors.emplace(vname, std::make_shared<const Segment>(std::move(files), std::nullopt, s->ids, info,
+                                                                  v.weight_type, num_terms.at(vname)));
+        entry.vectors.emplace(vname, info);
+    }
+    return s;
+}
+
+CollectionSegment write_disk_segment(const std::string& dir, const std::string& name, const DocBatch& batch,
+                                     const CollectionConfig& config,
+                                     const std::map<std::string, std::uint64_t>& num_terms, const std::string& origin) {
+    const std::string staging = fmt::format("{}/.tmp-{}-{}", dir, name, ::getpid());
+    std::error_code ec;
+    fs::remove_all(staging, ec);
+    if (!fs::create_directory(staging, ec)) throw IoError("cannot create " + staging + ": " + ec.message());
+    try {
+        CollectionSegment entry;
+        entry.name = name;
+        entry.docs = batch.docs();
+        entry.origin = origin;
+        entry.docids_bytes = ids_writer(batch).write(staging + "/docids.bin");
+        const PayloadWriter pw = payload_writer(batch);
+        if (pw.any()) entry.payload_bytes = pw.write(staging + "/payload.bin");
+        for (const auto& [vname, v] : config.vectors) {
+            const std::string vdir = staging + "/" + vname;
+            SegmentInfo info = write_vector_files(vdir, batch.vectors.at(vname), num_terms.at(vname), write_options(v));
+            info.name = name + "/" + vname;
+            if (v.approx && batch.docs() >= config.segments.approx_min_docs) {
+                auto ids = std::make_shared<const DocIds>(Container(staging + "/docids.bin", kinds::kDocIds), batch.docs());
+                VectorFiles files{Container(vdir + "/inverted.bin", kinds::kInverted),
+                                  Container(vdir + "/forward.bin", kinds::kForward)};
+                const Segment seg(std::move(files), std::nullopt, ids, info, v.weight_type, num_terms.at(vname));
+                const ApproxBuildInfo a = build_approx(vdir, seg, *v.approx);
+                info.approx_bytes = a.bytes;
+                info.approx_seconds = a.seconds;
+            }
+            fsync_directory(vdir);
+            entry.vectors.emplace(vname, info);
+        }
+        fsync_directory(staging);
+        crash_point("segment:staged");
+        const std::string target = dir + "/" + name;
+        if (fs::exists(target, ec)) throw IoError(target + " already exists (segment numbers must not repeat)");
+        if (::rename(staging.c_str(), target.c_str()) != 0) throw_errno("cannot rename " + staging + " to " + target);
+        fsync_directory(dir);
+        return entry;
+    } catch (...) {
+        fs::remove_all(staging, ec);
+        throw;
+    }
+}
+
+}  // namespace spindle::detail
