@@ -28,7 +28,8 @@
 #include "build_info.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
-#include "query_loading.hpp"
+#include "spindle/collection/collection.hpp"
+#include "spindle/collection/query_loading.hpp"
 #include "svg_plot.hpp"
 #include "spindle/codec/docid_codec.hpp"
 #include "spindle/common/error.hpp"
@@ -45,6 +46,7 @@ namespace {
 
 struct BenchArgs {
     std::string index;
+    std::string vector;
     std::string queries;
     std::string format = "auto";
     bool text = false;
@@ -161,7 +163,11 @@ void run_bench(const BenchArgs& a) {
             throw InvalidArgument("--svg " + a.svg + ": directory " + parent.string() + " does not exist");
         }
     }
-    const Index index(a.index, a.in_memory);
+    // A read-only snapshot: flushed segments and what the log still holds.
+    const auto coll = Collection::open(a.index, {.read_only = true, .in_memory = a.in_memory});
+    const auto snap = coll->snapshot();
+    const auto index_ptr = snap->index(a.vector);
+    const Index& index = *index_ptr;
     // approx@sweep expands into a grid of approx settings (with and without
     // graph refinement when the index has a kNN graph); a variant named twice runs once.
     const std::uint32_t graph = index.manifest().approx ? index.manifest().approx->knn_k : 0;
@@ -397,7 +403,8 @@ void register_bench(CLI::App& app) {
         ",\nfrom low to high recall. --svg FILE draws every variant: approx settings as one curve, bmp@A\n"
         "with bmp as another, exact algorithms as labelled points (log latency axis; hover a marker\n"
         "for its settings; hollow markers are off the Pareto front).");
-    cmd->add_option("--index", args->index, "Index directory")->required();
+    cmd->add_option("--index,--collection", args->index, "Index directory")->required();
+    cmd->add_option("--vector", args->vector, "Vector to use (default: the collection's only vector)");
     cmd->add_option("--queries", args->queries, "Query file (impact TSV, JSONL or CSR)")->required();
     cmd->add_option("--format", args->format,
                     "Query format: auto, jsonl, tsv or csr; for text: auto, beir, trec, smart or tsv")

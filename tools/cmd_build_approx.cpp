@@ -10,6 +10,7 @@
 #include "approx_options.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
+#include "spindle/collection/collection.hpp"
 #include "spindle/index/approx_update.hpp"
 
 namespace spindle::cli {
@@ -17,6 +18,7 @@ namespace {
 
 struct BuildApproxArgs {
     std::string index;
+    std::string vector;
     ApproxBuildArgs approx;
     unsigned threads = 0;
     bool overwrite = false;
@@ -48,7 +50,10 @@ void run_build_approx(const BuildApproxArgs& a) {
                    a.index, segments, opts.approx.lambda, opts.approx.block_size, opts.approx.alpha_mass,
                    opts.approx.knn_k);
     };
-    const Manifest m = add_approx(a.index, opts);
+    const auto coll = Collection::open(a.index);
+    const std::string vector = coll->snapshot()->index(a.vector)->vector();
+    coll->build_approx(vector, opts);
+    const Manifest m = coll->snapshot()->index(vector)->manifest();
     double seconds = 0;
     std::uint64_t bytes = 0;
     for (const auto& s : m.segments) {
@@ -74,7 +79,8 @@ void register_build_approx(CLI::App& app) {
         "atomically, only after every segment succeeded: an error or a crash never leaves a half-written\n"
         "index. --overwrite replaces existing structures (and drops query defaults stored by spindle tune).\n\n"
         "Example: spindle build-approx --index idx/ --approx-lambda 500 && spindle tune --index idx/ --queries q.tsv");
-    cmd->add_option("--index", args->index, "Index directory")->required();
+    cmd->add_option("--index,--collection", args->index, "Index (collection) directory")->required();
+    cmd->add_option("--vector", args->vector, "Vector to build them for (default: the collection's only vector)");
     add_approx_build_options(cmd, args->approx);
     cmd->add_option("-t,--threads", args->threads, "Build threads (0: all cores)")->capture_default_str();
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");

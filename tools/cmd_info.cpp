@@ -1,26 +1,75 @@
-// spindle info: describe an index.
+// spindle info: describe a collection (or a format-2 index): points,
+// segments, the log, the last merge, and per vector its sizes per component.
 #include <fmt/format.h>
 
 #include <memory>
 
 #include "commands.hpp"
 #include "progress.hpp"
+#include "spindle/collection/collection.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/approx_settings.hpp"
 
 namespace spindle::cli {
 namespace {
 
-void run_info(const std::string& path) {
-    const Index index(path);  // opening verifies every checksum
+void print_vector(const Index& index);
+
+void print_collection(const Collection& c) {
+    const CollectionInfo info = c.info();
+    std::uint64_t deleted = 0;
+    for (const auto& s : info.segments) deleted += s.deleted;
+    fmt::print("collection     {}\n", info.path);
+    fmt::print("format version {}{}\n", info.manifest.generation > 0 ? kFormatVersion : kLegacyIndexVersion,
+               info.manifest.generation > 0 ? fmt::format(" (manifest generation {})", info.generation) : " (read only)");
+    fmt::print("points         {} live, {} deleted (still stored until merged), {} in memory (not yet flushed)\n",
+               info.points, deleted, info.memory_docs);
+    fmt::print("write log      {} since the last flush, next sequence number {}\n", human_bytes(info.wal_bytes),
+               info.manifest.generation > 0 ? info.next_lsn : 0);
+    if (info.last_merge) {
+        const LastMerge& lm = *info.last_merge;
+        fmt::print("last merge     generation {}: {} segments into one of {} documents ({} deleted dropped) in {:.2f} s\n",
+                   lm.generation, lm.sources, lm.docs, lm.dropped, lm.seconds);
+    } else {
+        fmt::print("last merge     none\n");
+    }
+    std::string names;
+    for (const auto& [n, v] : c.config().vectors) {
+        names += fmt::format("{}{} ({} keys, {}{}{})", names.empty() ? "" : ", ", n, to_string(v.keys), to_string(v.weight_type),
+                             v.approx ? ", approx" : "", v.text ? ", BM25 text" : "");
+    }
+    fmt::print("vectors        {}\n", names);
+    const SegmentPolicy& p = c.config().segments;
+    fmt::print("policy         flush at {} in-memory documents; merge {} segments per tier (floor {} documents, at most "
+               "{}); rewrite past {:.0f} % deleted; approx structures from {} documents\n",
+               p.flush_docs, p.merge_factor, p.tier_floor_docs, p.max_segment_docs, 100 * p.max_deleted_fraction,
+               p.approx_min_docs);
+    fmt::print("segments       {}\n", info.segments.size());
+    for (const auto& s : info.segments) {
+        fmt::print("  {:<12} {:>10} docs {:>9} deleted {:>11}  {}{}\n", s.name, s.docs, s.deleted, human_bytes(s.bytes),
+                   s.in_memory ? "in memory" : s.origin, s.approx ? "" : " (no approx structures: searched exactly)");
+    }
+}
+
+void run_info(const std::string& path, const std::string& vector) {
+    const auto coll = Collection::open(path, {.read_only = true});  // opening verifies every checksum
+    print_collection(*coll);
+    const auto snap = coll->snapshot();
+    for (const auto& [vname, cfg] : coll->config().vectors) {
+        if (!vector.empty() && vname != vector) continue;
+        const auto index_ptr = snap->index(vname);
+        print_vector(*index_ptr);
+    }
+}
+
+void print_vector(const Index& index) {
     const Manifest& m = index.manifest();
+    fmt::print("\nvector '{}'\n", index.vector());
     const ComponentBytes bytes = m.component_bytes();
     const auto inv = bytes.inverted;
     const auto fwd = bytes.forward;
     const auto total = bytes.total();
     const double per = m.num_postings ? 1.0 / static_cast<double>(m.num_postings) : 0.0;
-    fmt::print("index          {}\n", path);
-    fmt::print("format version {}\n", m.format_version);
     fmt::print("weights        {} (max weight {:.4g})\n", to_string(m.weight_type), index.max_weight());
     fmt::print("documents      {} ({} empty)\n", m.num_docs, m.empty_docs);
     fmt::print("terms          {}\n", m.num_terms);
@@ -92,9 +141,11 @@ void run_info(const std::string& path) {
 
 void register_info(CLI::App& app) {
     auto path = std::make_shared<std::string>();
-    auto* cmd = app.add_subcommand("info", "Describe an index: sizes per component, format version, segments");
-    cmd->add_option("index", *path, "Index directory")->required();
-    cmd->callback([path] { run_info(*path); });
+    auto vector = std::make_shared<std::string>();
+    auto* cmd = app.add_subcommand("info", "Describe a collection: points, segments, log, merges, sizes per component");
+    cmd->add_option("index", *path, "Collection (index) directory")->required();
+    cmd->add_option("--vector", *vector, "Describe only this vector");
+    cmd->callback([path, vector] { run_info(*path, *vector); });
 }
 
 }  // namespace spindle::cli

@@ -13,7 +13,8 @@
 #include "bench_report.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
-#include "query_loading.hpp"
+#include "spindle/collection/collection.hpp"
+#include "spindle/collection/query_loading.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/formats/input_format.hpp"
 #include "spindle/eval/evaluate.hpp"
@@ -29,6 +30,7 @@ namespace {
 
 struct SearchArgs {
     std::string index;
+    std::string vector;
     std::string queries;
     std::string output;
     std::string algorithm = "auto";
@@ -51,14 +53,14 @@ struct SearchArgs {
 
 /// --qrels: evaluates the results in memory (trec_eval semantics) and prints the "all" lines.
 void print_effectiveness(std::FILE* out, const eval::Qrels& qrels, const eval::MeasureSet& metrics,
-                         const std::vector<TextQuery>& queries, const std::vector<std::vector<Hit>>& results,
-                         const Index& index, const std::string& tag) {
+                         const std::vector<TextQuery>& queries, const std::vector<SearchResult>& results,
+                         const std::string& tag) {
     eval::Run run;
     run.runid = tag;
     for (std::size_t i = 0; i < queries.size(); ++i) {
         auto [it, fresh] = run.queries.try_emplace(queries[i].id);
         if (!fresh) continue;  // a repeated query id is evaluated once, with its first results
-        for (const Hit& h : results[i]) it->second.push_back({std::string(index.segment(h.segment).doc_id(h.doc)), static_cast<double>(h.score)});
+        for (const ScoredPoint& h : results[i].points) it->second.push_back({h.id.text(), h.score});
     }
     const auto e = eval::evaluate(qrels, run, metrics);
     fmt::print(out, "  effectiveness (trec_eval semantics): {} queries judged, {} without judgments ignored\n", e.num_q,
@@ -74,101 +76,88 @@ void print_effectiveness(std::FILE* out, const eval::Qrels& qrels, const eval::M
 }
 
 void run_search(const SearchArgs& a) {
-    SearchOptions opts;
-    // auto: bmp, the fastest exact algorithm on learned sparse vectors; for
-    // BM25 (text) indexes, whose queries have few terms with short lists,
-    // maxscore (docs/BENCHMARKS.md).
-    if (a.algorithm != "auto") opts.algorithm = parse_algorithm(a.algorithm);
-    opts.k = a.k;
-    opts.bmp_alpha = a.bmp_alpha;
-    opts.query_cut = a.query_cut;
-    opts.heap_factor = a.heap_factor;
-    opts.knn = a.knn;
-    opts.validate();
     if (a.threads == 0) throw InvalidArgument("--threads must be at least 1");
-    const Index index(a.index, a.in_memory);
-    if (a.algorithm == "auto") opts.algorithm = index.manifest().text ? Algorithm::maxscore : Algorithm::bmp;
-    check_searchable(index, opts);
-    // approx: knobs not given on the command line come from the index's
-    // stored defaults (spindle tune), else the built-in defaults.
-    std::string approx_note;
-    if (opts.algorithm == Algorithm::approx) {
-        const bool stored = apply_stored_defaults(opts, index.manifest(), [&](std::string_view o) { return a.given.contains(o); });
-        opts.validate();
-        approx_note = fmt::format(" ({}{})", describe_approx(opts),
-                                  stored ? fmt::format("; index defaults tuned for recall@{} {:.3g}",
-                                                       index.manifest().approx_defaults->k,
-                                                       index.manifest().approx_defaults->target_recall)
-                                         : std::string());
-    }
-    const auto queries = load_queries({a.queries, a.format, a.text, a.number_queries}, index);
+    SearchRequest base;
+    if (a.algorithm != "auto") base.algorithm = parse_algorithm(a.algorithm);
+    base.k = a.k;
+    base.bmp_alpha = a.bmp_alpha;
+    // approx knobs given on the command line; the others come from the
+    // vector's stored defaults (spindle tune), else the built-in defaults.
+    if (a.given.contains("--query-cut")) base.query_cut = a.query_cut;
+    if (a.given.contains("--heap-factor")) base.heap_factor = a.heap_factor;
+    if (a.given.contains("--knn")) base.knn = a.knn;
+    const auto coll = Collection::open(a.index, {.read_only = true, .in_memory = a.in_memory});
+    const auto snap = coll->snapshot();
+    const auto index = snap->index(a.vector);
+    const std::string vector = index->vector();
+    const auto queries = load_queries({a.queries, a.format, a.text, a.number_queries}, *index);
     std::optional<eval::MeasureSet> metrics;
     std::optional<eval::Qrels> qrels;
     if (!a.qrels.empty()) {  // read before searching: bad metrics or qrels fail fast
         metrics = eval::MeasureSet::parse(a.metrics);
         qrels = eval::read_qrels(a.qrels);
     }
+    std::uint64_t dropped = 0;
+    const auto requests = to_requests(queries, coll->config().vectors.at(vector), vector, base, &dropped);
 
-    std::vector<QueryPlan> plans;
-    plans.reserve(queries.size());
-    std::uint64_t unknown = 0;
-    std::uint64_t empty = 0;
-    for (const auto& q : queries) {
-        plans.push_back(index.plan(q, &unknown));
-        if (plans.back().terms.empty()) ++empty;
-    }
-
-    std::vector<std::vector<Hit>> results(queries.size());
-    std::vector<double> latency_us(queries.size());
-    std::vector<SearchStats> stats(a.threads);
-    std::atomic<std::size_t> next{0};
-    std::atomic<std::size_t> done{0};
-    Progress bar("search", queries.size(), a.quiet || queries.size() < 1000);
+    // In chunks, so that the progress bar moves; each chunk on all threads.
+    std::vector<SearchResult> results;
+    results.reserve(requests.size());
+    Progress bar("search", requests.size(), a.quiet || requests.size() < 1000);
     const auto wall = std::chrono::steady_clock::now();
-    auto worker = [&](unsigned t) {
-        SearchScratch scratch;
-        for (std::size_t i; (i = next.fetch_add(1)) < queries.size();) {
-            const auto t0 = std::chrono::steady_clock::now();
-            results[i] = search(index, plans[i], opts, scratch, stats[t]);
-            latency_us[i] = seconds_since(t0) * 1e6;
-            const auto d = done.fetch_add(1) + 1;
-            if (t == 0) bar.update(d);
-        }
-    };
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < a.threads; ++t) pool.emplace_back(worker, t);
-    worker(0);
-    for (auto& th : pool) th.join();
+    const std::size_t chunk = std::max<std::size_t>(256, a.threads * 64);
+    for (std::size_t at = 0; at < requests.size(); at += chunk) {
+        const std::size_t n = std::min(chunk, requests.size() - at);
+        auto part = coll->search_batch(std::span(requests).subspan(at, n), a.threads);
+        for (auto& r : part) results.push_back(std::move(r));
+        bar.update(results.size());
+    }
     const double wall_s = seconds_since(wall);
     bar.finish();
 
     if (!a.output.empty()) {
         TrecRunWriter run(a.output, a.tag);
         for (std::size_t i = 0; i < queries.size(); ++i) {
-            for (std::size_t r = 0; r < results[i].size(); ++r) {
-                const Hit& h = results[i][r];
-                run.add(queries[i].id, index.segment(h.segment).doc_id(h.doc), r + 1, h.score);
+            for (std::size_t r = 0; r < results[i].points.size(); ++r) {
+                const ScoredPoint& h = results[i].points[r];
+                run.add(queries[i].id, h.id.text(), r + 1, h.score);
             }
         }
         run.close();
     } else {
         for (std::size_t i = 0; i < queries.size(); ++i) {
-            for (std::size_t r = 0; r < results[i].size(); ++r) {
-                const Hit& h = results[i][r];
-                fmt::print("{} Q0 {} {} {:.6f} {}\n", queries[i].id, index.segment(h.segment).doc_id(h.doc), r + 1,
-                           h.score, a.tag);
+            for (std::size_t r = 0; r < results[i].points.size(); ++r) {
+                const ScoredPoint& h = results[i].points[r];
+                fmt::print("{} Q0 {} {} {:.6f} {}\n", queries[i].id, h.id.text(), r + 1, h.score, a.tag);
             }
         }
     }
 
     SearchStats total;
-    for (const auto& s : stats) total += s;
+    std::vector<double> latency_us;
+    std::uint64_t unknown = dropped;
+    std::uint64_t empty = 0;
     double sum = 0;
-    for (double x : latency_us) sum += x;
+    for (const auto& r : results) {
+        total += r.stats;
+        unknown += r.unknown_terms;
+        latency_us.push_back(r.seconds * 1e6);
+        sum += r.seconds * 1e6;
+    }
+    for (const auto& q : requests) empty += q.query.values.empty() ? 1 : 0;
+    std::string approx_note;
+    const SearchOptions used = results.empty() ? SearchOptions{} : results.front().options;
+    if (!results.empty() && used.algorithm == Algorithm::approx) {
+        const auto& defaults = index->manifest().approx_defaults;
+        approx_note = fmt::format(" ({}{})", describe_approx(used),
+                                  defaults ? fmt::format("; index defaults tuned for recall@{} {:.3g}", defaults->k,
+                                                         defaults->target_recall)
+                                           : std::string());
+    }
     const double n = queries.empty() ? 1.0 : static_cast<double>(queries.size());
     auto& out = a.output.empty() ? stderr : stdout;
     fmt::print(out, "searched {} queries ({} with no known term) with {}{} k={} threads={}\n", queries.size(), empty,
-               to_string(opts.algorithm), approx_note, opts.k, a.threads);
+               results.empty() ? a.algorithm : std::string(to_string(used.algorithm)), approx_note, a.k, a.threads);
     fmt::print(out, "  unknown query tokens dropped: {}\n", unknown);
     fmt::print(out, "  latency ms: mean {:.3f}  p50 {:.3f}  p90 {:.3f}  p99 {:.3f}   QPS {:.1f}\n", sum / n / 1000.0,
                percentile(latency_us, 0.5) / 1000.0, percentile(latency_us, 0.9) / 1000.0,
@@ -176,7 +165,7 @@ void run_search(const SearchArgs& a) {
     fmt::print(out, "  per query: postings scored {:.0f}, docs evaluated {:.0f}, blocks decoded {:.0f}, blocks skipped {:.0f}\n",
                static_cast<double>(total.postings_scored) / n, static_cast<double>(total.docs_evaluated) / n,
                static_cast<double>(total.blocks_decoded) / n, static_cast<double>(total.blocks_skipped) / n);
-    if (qrels) print_effectiveness(out, *qrels, *metrics, queries, results, index, a.tag);
+    if (qrels) print_effectiveness(out, *qrels, *metrics, queries, results, a.tag);
     if (!a.output.empty()) fmt::print(out, "  run written to {}\n", a.output);
 }
 
@@ -191,8 +180,9 @@ void register_search(CLI::App& app) {
         "exact top-k of the stored weights (ties by ascending docid); bmp with --bmp-alpha < 1\n"
         "and approx (index built with --approx; --query-cut, --heap-factor) trade recall for speed.\n\n"
         "Example: spindle search --index idx/ --queries q.tsv --k 10 --output run.trec");
-    cmd->add_option("--index", args->index, "Index directory")->required();
+    cmd->add_option("--index,--collection", args->index, "Index (collection) directory")->required();
     cmd->add_option("--queries", args->queries, "Query file")->required();
+    cmd->add_option("--vector", args->vector, "Vector to search (default: the collection's only vector)");
     cmd->add_option("-k,--k", args->k, "Results per query")->capture_default_str()->check(CLI::PositiveNumber);
     cmd->add_option("-a,--algorithm", args->algorithm,
                     "auto (bmp; maxscore for a text index) or one of: " + algorithm_names())

@@ -13,7 +13,8 @@
 #include "commands.hpp"
 #include "progress.hpp"
 #include "svg_plot.hpp"
-#include "query_loading.hpp"
+#include "spindle/collection/collection.hpp"
+#include "spindle/collection/query_loading.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/common/json.hpp"
 #include "spindle/index/index.hpp"
@@ -25,6 +26,7 @@ namespace {
 
 struct TuneArgs {
     std::string index;
+    std::string vector;
     std::string queries;
     std::string format = "auto";
     bool text = false;
@@ -131,7 +133,11 @@ void run_tune(const TuneArgs& a) {
         throw InvalidArgument(fmt::format("--target-recall must be in (0, 1], got {}", a.target_recall));
     }
     opts.validate();
-    const Index index(a.index, a.in_memory);
+    // A read-only snapshot: flushed segments and what the log still holds.
+    const auto coll = Collection::open(a.index, {.read_only = true, .in_memory = a.in_memory});
+    const auto snap = coll->snapshot();
+    const auto index_ptr = snap->index(a.vector);
+    const Index& index = *index_ptr;
     if (!index.manifest().approx) {
         throw InvalidArgument("index " + a.index + " has no approximate structures; add them first with spindle build-approx --index " +
                               a.index);
@@ -185,14 +191,12 @@ void run_tune(const TuneArgs& a) {
     if (a.dry_run) {
         fmt::print("dry run: index defaults not changed\n");
     } else {
-        Manifest m = index.manifest();
         ApproxDefaults d = to_defaults(c.opts);
         d.target_recall = a.target_recall;
         d.k = a.k;
         d.recall = r.heldout_recall;
         d.mean_ms = r.heldout_mean_ms;
-        m.approx_defaults = d;
-        m.replace(a.index + "/MANIFEST");
+        Collection::open(a.index)->set_approx_defaults(index.vector(), d);
         fmt::print("stored as the query defaults of {} (spindle search/bench -a approx use them)\n", a.index);
     }
     fmt::print("{}\n", timing);
@@ -213,7 +217,8 @@ void register_tune(CLI::App& app) {
         "index manifest (atomically) as the defaults of spindle search/bench -a approx, unless --dry-run.\n"
         "If no setting reaches the target, the best recall is reported and nothing is stored (exit 1).\n\n"
         "Example: spindle tune --index idx/ --queries sample.tsv --target-recall 0.95 --json tune.json");
-    cmd->add_option("--index", args->index, "Index directory (with approximate structures)")->required();
+    cmd->add_option("--index,--collection", args->index, "Index directory (with approximate structures)")->required();
+    cmd->add_option("--vector", args->vector, "Vector to use (default: the collection's only vector)");
     cmd->add_option("--queries", args->queries, "Sample queries (impact TSV, JSONL or CSR)")->required();
     cmd->add_option("--format", args->format, "Query format: auto, jsonl, tsv or csr; for text: auto, beir, trec, smart or tsv")
         ->capture_default_str();

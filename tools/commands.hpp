@@ -13,5 +13,7 @@ void register_bench(CLI::App& app);
 void register_eval(CLI::App& app);
 void register_build_approx(CLI::App& app);
 void register_tune(CLI::App& app);
+void register_collection_commands(CLI::App& app);
+void register_ingest_bench(CLI::App& app);
 
 }  // namespace spindle::cli

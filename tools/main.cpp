@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
     spindle::cli::register_eval(app);
     spindle::cli::register_build_approx(app);
     spindle::cli::register_tune(app);
+    spindle::cli::register_collection_commands(app);
+    spindle::cli::register_ingest_bench(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
