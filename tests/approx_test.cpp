@@ -197,7 +197,7 @@ TEST(Approx, FileRoundTripAndCorruption) {
     ao.block_size = 8;
     ao.alpha_mass = 0.7;
     const auto m = build_index(dir / "idx", random_corpus(4, p), approx_build(WeightType::u8, ao));
-    const std::string file = dir / "idx/seg-000000/approx.bin";
+    const std::string file = dir / "idx/seg-000000/default/approx.bin";
     {
         const Index idx(dir / "idx");
         ASSERT_TRUE(idx.manifest().approx.has_value());
@@ -362,7 +362,7 @@ TEST(Approx, BuildIsDeterministicAcrossThreads) {
         ao.threads = threads;
         TempDir dir;
         build_index(dir / "idx", docs, approx_build(WeightType::u8, ao));
-        const std::string bytes = read_file(dir / "idx/seg-000000/approx.bin");
+        const std::string bytes = read_file(dir / "idx/seg-000000/default/approx.bin");
         if (first.empty()) {
             first = bytes;
         } else {
@@ -395,7 +395,7 @@ TEST(Approx, InMemoryIndexSearchesTheSame) {
             expect_same(x, y, qv.id + " " + std::string(to_string(a)));
         }
     }
-    const std::string file = dir / "idx/seg-000001/forward.bin";
+    const std::string file = dir / "idx/seg-000001/default/forward.bin";
     std::string bytes = read_file(file);
     bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x21);
     write_text(file, bytes);

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "spindle/common/error.hpp"
+#include "spindle/collection/collection.hpp"
 #include "spindle/index/approx_update.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/approx_settings.hpp"
@@ -76,7 +77,7 @@ TEST(AddApprox, SameAsBuildingWithApprox) {
     }
     const Index a(dir / "added");
     const Index b(dir / "built");
-    EXPECT_EQ(Manifest::load(dir / "added/MANIFEST").to_json(), got.to_json());
+    EXPECT_EQ(Index(dir / "added").manifest().to_json(), got.to_json());
     for (const auto& qv : random_queries(21, 30, p.vocab, false)) {
         for (auto [cut, hf] : {std::pair<std::size_t, double>{2, 0.8}, {10, 1.0}}) {
             expect_same(run(b, b.plan(to_query(qv)), cut, hf), run(a, a.plan(to_query(qv)), cut, hf), qv.id);
@@ -93,19 +94,18 @@ TEST(AddApprox, RefusesExistingStructuresWithoutOverwrite) {
     BuildOptions with;
     with.approx = small_approx();
     build_index(dir / "idx", random_corpus(3, p), with);
-    Manifest m = Manifest::load(dir / "idx/MANIFEST");
     ApproxDefaults d;
     d.query_cut = 3;
     d.heap_factor = 0.8;
     d.target_recall = 0.9;
-    m.approx_defaults = d;
-    m.replace(dir / "idx/MANIFEST");
+    Collection::open(dir / "idx")->set_approx_defaults("default", d);
+    ASSERT_TRUE(Index(dir / "idx").manifest().approx_defaults.has_value());
     AddApproxOptions ao;
     ao.approx = small_approx();
     ao.approx.lambda = 40;
     expect_message([&] { (void)add_approx(dir / "idx", ao); }, "already has approximate structures");
     expect_message([&] { (void)add_approx(dir / "idx", ao); }, "--overwrite");
-    EXPECT_EQ(Manifest::load(dir / "idx/MANIFEST").approx->lambda, 150U);  // untouched
+    EXPECT_EQ(Index(dir / "idx").manifest().approx->lambda, 150U);  // untouched
     ao.overwrite = true;
     const Manifest got = add_approx(dir / "idx", ao);
     EXPECT_EQ(got.approx->lambda, 40U);
@@ -116,12 +116,12 @@ TEST(AddApprox, RefusesExistingStructuresWithoutOverwrite) {
     // Bad options leave the index as it was.
     ao.approx.alpha_mass = 0;
     expect_message([&] { (void)add_approx(dir / "idx", ao); }, "alpha");
-    EXPECT_EQ(Manifest::load(dir / "idx/MANIFEST").approx->lambda, 40U);
+    EXPECT_EQ(Index(dir / "idx").manifest().approx->lambda, 40U);
 }
 
 Manifest with_defaults() {
     Manifest m;
-    m.format_version = kFormatVersion;
+    m.format_version = kLegacyIndexVersion;
     m.posting_block = 128;
     m.range_block = 8;
     m.approx = ApproxOptions{};
@@ -189,19 +189,25 @@ TEST(ApproxDefaults, LoadRejectsBadFileAndReplaceIsAtomic) {
     BuildOptions with;
     with.approx = small_approx();
     build_index(dir / "idx", random_corpus(4, p), with);
-    Manifest m = Manifest::load(dir / "idx/MANIFEST");
-    m.approx_defaults = with_defaults().approx_defaults;
-    m.replace(dir / "idx/MANIFEST");
+    ApproxDefaults d = *with_defaults().approx_defaults;
+    d.k = 20;
+    Collection::open(dir / "idx")->set_approx_defaults("default", d);
     EXPECT_FALSE(has_temp_dirs(dir / "idx"));
     const Index idx(dir / "idx");
     ASSERT_TRUE(idx.manifest().approx_defaults.has_value());
     EXPECT_EQ(idx.manifest().approx_defaults->query_cut, 5U);
-    // A bad value written by someone else: refused on load, naming the file.
-    m.approx_defaults->heap_factor = 7;
-    EXPECT_THROW(m.replace(dir / "idx/MANIFEST"), InvalidArgument);  // the writer refuses too
-    m.save(dir / "bad-MANIFEST");
-    expect_message([&] { (void)Manifest::load(dir / "bad-MANIFEST"); }, dir / "bad-MANIFEST");
-    expect_message([&] { (void)Manifest::load(dir / "bad-MANIFEST"); }, "heap_factor");
+    // A bad value: the writer refuses it, and a manifest holding one written
+    // by someone else is refused on load, naming the file.
+    d.heap_factor = 7;
+    EXPECT_THROW(Collection::open(dir / "idx")->set_approx_defaults("default", d), InvalidArgument);
+    CollectionManifest cm = load_current_manifest(dir / "idx");
+    cm.vectors.at("default").approx_defaults->heap_factor = 7;
+    cm.generation = 99;
+    std::filesystem::create_directory(dir / "bad");
+    cm.save(dir / "bad");
+    const std::string bad = dir / "bad/MANIFEST-000099";
+    expect_message([&] { (void)CollectionManifest::load(bad); }, bad);
+    expect_message([&] { (void)CollectionManifest::load(bad); }, "heap_factor");
     // Stored defaults fill only the knobs not given.
     SearchOptions o;
     o.algorithm = Algorithm::approx;

@@ -42,7 +42,7 @@ TEST(Cli, SpladeToyAllAlgorithmsAgreeWithExhaustive) {
         EXPECT_NE(r.out.find("indexed 20 documents"), std::string::npos) << r.out;
         r = spindle(dir, "info " + idx);
         ASSERT_EQ(r.code, 0) << r.err;
-        EXPECT_NE(r.out.find("format version 2"), std::string::npos);
+        EXPECT_NE(r.out.find("format version 3"), std::string::npos);
         EXPECT_NE(r.out.find(std::string("weights        ") + w), std::string::npos);
         std::string reference;
         for (const char* a : {"exhaustive", "maxscore", "bmw", "bmp"}) {
@@ -104,7 +104,7 @@ TEST(Cli, BadInputGetsClearErrorsAndNonZeroExit) {
 
     // Corrupt the index: search and info name the damaged file.
     {
-        std::fstream f(dir / "ok/seg-000000/forward.bin", std::ios::in | std::ios::out | std::ios::binary);
+        std::fstream f(dir / "ok/seg-000000/default/forward.bin", std::ios::in | std::ios::out | std::ios::binary);
         f.seekp(100);
         f.put('\x7f');
     }
@@ -419,11 +419,11 @@ TEST(Cli, BuildApproxTuneAndStoredDefaults) {
     EXPECT_NE(r.err.find("at least 2 queries"), std::string::npos) << r.err;
 
     // --dry-run chooses without storing.
-    const std::string before = read_file(dir / "idx/MANIFEST");
+    const std::string before = read_file(dir / ("idx/" + read_current(dir / "idx")));
     r = spindle(dir, tune + q + " --target-recall 0.9 --dry-run -q --json " + (dir / "t.json") + " --svg " + (dir / "t.svg"));
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("dry run"), std::string::npos) << r.out;
-    EXPECT_EQ(read_file(dir / "idx/MANIFEST"), before);
+    EXPECT_EQ(read_file(dir / ("idx/" + read_current(dir / "idx"))), before);
     EXPECT_NE(read_file(dir / "t.json").find("\"heldout_recall\""), std::string::npos);
     const std::string svg = read_file(dir / "t.svg");
     EXPECT_NE(svg.find("<svg"), std::string::npos);
@@ -464,12 +464,12 @@ TEST(Cli, BuildApproxTuneAndStoredDefaults) {
     ASSERT_EQ(r.code, 0) << r.err;
     r = spindle(dir, "info " + (dir / "idx"));
     EXPECT_NE(r.out.find("approx query defaults none"), std::string::npos) << r.out;
-    const std::string stored = read_file(dir / "idx/MANIFEST");
+    const std::string stored = read_file(dir / ("idx/" + read_current(dir / "idx")));
     r = spindle(dir, tune + " -q --target-recall 1" + q);
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("not reached"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("best "), std::string::npos) << r.err;
-    EXPECT_EQ(read_file(dir / "idx/MANIFEST"), stored);
+    EXPECT_EQ(read_file(dir / ("idx/" + read_current(dir / "idx"))), stored);
 }
 
 TEST(Cli, HelpExplainsCommands) {

@@ -1,5 +1,7 @@
 // A damaged index directory is refused with an error naming the bad file:
-// every file truncated, flipped, removed, or from another format version.
+// every container file truncated, flipped, removed, or from another format
+// version; CURRENT damaged. (The write-ahead log's torn tails and damage are
+// covered by collection_crash_test.)
 #include <gtest/gtest.h>
 #include <xxhash.h>
 
@@ -19,9 +21,13 @@ protected:
         p.docs = 400;
         build_index(dir_ / "good", random_corpus(4, p), {});
         for (const auto& e : std::filesystem::recursive_directory_iterator(dir_ / "good")) {
-            if (e.is_regular_file()) files_.push_back(std::filesystem::relative(e.path(), dir_ / "good").string());
+            if (!e.is_regular_file()) continue;
+            const std::string f = std::filesystem::relative(e.path(), dir_ / "good").string();
+            all_.push_back(f);
+            if (f != "CURRENT" && f != "LOCK" && f.rfind("wal-", 0) != 0) files_.push_back(f);
         }
         std::sort(files_.begin(), files_.end());
+        std::sort(all_.begin(), all_.end());
     }
     // A copy of the good index with `file` replaced by `bytes`.
     std::string damaged(const std::string& file, const std::string& bytes) {
@@ -44,15 +50,35 @@ protected:
         }
     }
     TempDir dir_;
-    std::vector<std::string> files_;
+    std::vector<std::string> all_;
+    std::vector<std::string> files_;  // the containers
     int n_ = 0;
 };
 
 TEST_F(Corruption, IndexHasTheDocumentedFiles) {
-    const std::vector<std::string> want{"MANIFEST", "seg-000000/docids.bin", "seg-000000/forward.bin",
-                                        "seg-000000/inverted.bin", "vocab.bin"};
-    EXPECT_EQ(files_, want);
+    const std::vector<std::string> want{"CURRENT",
+                                        "LOCK",
+                                        "MANIFEST-000001",
+                                        "seg-000000/default/forward.bin",
+                                        "seg-000000/default/inverted.bin",
+                                        "seg-000000/docids.bin",
+                                        "vocab-default-000001.bin",
+                                        "wal-000001.log"};
+    EXPECT_EQ(all_, want);
     EXPECT_NO_THROW(Index(dir_ / "good"));
+}
+
+TEST_F(Corruption, DamagedCurrentIsNamed) {
+    for (const std::string bad : {"", "MANIFEST-\n", "garbage\n", "MANIFEST-000009\n", "../MANIFEST-000001\n"}) {
+        const std::string d = damaged("CURRENT", bad);
+        try {
+            Index idx(d);
+            ADD_FAILURE() << "CURRENT '" << bad << "' was not detected";
+        } catch (const Error& e) {
+            const std::string m = e.what();
+            EXPECT_TRUE(m.find("CURRENT") != std::string::npos || m.find("MANIFEST-000009") != std::string::npos) << m;
+        }
+    }
 }
 
 TEST_F(Corruption, TruncatedFilesAreRefused) {
@@ -98,8 +124,8 @@ TEST_F(Corruption, MissingFilesAreNamed) {
 
 TEST_F(Corruption, SwappedFilesAreRefused) {
     // A structurally valid file of the wrong kind in the wrong place.
-    const std::string fwd = read_file(dir_ / "good/seg-000000/forward.bin");
-    expect_refused<CorruptIndex>(damaged("seg-000000/inverted.bin", fwd), "seg-000000/inverted.bin", "swap");
+    const std::string fwd = read_file(dir_ / "good/seg-000000/default/forward.bin");
+    expect_refused<CorruptIndex>(damaged("seg-000000/default/inverted.bin", fwd), "seg-000000/default/inverted.bin", "swap");
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "spindle/common/error.hpp"
 #include "spindle/formats/input_format.hpp"
 #include "spindle/formats/raw_record.hpp"
+#include "spindle/index/collection_manifest.hpp"
 #include "spindle/index/index_builder.hpp"
 #include "spindle/query/recall.hpp"
 #include "spindle/query/searcher.hpp"

@@ -185,7 +185,7 @@ TEST(Judgments, AllFormats) {
 
 TEST(TextIndex, ManifestTextObjectIsValidated) {
     Manifest m;
-    m.format_version = kFormatVersion;
+    m.format_version = kLegacyIndexVersion;
     m.text = TextSettings{"english", 0.9, 0.4, 10, 12.5};
     const Manifest back = Manifest::from_json(m.to_json(), "MANIFEST");
     ASSERT_TRUE(back.text.has_value());
