@@ -9,7 +9,8 @@
 #include "spindle/formats/raw_record.hpp"
 #include "spindle/gen/corpus_model.hpp"
 #include "spindle/gen/random.hpp"
-#include "spindle/index/index_builder.hpp"
+#include "spindle/build/index_builder.hpp"
+#include "spindle/query/searcher.hpp"
 
 namespace spindle::bench {
 
@@ -73,7 +74,7 @@ SpladeWorkload build_splade(const std::string& dir) {
         for (std::size_t i = 0; i < q.ids.size(); ++i) {
             tq.terms.emplace_back(std::to_string(q.ids[i]), static_cast<float>(q.weights[i]));
         }
-        w.queries.push_back(w.index->plan(tq));
+        w.queries.push_back(plan_query(*w.index, tq));
     }
     return w;
 }

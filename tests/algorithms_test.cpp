@@ -77,7 +77,7 @@ TEST(Algorithms, AllMatchExhaustiveOnRandomSkewedData) {
             const Index idx(dir / "idx");
             for (bool integer : {true, false}) {
                 for (const auto& qv : random_queries(c.seed, 12, c.params.vocab, integer)) {
-                    const QueryPlan plan = idx.plan(to_query(qv));
+                    const QueryPlan plan = plan_query(idx, to_query(qv));
                     for (std::size_t k : kKs) {
                         const auto want = run(idx, plan, Algorithm::exhaustive, k);
                         for (Algorithm a : kPruning) {
@@ -111,7 +111,7 @@ TEST(Algorithms, LargeKReturnsEveryMatch) {
             matches += std::any_of(d.terms.begin(), d.terms.end(), [&](const auto& tw) { return toks.count(tw.first) > 0; });
         }
         for (Algorithm a : {Algorithm::exhaustive, Algorithm::maxscore, Algorithm::bmw, Algorithm::bmp}) {
-            EXPECT_EQ(run(idx, idx.plan(to_query(qv)), a, 100000).size(), matches) << to_string(a) << " " << qv.id;
+            EXPECT_EQ(run(idx, plan_query(idx, to_query(qv)), a, 100000).size(), matches) << to_string(a) << " " << qv.id;
         }
     }
 }
@@ -145,7 +145,7 @@ TEST(Algorithms, ExhaustiveMatchesBruteForceDotProduct) {
                 if (s > 1e-9) brute.emplace_back(s, d);
             }
             std::sort(brute.begin(), brute.end(), [](auto a, auto b) { return a.first > b.first || (a.first == b.first && a.second < b.second); });
-            const auto hits = run(idx, idx.plan(to_query(qv)), Algorithm::exhaustive, 10);
+            const auto hits = run(idx, plan_query(idx, to_query(qv)), Algorithm::exhaustive, 10);
             ASSERT_EQ(hits.size(), std::min<std::size_t>(10, brute.size())) << qv.id;
             for (std::size_t r = 0; r < hits.size(); ++r) {
                 EXPECT_NEAR(hits[r].score, brute[r].first, 1e-4 * brute[r].first + 1e-6) << qv.id << " rank " << r;
@@ -173,8 +173,8 @@ TEST(Algorithms, MultiSegmentSearchMergesTopK) {
     for (const auto& qv : random_queries(11, 30, p.vocab, true)) {
         for (Algorithm alg : {Algorithm::exhaustive, Algorithm::maxscore, Algorithm::bmw, Algorithm::bmp}) {
             for (std::size_t k : {1UL, 10UL, 50UL}) {
-                const auto x = run(a, a.plan(to_query(qv)), alg, k);
-                const auto y = run(b, b.plan(to_query(qv)), alg, k);
+                const auto x = run(a, plan_query(a, to_query(qv)), alg, k);
+                const auto y = run(b, plan_query(b, to_query(qv)), alg, k);
                 ASSERT_EQ(x.size(), y.size());
                 for (std::size_t r = 0; r < x.size(); ++r) {
                     EXPECT_EQ(x[r].global_doc, y[r].global_doc) << to_string(alg) << " " << qv.id << " rank " << r;
@@ -236,7 +236,7 @@ TEST(Algorithms, CursorContractHoldsInsideEveryAlgorithm) {
             build_index(dir / "idx", docs, with_weights(wt));
             const Index idx(dir / "idx");
             for (const auto& qv : random_queries(seed, 10, p.vocab, seed % 3 == 0)) {
-                const QueryPlan plan = idx.plan(to_query(qv));
+                const QueryPlan plan = plan_query(idx, to_query(qv));
                 for (std::size_t k : {1UL, 10UL}) {
                     switch (wt) {
                         case WeightType::f32: run_with_asserting_cursors<float>(idx, plan, k, checks); break;
@@ -281,7 +281,7 @@ TEST(Algorithms, QueriesWithoutKnownTermsReturnNothing) {
     const Index idx(dir / "idx");
     std::uint64_t unknown = 0;
     TextQuery q{"q", {{"nope", 1.0F}, {"also-nope", 2.0F}}};
-    const QueryPlan plan = idx.plan(q, &unknown);
+    const QueryPlan plan = plan_query(idx, q, &unknown);
     EXPECT_EQ(unknown, 2U);
     for (Algorithm a : {Algorithm::exhaustive, Algorithm::maxscore, Algorithm::bmw, Algorithm::bmp}) {
         EXPECT_TRUE(run(idx, plan, a, 10).empty());
@@ -314,7 +314,7 @@ TEST(Algorithms, ReusedScratchKeepsNoStateBetweenQueries) {
         SearchOptions o;
         o.algorithm = a;
         for (const auto& qv : random_queries(31, 40, p.vocab, false)) {
-            const QueryPlan plan = idx.plan(to_query(qv));
+            const QueryPlan plan = plan_query(idx, to_query(qv));
             SearchStats stats;
             expect_same(run(idx, plan, Algorithm::exhaustive, 10), search(idx, plan, o, shared, stats),
                         std::string(to_string(a)) + " " + qv.id);

@@ -74,7 +74,7 @@ TEST(Approx, ConservativeSettingsEqualExhaustive) {
                 const Index idx(dir / "idx");
                 for (bool integer : {true, false}) {
                     for (const auto& qv : random_queries(seed, 10, p.vocab, integer)) {
-                        const QueryPlan plan = idx.plan(to_query(qv));
+                        const QueryPlan plan = plan_query(idx, to_query(qv));
                         for (std::size_t k : {1UL, 3UL, 10UL, 1000UL}) {
                             const auto want = run(idx, plan, Algorithm::exhaustive, k);
                             const auto got = run(idx, plan, Algorithm::approx, k, 1000, 1.0, ao.knn_k);
@@ -140,9 +140,9 @@ TEST(Approx, MultiSegmentSearchMergesTopK) {
     const Index b(dir / "many");
     for (const auto& qv : random_queries(11, 30, p.vocab, true)) {
         for (std::size_t k : {1UL, 10UL, 50UL}) {
-            const auto x = run(a, a.plan(to_query(qv)), Algorithm::approx, k, 1000, 1.0);
-            const auto y = run(b, b.plan(to_query(qv)), Algorithm::approx, k, 1000, 1.0);
-            const auto z = run(b, b.plan(to_query(qv)), Algorithm::exhaustive, k);
+            const auto x = run(a, plan_query(a, to_query(qv)), Algorithm::approx, k, 1000, 1.0);
+            const auto y = run(b, plan_query(b, to_query(qv)), Algorithm::approx, k, 1000, 1.0);
+            const auto z = run(b, plan_query(b, to_query(qv)), Algorithm::exhaustive, k);
             ASSERT_EQ(x.size(), y.size());
             ASSERT_EQ(z.size(), y.size());
             for (std::size_t r = 0; r < x.size(); ++r) {
@@ -181,7 +181,7 @@ TEST(Approx, BadSettingsAreRejected) {
     build_index(dir / "plain", random_corpus(1, p), {});
     const Index idx(dir / "plain");
     EXPECT_FALSE(idx.manifest().approx.has_value());
-    const QueryPlan plan = idx.plan(to_query(random_queries(1, 1, p.vocab, true)[0]));
+    const QueryPlan plan = plan_query(idx, to_query(random_queries(1, 1, p.vocab, true)[0]));
     expect_message([&] { (void)run(idx, plan, Algorithm::approx, 10); },
                    "has no approximate structures");
     EXPECT_EQ(parse_algorithm("approx"), Algorithm::approx);
@@ -300,7 +300,7 @@ TEST(Approx, GraphRefinement) {
             EXPECT_LT(nb, 3000U);
             EXPECT_TRUE(row.insert(nb).second) << "duplicate neighbour of " << d;
         }
-        const auto exact = run(idx, idx.plan(to_query(docs[d])), Algorithm::exhaustive, 9);
+        const auto exact = run(idx, plan_query(idx, to_query(docs[d])), Algorithm::exhaustive, 9);
         std::size_t hit = 0;
         std::size_t want = 0;
         for (const Hit& h : exact) {
@@ -322,7 +322,7 @@ TEST(Approx, GraphRefinement) {
     double with = 0;
     std::size_t n = 0;
     for (const auto& qv : random_queries(21, 100, p.vocab, false)) {
-        const QueryPlan plan = idx.plan(to_query(qv));
+        const QueryPlan plan = plan_query(idx, to_query(qv));
         const auto exact = run(idx, plan, Algorithm::exhaustive, 10);
         if (exact.empty()) continue;
         const double r0 = recall_at_k(run(idx, plan, Algorithm::approx, 10, 2, 0.9), exact);
@@ -340,7 +340,7 @@ TEST(Approx, GraphRefinement) {
     ao.knn_k = 0;
     build_index(plain / "idx", docs, approx_build(WeightType::u16, ao));
     const Index no_graph(plain / "idx");
-    const QueryPlan plan = no_graph.plan(to_query(random_queries(21, 1, p.vocab, true)[0]));
+    const QueryPlan plan = plan_query(no_graph, to_query(random_queries(21, 1, p.vocab, true)[0]));
     expect_message([&] { (void)run(no_graph, plan, Algorithm::approx, 10, 2, 0.9, 8); }, "no kNN graph");
     ApproxOptions bad;
     bad.knn_k = 5000;
@@ -390,8 +390,8 @@ TEST(Approx, InMemoryIndexSearchesTheSame) {
     const Index loaded(dir / "idx", true);
     for (const auto& qv : random_queries(41, 20, p.vocab, true)) {
         for (Algorithm a : {Algorithm::exhaustive, Algorithm::bmp, Algorithm::approx}) {
-            const auto x = run(mapped, mapped.plan(to_query(qv)), a, 10, 3, 0.9, 4);
-            const auto y = run(loaded, loaded.plan(to_query(qv)), a, 10, 3, 0.9, 4);
+            const auto x = run(mapped, plan_query(mapped, to_query(qv)), a, 10, 3, 0.9, 4);
+            const auto y = run(loaded, plan_query(loaded, to_query(qv)), a, 10, 3, 0.9, 4);
             expect_same(x, y, qv.id + " " + std::string(to_string(a)));
         }
     }

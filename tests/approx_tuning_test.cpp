@@ -7,7 +7,7 @@
 
 #include "spindle/common/error.hpp"
 #include "spindle/collection/collection.hpp"
-#include "spindle/index/approx_update.hpp"
+#include "spindle/build/approx_update.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/approx_settings.hpp"
 #include "spindle/query/approx_tuning.hpp"
@@ -80,7 +80,7 @@ TEST(AddApprox, SameAsBuildingWithApprox) {
     EXPECT_EQ(Index(dir / "added").manifest().to_json(), got.to_json());
     for (const auto& qv : random_queries(21, 30, p.vocab, false)) {
         for (auto [cut, hf] : {std::pair<std::size_t, double>{2, 0.8}, {10, 1.0}}) {
-            expect_same(run(b, b.plan(to_query(qv)), cut, hf), run(a, a.plan(to_query(qv)), cut, hf), qv.id);
+            expect_same(run(b, plan_query(b, to_query(qv)), cut, hf), run(a, plan_query(a, to_query(qv)), cut, hf), qv.id);
         }
     }
 }
@@ -251,8 +251,8 @@ struct TuneFixture {
     void plan(const Index& idx, std::size_t n) {
         const auto qs = random_queries(8, n, p.vocab, false);
         const auto [t, h] = split_queries(qs.size(), 0.5, 42);
-        for (std::size_t i : t) tuning.push_back(idx.plan(to_query(qs[i])));
-        for (std::size_t i : h) heldout.push_back(idx.plan(to_query(qs[i])));
+        for (std::size_t i : t) tuning.push_back(plan_query(idx, to_query(qs[i])));
+        for (std::size_t i : h) heldout.push_back(plan_query(idx, to_query(qs[i])));
     }
 };
 

@@ -82,7 +82,7 @@ TEST(CollectionConcurrency, SearchesRunWhileTheWriterFlushesAndMerges) {
                 const auto idx = snap->index();
                 TextQuery tq;
                 for (std::size_t i = 0; i < r.query.tokens.size(); ++i) tq.terms.emplace_back(r.query.tokens[i], r.query.values[i]);
-                const QueryPlan plan = idx->plan(tq);
+                const QueryPlan plan = plan_query(*idx, tq);
                 SearchStats st;
                 for (std::size_t s = 0; s < idx->num_segments(); ++s) {
                     SearchOptions a;

@@ -100,7 +100,7 @@ struct Expected {
 /// Brute force over the model with the library's scoring function.
 std::vector<Expected> brute_force(const Model& model, const Index& idx, const std::string& vector,
                                   const TextQuery& q, std::size_t k) {
-    const QueryPlan plan = idx.plan(q);
+    const QueryPlan plan = plan_query(idx, q);
     std::map<termid_t, QueryWeight> qw;
     for (std::size_t i = 0; i < plan.terms.size(); ++i) qw[plan.terms[i].term] = plan.weights[i];
     std::vector<Expected> all;

@@ -7,7 +7,7 @@
 #include "spindle/formats/csr.hpp"
 #include "spindle/formats/input_format.hpp"
 #include "spindle/formats/jsonl_reader.hpp"
-#include "spindle/index/index_builder.hpp"
+#include "spindle/build/index_builder.hpp"
 #include "test_util.hpp"
 
 namespace spindle::test {

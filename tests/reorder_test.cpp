@@ -140,8 +140,8 @@ TEST(Reorder, SearchResultsDoNotDependOnTheDocumentOrder) {
     SearchScratch scratch;
     SearchStats stats;
     for (const auto& qv : random_queries(21, 30, p.vocab, true)) {
-        const auto qa = a.plan(to_query(qv));
-        const auto qb = b.plan(to_query(qv));
+        const auto qa = plan_query(a, to_query(qv));
+        const auto qb = plan_query(b, to_query(qv));
         SearchOptions all;
         all.algorithm = Algorithm::exhaustive;
         all.k = docs.size();

@@ -15,7 +15,7 @@
 #include "spindle/formats/input_format.hpp"
 #include "spindle/formats/raw_record.hpp"
 #include "spindle/index/collection_manifest.hpp"
-#include "spindle/index/index_builder.hpp"
+#include "spindle/build/index_builder.hpp"
 #include "spindle/query/recall.hpp"
 #include "spindle/query/searcher.hpp"
 
@@ -183,7 +183,7 @@ double mean_recall_at_k(const Index& idx, const std::vector<Vec>& queries, std::
     double recall = 0;
     counted = 0;
     for (const auto& qv : queries) {
-        const QueryPlan plan = idx.plan(to_query(qv));
+        const QueryPlan plan = plan_query(idx, to_query(qv));
         const auto exact = search_once(idx, plan, exhaustive);
         if (exact.empty()) continue;
         recall += recall_at_k(approx(plan), exact);

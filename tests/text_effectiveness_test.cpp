@@ -114,7 +114,7 @@ Metrics run_collection(const Collection& c, WeightType wt = WeightType::f32) {
     ResultRun run;
     for (const auto& q : queries) {
         auto& hits = run[q.id];
-        for (const Hit& h : search(index, index.plan(q), opts, scratch, stats)) {
+        for (const Hit& h : search(index, plan_query(index, q), opts, scratch, stats)) {
             const std::string doc(index.segment(h.segment).doc_id(h.doc));
             if (c.remove_query && doc == q.id) continue;
             hits.emplace_back(doc, h.score);
@@ -186,7 +186,7 @@ TEST(TextEffectiveness, AllAlgorithmsAgreeOnBm25Index) {
         SearchScratch scratch;
         SearchStats stats;
         for (const auto& q : queries) {
-            const QueryPlan plan = index.plan(q);
+            const QueryPlan plan = plan_query(index, q);
             SearchOptions ref_opts;
             ref_opts.algorithm = Algorithm::exhaustive;
             ref_opts.k = 100;

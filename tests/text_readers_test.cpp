@@ -227,7 +227,7 @@ TEST(TextIndex, ManifestRecordsAnalyzerAndBm25) {
     const TextQuery q = text::analyze_query(*analyzer, {"q", "apples APPLE banana"});
     SearchScratch scratch;
     SearchStats stats;
-    const auto hits = search(index, index.plan(q), SearchOptions{}, scratch, stats);
+    const auto hits = search(index, plan_query(index, q), SearchOptions{}, scratch, stats);
     ASSERT_EQ(hits.size(), 2U);
     auto bm25 = [](double df, double tf, double dl) {
         const double idf = std::log(1 + (3 - df + 0.5) / (df + 0.5));

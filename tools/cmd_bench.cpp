@@ -195,7 +195,7 @@ void run_bench(const BenchArgs& a) {
     std::vector<QueryPlan> plans;
     plans.reserve(nq);
     std::uint64_t unknown = 0;
-    for (const auto& q : queries) plans.push_back(index.plan(q, &unknown));
+    for (const auto& q : queries) plans.push_back(plan_query(index, q, &unknown));
 
     SearchScratch scratch;
     SearchStats ignored;

@@ -11,7 +11,7 @@
 #include "commands.hpp"
 #include "progress.hpp"
 #include "spindle/collection/collection.hpp"
-#include "spindle/index/approx_update.hpp"
+#include "spindle/build/approx_update.hpp"
 
 namespace spindle::cli {
 namespace {

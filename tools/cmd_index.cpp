@@ -13,7 +13,7 @@
 #include "progress.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/formats/input_format.hpp"
-#include "spindle/index/index_builder.hpp"
+#include "spindle/build/index_builder.hpp"
 #include "spindle/text/collection_reader.hpp"
 #include "spindle/text/text_index_builder.hpp"
 

@@ -25,7 +25,7 @@
 #include "spindle/collection/query_loading.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/formats/input_format.hpp"
-#include "spindle/index/index_builder.hpp"
+#include "spindle/build/index_builder.hpp"
 #include "spindle/query/timing.hpp"
 
 namespace spindle::cli {

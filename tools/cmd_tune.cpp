@@ -150,8 +150,8 @@ void run_tune(const TuneArgs& a) {
     const auto [tune_idx, held_idx] = split_queries(queries.size(), a.held_out, a.seed);
     std::vector<QueryPlan> tuning;
     std::vector<QueryPlan> heldout;
-    for (std::size_t i : tune_idx) tuning.push_back(index.plan(queries[i]));
-    for (std::size_t i : held_idx) heldout.push_back(index.plan(queries[i]));
+    for (std::size_t i : tune_idx) tuning.push_back(plan_query(index, queries[i]));
+    for (std::size_t i : held_idx) heldout.push_back(plan_query(index, queries[i]));
     fmt::print("tuning approx on {}: {} queries ({} to tune on, {} held out, seed {}), target recall@{} {:g}\n", a.index,
                queries.size(), tuning.size(), heldout.size(), a.seed, a.k, a.target_recall);
 

@@ -103,7 +103,7 @@ SearchResult search_inner(const Snapshot& snap, const SearchRequest& r, SearchSc
     }
     check_searchable(idx, opts);
     const TextQuery tq = query_tokens(r, cfg, vname);
-    const QueryPlan plan = idx.plan(tq, &res.unknown_terms);
+    const QueryPlan plan = plan_query(idx, tq, &res.unknown_terms);
     if (plan.terms.empty() || idx.live_docs() == 0) return res;
 
     std::vector<Candidate> cands;

@@ -10,7 +10,7 @@
 
 #include "spindle/codec/docid_codec.hpp"
 #include "spindle/common/error.hpp"
-#include "spindle/index/approx_builder.hpp"
+#include "spindle/build/approx_builder.hpp"
 #include "spindle/index/doc_ids.hpp"
 #include "spindle/index/file_kinds.hpp"
 #include "spindle/index/payloads.hpp"

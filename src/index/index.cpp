@@ -89,32 +89,4 @@ void Index::finish_init() {
     }
 }
 
-QueryPlan Index::plan(const TextQuery& q, std::uint64_t* unknown) const {
-    std::vector<QueryTerm> terms;
-    terms.reserve(q.terms.size());
-    for (const auto& [tok, w] : q.terms) {
-        if (!std::isfinite(w) || w < 0) {
-            throw InvalidArgument("query '" + q.id + "': weight of '" + tok + "' is " + std::to_string(w) +
-                                  " (must be finite and non-negative)");
-        }
-        const auto id = vocab_->find(tok);
-        if (!id) {
-            if (unknown != nullptr) ++*unknown;
-            continue;
-        }
-        if (w > 0) terms.push_back({*id, w});
-    }
-    std::sort(terms.begin(), terms.end(), [](const QueryTerm& a, const QueryTerm& b) { return a.term < b.term; });
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < terms.size(); ++i) {
-        if (out > 0 && terms[out - 1].term == terms[i].term) {
-            terms[out - 1].weight += terms[i].weight;
-        } else {
-            terms[out++] = terms[i];
-        }
-    }
-    terms.resize(out);
-    return make_query_plan(std::move(terms), manifest_.weight_type, max_weight_);
-}
-
 }  // namespace spindle

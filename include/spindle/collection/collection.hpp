@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "spindle/collection/point.hpp"
-#include "spindle/index/approx_update.hpp"
+#include "spindle/build/approx_update.hpp"
 #include "spindle/index/collection_manifest.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/algorithm.hpp"
@@ -198,7 +198,7 @@ public:
 /// description afterwards. What `spindle build-approx` runs.
 Manifest add_approx(const std::string& dir, const AddApproxOptions& opts, const std::string& vector = {});
 
-/// Converts a request's query into the token form `Index::plan` reads
+/// Converts a request's query into the token form `plan_query` reads
 /// (indices become their decimal names); throws InvalidArgument for a query
 /// of the wrong kind for the vector.
 TextQuery query_tokens(const SearchRequest& r, const SparseVectorConfig& v, const std::string& vector_name);

@@ -14,7 +14,6 @@
 #include "spindle/index/manifest.hpp"
 #include "spindle/index/segment.hpp"
 #include "spindle/index/vocabulary.hpp"
-#include "spindle/query/scoring.hpp"
 
 namespace spindle {
 
@@ -58,11 +57,6 @@ public:
     [[nodiscard]] float max_weight() const { return max_weight_; }
     /// Documents not deleted.
     [[nodiscard]] std::uint64_t live_docs() const { return live_docs_; }
-
-    /// Maps a query to term ids: unknown tokens are dropped and counted in
-    /// `unknown`, repeated tokens summed, zero weights dropped. Throws
-    /// InvalidArgument for a NaN, infinite or negative weight.
-    [[nodiscard]] QueryPlan plan(const TextQuery& q, std::uint64_t* unknown = nullptr) const;
 
 private:
     void finish_init();

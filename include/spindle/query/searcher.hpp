@@ -56,4 +56,10 @@ std::vector<ScoredDoc> search_one_segment(const Index& index, std::size_t s, con
 std::vector<Hit> search(const Index& index, const QueryPlan& plan, const SearchOptions& opts, SearchScratch& scratch,
                         SearchStats& stats);
 
+/// Maps a query to the index's term ids: unknown tokens are dropped and
+/// counted in `unknown`, repeated tokens summed, zero weights dropped; the
+/// multipliers follow the index's weight type and largest stored weight.
+/// Throws InvalidArgument for a NaN, infinite or negative weight.
+[[nodiscard]] QueryPlan plan_query(const Index& index, const TextQuery& q, std::uint64_t* unknown = nullptr);
+
 }  // namespace spindle

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "spindle/formats/raw_record.hpp"
-#include "spindle/index/index_builder.hpp"
+#include "spindle/build/index_builder.hpp"
 #include "spindle/text/analyzer.hpp"
 #include "spindle/text/bm25.hpp"
 

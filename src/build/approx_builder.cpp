@@ -1,4 +1,4 @@
-#include "spindle/index/approx_builder.hpp"
+#include "spindle/build/approx_builder.hpp"
 
 #include <algorithm>
 #include <atomic>

@@ -1,4 +1,4 @@
-#include "spindle/index/index_builder.hpp"
+#include "spindle/build/index_builder.hpp"
 
 #include <fmt/format.h>
 #include <sys/resource.h>
@@ -11,7 +11,7 @@
 #include "spindle/index/doc_ids.hpp"
 #include "spindle/index/file_kinds.hpp"
 #include "spindle/io/wal.hpp"
-#include "spindle/index/approx_builder.hpp"
+#include "spindle/build/approx_builder.hpp"
 #include "spindle/index/segment.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/io/container.hpp"

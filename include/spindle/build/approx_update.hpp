@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-#include "spindle/index/approx_builder.hpp"
+#include "spindle/build/approx_builder.hpp"
 #include "spindle/index/manifest.hpp"
 
 namespace spindle {
