@@ -485,5 +485,24 @@ TEST(Cli, HelpExplainsCommands) {
     EXPECT_NE(r.code, 0);
 }
 
+// The committed fixture of the last released format (2, a static index made
+// by the previous release) still opens, read-only, and gives the run it gave
+// then; writing to it is refused with a message saying how to convert it.
+TEST(Cli, ReleasedFormatTwoFixtureStillOpensAndSearchesTheSame) {
+    const std::string fx = std::string(SPINDLE_SOURCE_DIR) + "/tests/fixtures";
+    TempDir dir;
+    auto r = spindle(dir, "search --index " + fx + "/format-v2 --queries " + fx + "/v2_queries.tsv -a exhaustive -k 5 --output " +
+                              (dir / "run.trec") + " -q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(slurp(dir / "run.trec"), slurp(fx + "/format-v2.expected.trec"));
+    r = spindle(dir, "info " + fx + "/format-v2");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("format version 2"), std::string::npos) << r.out;
+    std::filesystem::copy(fx + "/format-v2", dir / "v2", std::filesystem::copy_options::recursive);
+    r = spindle(dir, "delete --collection " + (dir / "v2") + " --id d2");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.err.find("format 2: it opens read-only"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace spindle::test
