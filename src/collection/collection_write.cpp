@@ -63,6 +63,15 @@ void LiveCollection::check_writable() const {
 
 // --- validation ----------------------------------------------------------------
 
+termid_t LiveCollection::dimension_term(const std::string& vector, Vocabulary& voc, std::uint32_t dim) {
+    if (dim >= kDimCacheLimit) return voc.add(std::to_string(dim));
+    auto& cache = dim_terms_[vector];
+    if (dim >= cache.size()) cache.resize(std::max<std::size_t>(dim + 1, cache.size() * 2), kNoTerm);
+    termid_t& t = cache[dim];
+    if (t == kNoTerm) t = voc.add(std::to_string(dim));
+    return t;
+}
+
 void LiveCollection::validate_points(std::span<const Point> points) const {
     std::vector<std::string_view> toks;
     std::vector<std::uint32_t> idx;
@@ -247,7 +256,7 @@ std::uint64_t LiveCollection::apply_upsert(std::span<const Point> points) {
             entries.clear();
             for (std::size_t k = 0; k < v.values.size(); ++k) {
                 if (!(v.values[k] > 0.0F)) continue;
-                const termid_t t = v.tokens.empty() ? voc.add(std::to_string(v.indices[k])) : voc.add(v.tokens[k]);
+                const termid_t t = v.tokens.empty() ? dimension_term(vname, voc, v.indices[k]) : voc.add(v.tokens[k]);
                 entries.emplace_back(t, v.values[k]);
             }
             std::sort(entries.begin(), entries.end());

@@ -131,6 +131,13 @@ private:
     mutable std::mutex write_mu_;
     CollectionManifest manifest_;                 ///< the last saved generation
     std::map<std::string, Vocabulary> vocab_;     ///< grows with upserts
+    /// Integer-keyed vectors: term id of dimension d at [d] (kNoTerm: not
+    /// looked up yet), for d < kDimCacheLimit; a memo of vocab_ lookups of
+    /// the dimension's decimal name, which cost more than the rest of an upsert.
+    std::map<std::string, std::vector<termid_t>> dim_terms_;
+    static constexpr std::uint32_t kDimCacheLimit = 1U << 22;
+    static constexpr termid_t kNoTerm = ~termid_t{0};
+    termid_t dimension_term(const std::string& vector, Vocabulary& voc, std::uint32_t dim);
     std::map<std::string, std::shared_ptr<const Vocabulary>> vocab_pub_;  ///< copies snapshots hold
     std::vector<SegState> segs_;                  ///< disk segments (manifest order), then in-memory ones
     std::set<std::string> merging_;

@@ -1,6 +1,7 @@
 #include "spindle/formats/csr.hpp"
 
 #include <cstdio>
+#include <limits>
 #include <cstring>
 #include <filesystem>
 
@@ -57,8 +58,14 @@ void CsrFile::for_each_row(const RecordCallback& on_record, const ProgressCallba
                 throw ParseError(rec.where() + ": column " + std::to_string(col) + " outside [0, " +
                                  std::to_string(ncol_) + ")");
             }
-            std::snprintf(token, sizeof(token), "%d", col);
-            rec.ids.emplace_back(static_cast<termid_t>(col), checked_weight(static_cast<double>(data_[i]), token, rec));
+            const float w = data_[i];
+            // The column is formatted only for an error message: formatting
+            // every one cost more than the rest of reading the file.
+            if (!(w >= 0.0F && w <= std::numeric_limits<float>::max())) {
+                std::snprintf(token, sizeof(token), "%d", col);
+                (void)checked_weight(static_cast<double>(w), token, rec);  // throws, naming the column
+            }
+            rec.ids.emplace_back(static_cast<termid_t>(col), w);
         }
         on_record(rec);
         if (progress && (r & 0xFFFF) == 0) progress(static_cast<std::uint64_t>(b) * 8, static_cast<std::uint64_t>(nnz_) * 8);
