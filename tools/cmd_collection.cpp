@@ -12,6 +12,7 @@
 #include "commands.hpp"
 #include "progress.hpp"
 #include "spindle/collection/collection.hpp"
+#include "spindle/collection/record_points.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/formats/input_format.hpp"
 #include "spindle/io/line_reader.hpp"
@@ -51,6 +52,7 @@ void run_upsert(const UpsertArgs& a) {
     const auto start = std::chrono::steady_clock::now();
     const auto coll = Collection::open(a.collection);
     const std::string vector = pick(*coll, a.vector);
+    const VectorKeys keys = coll->config().vectors.at(vector).keys;
     std::vector<Point> batch;
     std::uint64_t points = 0;
     std::uint64_t batches = 0;
@@ -68,23 +70,7 @@ void run_upsert(const UpsertArgs& a) {
             [&](const RawRecord& rec) {
                 Point p;
                 p.id = parse_id(rec.id, a.numeric_ids, rec.where());
-                SparseVector v;
-                if (rec.numeric) {
-                    for (const auto& [id, w] : rec.ids) {
-                        v.indices.push_back(id);
-                        v.values.push_back(w);
-                    }
-                } else {
-                    for (const auto& [tok, w] : rec.tokens) {
-                        v.tokens.emplace_back(tok);
-                        v.values.push_back(w);
-                    }
-                }
-                // A CSR column names a token vector's dimension by its decimal number.
-                if (rec.numeric && coll->config().vectors.at(vector).keys == VectorKeys::tokens) {
-                    for (auto i : v.indices) v.tokens.push_back(std::to_string(i));
-                    v.indices.clear();
-                }
+                SparseVector v = record_vector(rec, keys);
                 p.vectors.emplace(vector, std::move(v));
                 batch.push_back(std::move(p));
                 if (batch.size() >= a.batch) send();

@@ -23,6 +23,7 @@
 #include "progress.hpp"
 #include "spindle/collection/collection.hpp"
 #include "spindle/collection/query_loading.hpp"
+#include "spindle/collection/record_points.hpp"
 #include "spindle/io/line_reader.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/formats/input_format.hpp"
@@ -130,28 +131,9 @@ void run_ingest(const IngestArgs& a) {
                 if (a.limit > 0 && points.size() >= a.limit) return;
                 Point p;
                 p.id = PointId::key(std::string(rec.id));
-                SparseVector v;
-                if (rec.numeric && !columns.empty()) {
-                    for (const auto& [id, w] : rec.ids) {
-                        if (id >= columns.size()) {
-                            throw InvalidArgument(fmt::format("{}: column {} but --vocab {} has {} tokens", rec.where(), id,
-                                                              a.vocab, columns.size()));
-                        }
-                        v.tokens.push_back(columns[id]);
-                        v.values.push_back(w);
-                    }
-                } else if (rec.numeric) {
-                    numeric = true;
-                    for (const auto& [id, w] : rec.ids) {
-                        v.indices.push_back(id);
-                        v.values.push_back(w);
-                    }
-                } else {
-                    for (const auto& [tok, w] : rec.tokens) {
-                        v.tokens.emplace_back(tok);
-                        v.values.push_back(w);
-                    }
-                }
+                if (rec.numeric && columns.empty()) numeric = true;
+                SparseVector v =
+                    record_vector(rec, rec.numeric && columns.empty() ? VectorKeys::indices : VectorKeys::tokens, columns);
                 p.vectors.emplace(vector, std::move(v));
                 points.push_back(std::move(p));
             },

@@ -87,9 +87,9 @@ void LiveCollection::build_approx(const std::string& vector, const AddApproxOpti
         CollectionManifest plain = next_manifest_locked();
         plain.config = *config_;
         plain.vectors.at(vector).approx_defaults.reset();
-        for (auto& g : plain.segments) {
-            g.vectors.at(vector).approx_bytes = 0;
-            g.vectors.at(vector).approx_seconds = 0.0;
+        for (auto& seg : plain.segments) {
+            seg.vectors.at(vector).approx_bytes = 0;
+            seg.vectors.at(vector).approx_seconds = 0.0;
         }
         save_manifest_locked(std::move(plain));
     }

@@ -275,12 +275,7 @@ std::uint64_t LiveCollection::apply_upsert(std::span<const Point> points) {
         if (vocab_pub_[name]->size() != v.size()) vocab_pub_[name] = std::make_shared<const Vocabulary>(v);
     }
     if (batch.docs() > 0) {
-        SegState st;
-        st.data = build_memory_segment(fmt::format("mem-{:06}", ++mem_counter_), batch, *config_, num_terms_locked(),
-                                       st.entry);
-        st.deleted = std::make_shared<const Bitmap>();
-        st.in_memory = true;
-        segs_.push_back(std::move(st));
+        push_memory_segment_locked(batch);
         combine_memory_locked();
     }
     return batch.docs();
@@ -310,14 +305,16 @@ void LiveCollection::combine_memory_locked() {
             if (std::find(group->begin(), group->end(), s) == group->end()) kept.push_back(std::move(segs_[s]));
         }
         segs_ = std::move(kept);
-        if (batch.docs() == 0) continue;
-        SegState st;
-        st.data = build_memory_segment(fmt::format("mem-{:06}", ++mem_counter_), batch, *config_, num_terms_locked(),
-                                       st.entry);
-        st.deleted = std::make_shared<const Bitmap>();
-        st.in_memory = true;
-        segs_.push_back(std::move(st));
+        if (batch.docs() > 0) push_memory_segment_locked(batch);
     }
+}
+
+void LiveCollection::push_memory_segment_locked(const DocBatch& batch) {
+    SegState st;
+    st.data = build_memory_segment(fmt::format("mem-{:06}", ++mem_counter_), batch, *config_, num_terms_locked(), st.entry);
+    st.deleted = std::make_shared<const Bitmap>();
+    st.in_memory = true;
+    segs_.push_back(std::move(st));
 }
 
 // --- snapshots -------------------------------------------------------------------

@@ -137,6 +137,8 @@ private:
     std::map<std::string, std::vector<termid_t>> dim_terms_;
     static constexpr std::uint32_t kDimCacheLimit = 1U << 22;
     static constexpr termid_t kNoTerm = ~termid_t{0};
+    /// Appends `batch` as a new in-memory segment (writer mutex held).
+    void push_memory_segment_locked(const DocBatch& batch);
     termid_t dimension_term(const std::string& vector, Vocabulary& voc, std::uint32_t dim);
     std::map<std::string, std::shared_ptr<const Vocabulary>> vocab_pub_;  ///< copies snapshots hold
     std::vector<SegState> segs_;                  ///< disk segments (manifest order), then in-memory ones
