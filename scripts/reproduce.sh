@@ -31,6 +31,8 @@ approx-tune      spindle tune on generated queries 1-500 for recall@10 0.90, 0.9
 approx-curve     spindle bench on generated queries 501-1000: exhaustive, bmp, approx@sweep, the tuned default, plotted (SVG)
 approx-real      the same curve with the first 1000 real MS MARCO SPLADE++ ED queries (needs the shared data)
 approx-100k      100k generated docs indexed with --approx (default settings); bench exhaustive, bmp, approx@3/5/10,0.9, plotted (SVG)
+ingest           spindle bench-ingest on the 1M generated docs: ingest rate, search latency while writing, optimize vs bulk-built
+ingest-approx    the same on 200k docs with approximate structures built by flushes and merges
 micro            Google Benchmark kernels (spindle_micro)
 text-effectiveness  BM25 MAP / nDCG@10 / P@10 / R@100 on SciFact, CACM, Cranfield, CISI, MED (needs the shared data)
 text-latency     spindle bench on the SciFact BM25 index, every exact algorithm, k=10 then k=1000 (needs the shared data)
@@ -132,6 +134,16 @@ case "$ROW" in
     $S bench --index "$WORK/idx-approx-100k" --queries "$WORK/corpus-100k/queries.tsv" --sequential \
       -a exhaustive,bmp,approx@3,0.9,approx@5,0.9,approx@10,0.9 --json "$WORK/approx-100k.json" \
       --svg "$WORK/approx-100k.svg" ;;
+  ingest)
+    corpus
+    rm -rf "$WORK/ingest"  # bench-ingest's own output from an earlier run
+    $S bench-ingest --input "$WORK/corpus/docs.csr" --vocab "$WORK/corpus/vocab.txt" --queries "$WORK/corpus/queries.tsv" \
+      --output "$WORK/ingest" --json "$WORK/ingest.json" ;;
+  ingest-approx)
+    corpus
+    rm -rf "$WORK/ingest-approx"
+    $S bench-ingest --input "$WORK/corpus/docs.csr" --vocab "$WORK/corpus/vocab.txt" --queries "$WORK/corpus/queries.tsv" \
+      --output "$WORK/ingest-approx" --limit 200000 --approx --json "$WORK/ingest-approx.json" ;;
   micro)
     [ -x build/bench/spindle_micro ] || cmake --build build --target spindle_micro
     build/bench/spindle_micro ;;
