@@ -9,6 +9,7 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <sstream>
 
 #include "spindle/collection/collection.hpp"
 #include "test_util.hpp"
@@ -192,7 +193,9 @@ TEST_F(CollectionBadInput, CliUpsertNamesTheFileAndLine) {
         const int rc = std::system(cmd.c_str());
         EXPECT_NE(rc, 0) << c.line;
         std::ifstream e(dir_ / "err.txt");
-        const std::string err((std::istreambuf_iterator<char>(e)), std::istreambuf_iterator<char>());
+        std::stringstream buf;
+        buf << e.rdbuf();
+        const std::string err = buf.str();
         EXPECT_NE(err.find(c.part), std::string::npos) << c.line << "\n" << err;
         EXPECT_EQ(Collection::open(dir_ / "c", {.read_only = true})->count(), 1U) << c.line;
     }

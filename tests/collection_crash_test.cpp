@@ -111,7 +111,7 @@ Model read_state(const Collection& c) {
                 ADD_FAILURE() << "missing " << tok;
                 continue;
             }
-            EXPECT_NEAR(a.at(tok), w, 2e-3 * std::max(1.0F, w)) << "point " << ids[i].text() << " value " << value;
+            EXPECT_NEAR(a.at(tok), w, 2e-3F * std::max(1.0F, w)) << "point " << ids[i].text() << " value " << value;
         }
     }
     return m;

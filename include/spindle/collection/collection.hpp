@@ -93,6 +93,7 @@ struct SegmentSummary {
 struct WriteStats {
     std::uint64_t batches = 0;       ///< upsert and delete batches logged
     std::uint64_t points = 0;        ///< points upserted
+    double prepare_seconds = 0.0;    ///< validating batches and encoding their log records (before the writer lock)
     double log_seconds = 0.0;        ///< appending to the log and syncing it
     double apply_seconds = 0.0;      ///< building in-memory segments, marking deletions, publishing
     std::uint64_t flushes = 0;
