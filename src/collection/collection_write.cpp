@@ -73,7 +73,7 @@ termid_t LiveCollection::dimension_term(const std::string& vector, Vocabulary& v
 }
 
 void LiveCollection::validate_points(std::span<const Point> points) const {
-    std::vector<std::string_view> toks;
+    std::vector<std::pair<std::size_t, std::string_view>> toks;
     std::vector<std::uint32_t> idx;
     for (std::size_t i = 0; i < points.size(); ++i) {
         const Point& p = points[i];
@@ -117,15 +117,19 @@ void LiveCollection::validate_points(std::span<const Point> points) const {
                 }
             }
             if (tokens) {
-                toks.assign(v.tokens.begin(), v.tokens.end());
-                for (auto t : toks) {
+                // Repeated tokens: sort (hash, token) pairs, so that strings
+                // are compared only where hashes tie (sorting the strings
+                // themselves was a fifth of the write path).
+                toks.clear();
+                for (const std::string& t : v.tokens) {
                     if (t.empty() || t.size() > 65535) {
                         throw InvalidArgument(vl() + ": a token must have 1 to 65535 bytes");
                     }
+                    toks.emplace_back(std::hash<std::string_view>{}(t), t);
                 }
                 std::sort(toks.begin(), toks.end());
                 const auto dup = std::adjacent_find(toks.begin(), toks.end());
-                if (dup != toks.end()) throw InvalidArgument(vl() + ": token '" + std::string(*dup) + "' repeated");
+                if (dup != toks.end()) throw InvalidArgument(vl() + ": token '" + std::string(dup->second) + "' repeated");
             } else {
                 idx = v.indices;
                 std::sort(idx.begin(), idx.end());
