@@ -136,7 +136,9 @@ void approximate_search(const SegmentViews<W>& v, const ApproxView& a, const Que
         }
         stats.docs_evaluated += n;
     };
+    const AllowSet* allowed = topk.allowed();
     auto take = [&](docid_t d) {
+        if (allowed != nullptr && !allowed->contains(d)) return;  // outside the filter: never scored
         std::uint64_t& word = s.seen[d >> 6U];
         const std::uint64_t bit = std::uint64_t{1} << (d & 63U);
         if (word & bit) return;
