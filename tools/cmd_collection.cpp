@@ -86,6 +86,7 @@ void run_upsert(const UpsertArgs& a) {
                     v.indices.clear();
                 }
                 p.vectors.emplace(vector, std::move(v));
+                p.payload = rec.payload;
                 batch.push_back(std::move(p));
                 if (batch.size() >= a.batch) send();
             },

@@ -108,14 +108,23 @@ SearchResult search_inner(const Snapshot& snap, const SearchRequest& r, SearchSc
     if (idx.live_docs() == 0) return res;
 
     // Under a filter: one allow-set per segment, deletions left out.
+    // A segment where the filter allows every live document is searched as
+    // without a filter (no allow-set to consult).
     std::vector<AllowSet> allow;
+    std::vector<char> whole;
     if (r.filter) {
         allow.resize(idx.num_segments());
+        whole.assign(idx.num_segments(), 0);
         for (std::size_t s = 0; s < idx.num_segments(); ++s) {
             const SegState& st = snap.segs[s];
             const Bitmap b = evaluate_filter(*r.filter, *st.data, *st.deleted, snap.config->payload_indexes);
-            res.matched += b.cardinality();
-            allow[s].assign(b, static_cast<docid_t>(st.data->docs));
+            const std::uint64_t n = b.cardinality();
+            res.matched += n;
+            if (n == st.live()) {
+                whole[s] = 1;
+            } else {
+                allow[s].assign(b, static_cast<docid_t>(st.data->docs));
+            }
         }
         res.stats.matched = res.matched;
     } else {
@@ -126,8 +135,8 @@ SearchResult search_inner(const Snapshot& snap, const SearchRequest& r, SearchSc
     std::vector<Candidate> cands;
     for (std::size_t s = 0; s < idx.num_segments(); ++s) {
         const double mult = idx.segment(s).header().scale * plan.inv_scale;
-        if (r.filter && allow[s].count() == 0) continue;
-        const AllowSet* a = r.filter ? &allow[s] : nullptr;
+        if (r.filter && whole[s] == 0 && allow[s].count() == 0) continue;
+        const AllowSet* a = r.filter && whole[s] == 0 ? &allow[s] : nullptr;
         for (const ScoredDoc& e : search_one_segment(idx, s, plan, opts, scratch, res.stats, true, a)) {
             cands.push_back({static_cast<double>(e.score) * mult, s, e.doc, snap.point_id(s, e.doc)});
         }

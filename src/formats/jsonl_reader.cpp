@@ -58,6 +58,14 @@ void read_jsonl_vectors(const std::string& path, const RecordCallback& on_record
         if (vec_el.get_object().get(vec) != simdjson::SUCCESS) {
             throw ParseError(rec.where() + ": \"vector\" of '" + std::string(rec.id) + "' is not an object");
         }
+        rec.payload.clear();
+        simdjson::dom::element payload;
+        if (obj["payload"].get(payload) == simdjson::SUCCESS && !payload.is_null()) {
+            if (!payload.is_object()) {
+                throw ParseError(rec.where() + ": \"payload\" of '" + std::string(rec.id) + "' is not an object");
+            }
+            rec.payload = simdjson::minify(payload);
+        }
         rec.tokens.clear();
         for (auto field : vec) {
             double w = 0;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <numeric>
 
@@ -186,9 +187,28 @@ Bitmap FieldIndex::range(double lo, bool lo_incl, double hi, bool hi_incl) const
     auto first = lo_incl ? std::lower_bound(values.begin(), values.end(), lo) : std::upper_bound(values.begin(), values.end(), lo);
     auto last = hi_incl ? std::upper_bound(values.begin(), values.end(), hi) : std::lower_bound(values.begin(), values.end(), hi);
     if (first >= last) return r;
-    std::vector<docid_t> ds(docs.begin() + (first - values.begin()), docs.begin() + (last - values.begin()));
-    std::sort(ds.begin(), ds.end());
+    const auto b = docs.begin() + (first - values.begin());
+    const auto e = docs.begin() + (last - values.begin());
+    const auto n = static_cast<std::size_t>(e - b);
+    const docid_t top = *std::max_element(b, e);
+    std::vector<docid_t> ds;
+    ds.reserve(n);
+    if (n * 8 >= top) {
+        // Many matches: a flat bitset gives them in docid order without sorting.
+        std::vector<std::uint64_t> bits(top / 64 + 1, 0);
+        for (auto it = b; it != e; ++it) bits[*it >> 6U] |= std::uint64_t{1} << (*it & 63U);
+        for (std::size_t w = 0; w < bits.size(); ++w) {
+            for (std::uint64_t x = bits[w]; x != 0; x &= x - 1) {
+                ds.push_back(static_cast<docid_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(x))));
+            }
+        }
+    } else {
+        ds.assign(b, e);
+        std::sort(ds.begin(), ds.end());
+        ds.erase(std::unique(ds.begin(), ds.end()), ds.end());
+    }
     r.addMany(ds.size(), ds.data());
+    r.runOptimize();
     return r;
 }
 
