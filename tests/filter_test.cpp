@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
+#include <sstream>
+#include <sys/wait.h>
 
 #include "spindle/collection/collection.hpp"
 #include "spindle/collection/filter.hpp"
@@ -672,6 +674,71 @@ TEST(FilteredApprox, RecallFloorAtSeveralSelectivities) {
         EXPECT_EQ(short_results, 0U) << per10k;
         EXPECT_GE(mean, forced ? floor_forced : floor_auto) << "selectivity " << per10k / 100.0 << " % " << mode;
     }
+}
+
+// --- the CLI -------------------------------------------------------------------
+
+struct CliResult {
+    int code;
+    std::string out;
+    std::string err;
+};
+
+std::string slurp(const std::string& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+CliResult spindle_cli(const TempDir& dir, const std::string& args) {
+    const std::string cmd =
+        std::string(SPINDLE_CLI) + " " + args + " >" + (dir / "stdout") + " 2>" + (dir / "stderr") + " </dev/null";
+    const int status = std::system(cmd.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir / "stdout"), slurp(dir / "stderr")};
+}
+
+TEST(FilterCli, IndexWithPayloadsAndSearchWithFilter) {
+    TempDir dir;
+    {
+        std::ofstream docs(dir / "docs.jsonl");
+        for (int i = 0; i < 40; ++i) {
+            json d = {{"id", "d" + std::to_string(i)}, {"vector", {{"a", 1.0 + i % 3}, {"b", 0.5}}}};
+            if (i % 5 != 0) d["payload"] = {{"cat", i % 2 == 0 ? "even" : "odd"}, {"n", i}};
+            docs << d.dump() << "\n";
+        }
+        std::ofstream q(dir / "q.tsv");
+        q << "q1\ta b\n";
+        std::ofstream f(dir / "filter.json");
+        f << R"({"must": [{"key": "cat", "match": {"value": "odd"}}], "must_not": [{"key": "n", "range": {"gte": 30}}]})";
+    }
+    auto r = spindle_cli(dir, "index -i " + (dir / "docs.jsonl") + " -o " + (dir / "idx") +
+                                  " --payload-index cat:keyword --payload-index n:integer -q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (const char* alg : {"exhaustive", "maxscore", "bmw", "bmp"}) {
+        r = spindle_cli(dir, "search --index " + (dir / "idx") + " --queries " + (dir / "q.tsv") + " -k 100 -a " + alg +
+                                 " --filter @" + (dir / "filter.json"));
+        ASSERT_EQ(r.code, 0) << r.err;
+        // Odd i below 30 that carry a payload (i % 5 != 0): 1 3 7 9 11 13 17 19 21 23 27 29.
+        std::istringstream lines(r.out);
+        std::set<std::string> got;
+        for (std::string line; std::getline(lines, line);) {
+            std::istringstream f(line);
+            std::string qid, q0, doc;
+            f >> qid >> q0 >> doc;
+            got.insert(doc);
+        }
+        EXPECT_EQ(got, (std::set<std::string>{"d1", "d3", "d7", "d9", "d11", "d13", "d17", "d19", "d21", "d23", "d27", "d29"}))
+            << alg;
+        EXPECT_NE(r.err.find("filter: 12 points match"), std::string::npos) << r.err;
+    }
+    r = spindle_cli(dir, "search --index " + (dir / "idx") + " --queries " + (dir / "q.tsv") +
+                             " --filter '{\"must\":[{\"key\":\"n\",\"range\":{\"gte\":\"soon\"}}]}'");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.err.find("--filter: filter: must[0].range.gte: 'soon' is not an RFC 3339 date-time"), std::string::npos) << r.err;
+    r = spindle_cli(dir, "index -i " + (dir / "docs.jsonl") + " -o " + (dir / "idx2") + " --payload-index cat:text -q");
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.err.find("unknown payload index type 'text'"), std::string::npos) << r.err;
 }
 
 }  // namespace
