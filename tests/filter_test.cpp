@@ -482,6 +482,55 @@ TEST_P(FilterDifferential, EveryExactAlgorithmEqualsBruteForceOverAllowedPoints)
 
 INSTANTIATE_TEST_SUITE_P(Seeds, FilterDifferential, ::testing::Combine(::testing::Range(1, 7), ::testing::Bool()));
 
+// --- payload index structures beyond one chunk ---------------------------------
+
+TEST(PayloadIndexFile, WideRangesAndRoundTrip) {
+    // More values than FieldIndex::kChunk, with repeats and arrays, so that
+    // ranges take whole chunks plus partial ends; written and loaded back.
+    std::mt19937_64 rng(3);
+    std::vector<std::string> texts;
+    for (int d = 0; d < 12000; ++d) {
+        json p = json::object();
+        if (rng() % 10 != 0) p["n"] = static_cast<int>(rng() % 700);
+        if (rng() % 7 == 0) p["n"] = json::array({static_cast<int>(rng() % 700), 0.5 + static_cast<double>(rng() % 700)});
+        p["k"] = "v" + std::to_string(rng() % 50);
+        texts.push_back(p.dump());
+    }
+    const PayloadSchema schema = {{"n", PayloadType::floating}, {"k", PayloadType::keyword}};
+    const std::vector<std::string_view> views(texts.begin(), texts.end());
+    const PayloadIndex built = PayloadIndex::build(views, schema);
+    TempDir tmp;
+    built.write(tmp / "pidx.bin");
+    const PayloadIndex loaded = PayloadIndex::load(tmp / "pidx.bin", texts.size());
+    std::vector<json> docs;
+    for (const auto& t : texts) docs.push_back(json::parse(t));
+    for (int i = 0; i < 40; ++i) {
+        double lo = static_cast<double>(rng() % 800) - 50;
+        double hi = lo + static_cast<double>(rng() % 800);
+        const bool li = rng() % 2 == 0;
+        const bool hi_incl = rng() % 2 == 0;
+        Condition c;
+        c.kind = Condition::Kind::range;
+        c.key = "n";
+        (li ? c.gte : c.gt) = lo;
+        (hi_incl ? c.lte : c.lt) = hi;
+        Filter f;
+        f.must.push_back(c);
+        Bitmap want;
+        for (docid_t d = 0; d < docs.size(); ++d) {
+            if (filter_matches(f, PointId(0), docs[d], schema)) want.add(d);
+        }
+        for (const PayloadIndex* ix : {&built, &loaded}) {
+            const Bitmap got = ix->field("n")->range(lo, li, hi, hi_incl);
+            ASSERT_EQ(got, want) << "range " << lo << ".." << hi << " cardinality " << want.cardinality();
+        }
+    }
+    for (const auto& [t, b] : built.field("k")->terms) EXPECT_EQ(loaded.field("k")->terms.at(t), b);
+    EXPECT_EQ(loaded.field("n")->empty, built.field("n")->empty);
+    // A file for another document count is refused.
+    test::expect_message([&] { (void)PayloadIndex::load(tmp / "pidx.bin", texts.size() + 1); }, "indexes 12000 documents");
+}
+
 // --- delete by filter ----------------------------------------------------------
 
 TEST(FilteredCollection, DeleteByFilterAndCount) {

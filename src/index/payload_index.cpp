@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <numeric>
 
@@ -182,33 +181,47 @@ std::optional<double> payload_number(const json& v, std::optional<PayloadType> t
     return std::nullopt;
 }
 
+void FieldIndex::build_chunks() {
+    chunks.clear();
+    for (std::size_t at = 0; at < docs.size(); at += kChunk) {
+        std::vector<docid_t> ds(docs.begin() + static_cast<std::ptrdiff_t>(at),
+                                docs.begin() + static_cast<std::ptrdiff_t>(std::min(docs.size(), at + kChunk)));
+        std::sort(ds.begin(), ds.end());
+        Bitmap c;
+        c.addMany(ds.size(), ds.data());
+        c.runOptimize();
+        chunks.push_back(std::move(c));
+    }
+}
+
 Bitmap FieldIndex::range(double lo, bool lo_incl, double hi, bool hi_incl) const {
-    Bitmap r;
     auto first = lo_incl ? std::lower_bound(values.begin(), values.end(), lo) : std::upper_bound(values.begin(), values.end(), lo);
     auto last = hi_incl ? std::upper_bound(values.begin(), values.end(), hi) : std::lower_bound(values.begin(), values.end(), hi);
+    Bitmap r;
     if (first >= last) return r;
-    const auto b = docs.begin() + (first - values.begin());
-    const auto e = docs.begin() + (last - values.begin());
-    const auto n = static_cast<std::size_t>(e - b);
-    const docid_t top = *std::max_element(b, e);
+    const auto p = static_cast<std::size_t>(first - values.begin());
+    const auto q = static_cast<std::size_t>(last - values.begin());
+    // Whole chunks inside [p, q), and the entries before and after them.
+    const std::size_t c0 = (p + kChunk - 1) / kChunk;
+    const std::size_t c1 = q / kChunk;
     std::vector<docid_t> ds;
-    ds.reserve(n);
-    if (n * 8 >= top) {
-        // Many matches: a flat bitset gives them in docid order without sorting.
-        std::vector<std::uint64_t> bits(top / 64 + 1, 0);
-        for (auto it = b; it != e; ++it) bits[*it >> 6U] |= std::uint64_t{1} << (*it & 63U);
-        for (std::size_t w = 0; w < bits.size(); ++w) {
-            for (std::uint64_t x = bits[w]; x != 0; x &= x - 1) {
-                ds.push_back(static_cast<docid_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(x))));
-            }
-        }
+    auto add_entries = [&](std::size_t from, std::size_t to) {
+        for (std::size_t i = from; i < to; ++i) ds.push_back(docs[i]);
+    };
+    if (c0 < c1 && c1 <= chunks.size()) {
+        std::vector<const Bitmap*> parts;
+        for (std::size_t c = c0; c < c1; ++c) parts.push_back(&chunks[c]);
+        r = Bitmap::fastunion(parts.size(), parts.data());
+        add_entries(p, c0 * kChunk);
+        add_entries(c1 * kChunk, q);
     } else {
-        ds.assign(b, e);
-        std::sort(ds.begin(), ds.end());
-        ds.erase(std::unique(ds.begin(), ds.end()), ds.end());
+        add_entries(p, q);
     }
-    r.addMany(ds.size(), ds.data());
-    r.runOptimize();
+    std::sort(ds.begin(), ds.end());
+    ds.erase(std::unique(ds.begin(), ds.end()), ds.end());
+    Bitmap edges;
+    edges.addMany(ds.size(), ds.data());
+    r |= edges;
     return r;
 }
 
@@ -277,6 +290,7 @@ PayloadIndex PayloadIndex::build(const std::vector<std::string_view>& payloads, 
         w.f->empty.addMany(w.empty.size(), w.empty.data());
         w.f->empty.runOptimize();
         w.f->null.addMany(w.null.size(), w.null.data());
+        w.f->build_chunks();
     }
     return ix;
 }
@@ -409,6 +423,7 @@ PayloadIndex PayloadIndex::load(const std::string& path, std::uint64_t num_docs)
                 throw bad("field " + key + ": value column not sorted or out of range");
             }
         }
+        fx.build_chunks();
         fx.empty = bitmap(num_terms + 2 * fi);
         fx.null = bitmap(num_terms + 2 * fi + 1);
         if (!ix.fields_.emplace(key, std::move(fx)).second) throw bad("field " + key + " listed twice");

@@ -69,6 +69,12 @@ struct FieldIndex {
     std::vector<docid_t> docs;
     Bitmap empty;  ///< documents where the field is missing, null, [] or only nulls
     Bitmap null;   ///< documents where a null was reached at the key
+    /// The documents of every kChunk consecutive entries of the value column
+    /// (built when the index is built or loaded, not stored): a wide range is
+    /// the union of the chunks it covers plus its two partial ends.
+    std::vector<Bitmap> chunks;
+    static constexpr std::size_t kChunk = 4096;
+    void build_chunks();
     /// Documents with a value in [lo, hi] (each end inclusive or not).
     [[nodiscard]] Bitmap range(double lo, bool lo_incl, double hi, bool hi_incl) const;
 };
