@@ -813,6 +813,27 @@ TEST(FilterCli, IndexWithPayloadsAndSearchWithFilter) {
             << alg;
         EXPECT_NE(r.err.find("filter: 12 points match"), std::string::npos) << r.err;
     }
+    // One filter per query from the "filter" field of JSONL queries, and-ed with --filter.
+    {
+        std::ofstream q(dir / "q.jsonl");
+        q << R"({"id": "even", "vector": {"a": 1, "b": 1}, "filter": {"must": [{"key": "cat", "match": {"value": "even"}}]}})" << "\n";
+        q << R"({"id": "all", "vector": {"a": 1, "b": 1}})" << "\n";
+    }
+    r = spindle_cli(dir, "search --index " + (dir / "idx") + " --queries " + (dir / "q.jsonl") + " -k 100" +
+                             " --filter '{\"must\":[{\"key\":\"n\",\"range\":{\"lt\":10}}]}'");
+    ASSERT_EQ(r.code, 0) << r.err;
+    {
+        std::map<std::string, std::set<std::string>> got;
+        std::istringstream lines(r.out);
+        for (std::string line; std::getline(lines, line);) {
+            std::istringstream f(line);
+            std::string qid, q0, doc;
+            f >> qid >> q0 >> doc;
+            got[qid].insert(doc);
+        }
+        EXPECT_EQ(got["even"], (std::set<std::string>{"d2", "d4", "d6", "d8"}));
+        EXPECT_EQ(got["all"], (std::set<std::string>{"d1", "d2", "d3", "d4", "d6", "d7", "d8", "d9"}));
+    }
     r = spindle_cli(dir, "search --index " + (dir / "idx") + " --queries " + (dir / "q.tsv") +
                              " --filter '{\"must\":[{\"key\":\"n\",\"range\":{\"gte\":\"soon\"}}]}'");
     EXPECT_NE(r.code, 0);

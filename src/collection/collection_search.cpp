@@ -299,7 +299,7 @@ CollectionInfo LiveCollection::info() const {
         sum.origin = s.entry.origin;
         sum.docs = s.data->docs;
         sum.deleted = s.deleted->cardinality();
-        sum.bytes = s.entry.docids_bytes + s.entry.payload_bytes;
+        sum.bytes = s.entry.docids_bytes + s.entry.payload_bytes + s.entry.payload_index_bytes;
         bool approx = true;
         for (const auto& [name, vi] : s.entry.vectors) {
             sum.bytes += vi.inverted_bytes + vi.forward_bytes + vi.approx_bytes;

@@ -66,6 +66,14 @@ void read_jsonl_vectors(const std::string& path, const RecordCallback& on_record
             }
             rec.payload = simdjson::minify(payload);
         }
+        rec.filter.clear();
+        simdjson::dom::element filter;
+        if (obj["filter"].get(filter) == simdjson::SUCCESS && !filter.is_null()) {
+            if (!filter.is_object()) {
+                throw ParseError(rec.where() + ": \"filter\" of '" + std::string(rec.id) + "' is not an object");
+            }
+            rec.filter = simdjson::minify(filter);
+        }
         rec.tokens.clear();
         for (auto field : vec) {
             double w = 0;

@@ -19,6 +19,7 @@ struct RawRecord {
     std::vector<std::pair<termid_t, float>> ids;              ///< CSR format
     bool numeric = false;                                     ///< true: use `ids`
     std::string payload;  ///< JSONL: the record's "payload" object as compact JSON ("" = none)
+    std::string filter;   ///< JSONL queries: the record's "filter" object as compact JSON ("" = none)
     std::string_view file;
     std::uint64_t line = 0;  ///< 1-based line (JSONL/TSV) or row (CSR)
 
