@@ -280,7 +280,7 @@ TEST(Algorithms, QueriesWithoutKnownTermsReturnNothing) {
     build_index(dir / "idx", random_corpus(3, p), {});
     const Index idx(dir / "idx");
     std::uint64_t unknown = 0;
-    TextQuery q{"q", {{"nope", 1.0F}, {"also-nope", 2.0F}}};
+    TextQuery q{"q", {{"nope", 1.0F}, {"also-nope", 2.0F}}, {}};
     const QueryPlan plan = plan_query(idx, q, &unknown);
     EXPECT_EQ(unknown, 2U);
     for (Algorithm a : {Algorithm::exhaustive, Algorithm::maxscore, Algorithm::bmw, Algorithm::bmp}) {

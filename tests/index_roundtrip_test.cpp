@@ -192,7 +192,7 @@ TEST(IndexRoundTrip, CsrWithVocabularyAnswersTextQueries) {
     const Index idx(dir / "idx");
     EXPECT_EQ(idx.vocabulary().token(2), "cherry");
     std::uint64_t unknown = 0;
-    const auto plan = plan_query(idx, TextQuery{"q", {{"cherry", 1.0F}, {"banana", 1.0F}}}, &unknown);
+    const auto plan = plan_query(idx, TextQuery{"q", {{"cherry", 1.0F}, {"banana", 1.0F}}, {}}, &unknown);
     EXPECT_EQ(unknown, 0U);
     EXPECT_EQ(plan.terms.size(), 2U);
     write_text(dir / "dupvocab.txt", "a\nb\na\n");

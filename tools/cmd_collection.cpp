@@ -72,6 +72,7 @@ void run_upsert(const UpsertArgs& a) {
                 p.id = parse_id(rec.id, a.numeric_ids, rec.where());
                 SparseVector v = record_vector(rec, keys);
                 p.vectors.emplace(vector, std::move(v));
+                p.payload = rec.payload;
                 batch.push_back(std::move(p));
                 if (batch.size() >= a.batch) send();
             },

@@ -23,6 +23,7 @@ struct GenerateArgs {
     std::string stats_json;
     std::string real_queries;
     bool quiet = false;
+    bool payload = false;
 };
 
 void run_generate(const GenerateArgs& a) {
@@ -33,6 +34,8 @@ void run_generate(const GenerateArgs& a) {
     opts.jsonl = a.format == "jsonl" || a.format == "both";
     opts.csr = a.format == "csr" || a.format == "both";
     opts.queries = a.queries;
+    opts.payload = a.payload;
+    if (a.payload && !opts.jsonl) throw InvalidArgument("--payload needs JSONL documents (--format jsonl or both)");
     opts.stats_json = a.stats_json;
     if (a.real_queries == "none") {
         opts.real_queries.clear();
@@ -88,6 +91,9 @@ void register_generate(CLI::App& app) {
     cmd->add_option("--stats-json", args->stats_json, "Also write the calibration statistics as JSON here");
     cmd->add_option("--real-queries", args->real_queries,
                     "Real SPLADE++ ED query TSV (.gz ok) to calibrate from; 'none' for built-in parameters");
+    cmd->add_flag("--payload", args->payload,
+                  "JSONL documents get a payload: category (Zipf over 1,000 values), tenant (100), year, price and "
+                  "bucket (uniform 0..9999, for exact selectivities)");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->callback([args] { run_generate(*args); });
 }

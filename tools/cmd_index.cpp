@@ -42,6 +42,7 @@ struct IndexArgs {
     bool quiet = false;
     bool approx = false;
     ApproxBuildArgs approx_build;
+    std::vector<std::string> payload_indexes;  // KEY:TYPE
 };
 
 // --approx and its settings (any --approx-* option implies --approx).
@@ -86,6 +87,15 @@ void run_index(const IndexArgs& a) {
     opts.overwrite = a.overwrite;
     opts.reorder = parse_reorder(a.reorder);
     opts.approx = approx_options(a);
+    for (const auto& spec : a.payload_indexes) {
+        const auto colon = spec.rfind(':');
+        if (colon == std::string::npos) throw InvalidArgument("--payload-index '" + spec + "': expected KEY:TYPE");
+        const std::string key = spec.substr(0, colon);
+        check_payload_key(key);
+        if (!opts.payload_indexes.emplace(key, parse_payload_type(spec.substr(colon + 1))).second) {
+            throw InvalidArgument("--payload-index: field '" + key + "' given twice");
+        }
+    }
     PhaseProgress approx_bar("approx ", a.quiet);
     if (opts.approx) {
         opts.approx->threads = a.threads;
@@ -200,6 +210,9 @@ void register_index(CLI::App& app) {
     cmd->add_flag("--approx", args->approx,
                   "Also build the approximate (Seismic-style) structures that spindle search --algorithm approx uses");
     add_approx_build_options(cmd, args->approx_build, "; implies --approx");
+    cmd->add_option("--payload-index", args->payload_indexes,
+                    "Index a payload field for filters, KEY:TYPE with TYPE keyword, integer, float, bool or datetime "
+                    "(repeatable; payloads come from the \"payload\" object of JSONL records)");
     cmd->add_flag("--overwrite", args->overwrite, "Replace an existing index at --output");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->callback([args] { run_index(*args); });

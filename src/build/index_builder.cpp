@@ -1,5 +1,8 @@
 #include "spindle/build/index_builder.hpp"
 
+#include "spindle/index/payload_index.hpp"
+#include "spindle/index/payloads.hpp"
+
 #include <fmt/format.h>
 #include <sys/resource.h>
 
@@ -84,6 +87,7 @@ void IndexBuilder::add(const RawRecord& rec) {
         buf_.weights.push_back(w);
     }
     buf_.doc_begin.push_back(buf_.terms.size());
+    payloads_.push_back(rec.payload);
     buf_.id_chars.append(rec.id);
     buf_.id_offsets.push_back(buf_.id_chars.size());
     if (scratch_.empty()) ++manifest_.empty_docs;
@@ -117,6 +121,18 @@ void IndexBuilder::flush_segment() {
     entry.docs = buf_.docs();
     entry.origin = "bulk";
     entry.docids_bytes = ids.write(seg_dir + "/docids.bin");
+    {
+        PayloadWriter pw;
+        std::vector<std::string_view> texts;
+        for (std::size_t i = 0; i < buf_.docs(); ++i) {
+            texts.emplace_back(payloads_[order.empty() ? i : order[i]]);
+            pw.add(texts.back());
+        }
+        if (pw.any()) entry.payload_bytes = pw.write(seg_dir + "/payload.bin");
+        if (!opts_.payload_indexes.empty()) {
+            entry.payload_index_bytes = PayloadIndex::build(texts, opts_.payload_indexes).write(seg_dir + "/payload_index.bin");
+        }
+    }
     SegmentInfo info = write_vector_files(vec_dir, buf_, vocab_.size(), so, order);
     info.name = name + "/" + opts_.vector;
     info.reorder_seconds = reorder_seconds;
@@ -139,6 +155,7 @@ void IndexBuilder::flush_segment() {
     manifest_.zero_dropped += info.zero_dropped;
     manifest_.segments.push_back(std::move(info));
     buf_.clear();
+    payloads_.clear();
 }
 
 Manifest IndexBuilder::finish() {
@@ -159,6 +176,7 @@ Manifest IndexBuilder::finish() {
     v.text = opts_.text;
     c.config.vectors.emplace(opts_.vector, v);
     c.config.segments = opts_.policy;
+    c.config.payload_indexes = opts_.payload_indexes;
     VectorState st;
     st.vocabulary = fmt::format("vocab-{}-{:06}.bin", opts_.vector, 1);
     st.num_terms = vocab_.size();

@@ -85,6 +85,7 @@ SearchResult search_inner(const Snapshot& snap, const SearchRequest& r, SearchSc
     SearchOptions& opts = res.options;
     opts.algorithm = r.algorithm.value_or(auto_algorithm(cfg.text.has_value()));
     opts.bmp_alpha = r.bmp_alpha;
+    opts.direct = r.direct;
     if (opts.algorithm == Algorithm::approx) {
         apply_stored_defaults(opts, idx.manifest(), [&](std::string_view o) {
             return (o == "--query-cut" && r.query_cut) || (o == "--heap-factor" && r.heap_factor) || (o == "--knn" && r.knn);
@@ -104,12 +105,39 @@ SearchResult search_inner(const Snapshot& snap, const SearchRequest& r, SearchSc
     check_searchable(idx, opts);
     const TextQuery tq = query_tokens(r, cfg, vname);
     const QueryPlan plan = plan_query(idx, tq, &res.unknown_terms);
-    if (plan.terms.empty() || idx.live_docs() == 0) return res;
+    if (idx.live_docs() == 0) return res;
+
+    // Under a filter: one allow-set per segment, deletions left out.
+    // A segment where the filter allows every live document is searched as
+    // without a filter (no allow-set to consult).
+    std::vector<AllowSet> allow;
+    std::vector<char> whole;
+    if (r.filter) {
+        allow.resize(idx.num_segments());
+        whole.assign(idx.num_segments(), 0);
+        for (std::size_t s = 0; s < idx.num_segments(); ++s) {
+            const SegState& st = snap.segs[s];
+            const Bitmap b = evaluate_filter(*r.filter, *st.data, *st.deleted, snap.config->payload_indexes);
+            const std::uint64_t n = b.cardinality();
+            res.matched += n;
+            if (n == st.live()) {
+                whole[s] = 1;
+            } else {
+                allow[s].assign(b, static_cast<docid_t>(st.data->docs));
+            }
+        }
+        res.stats.matched = res.matched;
+    } else {
+        res.matched = idx.live_docs();
+    }
+    if (plan.terms.empty() || res.matched == 0) return res;
 
     std::vector<Candidate> cands;
     for (std::size_t s = 0; s < idx.num_segments(); ++s) {
         const double mult = idx.segment(s).header().scale * plan.inv_scale;
-        for (const ScoredDoc& e : search_one_segment(idx, s, plan, opts, scratch, res.stats, true)) {
+        if (r.filter && whole[s] == 0 && allow[s].count() == 0) continue;
+        const AllowSet* a = r.filter && whole[s] == 0 ? &allow[s] : nullptr;
+        for (const ScoredDoc& e : search_one_segment(idx, s, plan, opts, scratch, res.stats, true, a)) {
             cands.push_back({static_cast<double>(e.score) * mult, s, e.doc, snap.point_id(s, e.doc)});
         }
     }
@@ -236,6 +264,28 @@ std::vector<Point> LiveCollection::scroll(const std::optional<PointId>& from, st
 
 std::uint64_t LiveCollection::count() const { return current()->live; }
 
+std::uint64_t LiveCollection::count(const Filter& filter) const {
+    const auto snap = current();
+    std::uint64_t n = 0;
+    for (const SegState& st : snap->segs) n += evaluate_filter(filter, *st.data, *st.deleted, snap->config->payload_indexes).cardinality();
+    return n;
+}
+
+WriteResult LiveCollection::remove(const Filter& filter, WriteOptions w) {
+    check_writable();
+    std::vector<PointId> ids;
+    {
+        const auto snap = current();
+        for (std::size_t s = 0; s < snap->segs.size(); ++s) {
+            const SegState& st = snap->segs[s];
+            for (const std::uint32_t d : evaluate_filter(filter, *st.data, *st.deleted, snap->config->payload_indexes)) {
+                ids.push_back(snap->point_id(s, d));
+            }
+        }
+    }
+    return remove(std::span<const PointId>(ids), w);
+}
+
 CollectionInfo LiveCollection::info() const {
     const auto snap = current();
     CollectionInfo info;
@@ -249,7 +299,7 @@ CollectionInfo LiveCollection::info() const {
         sum.origin = s.entry.origin;
         sum.docs = s.data->docs;
         sum.deleted = s.deleted->cardinality();
-        sum.bytes = s.entry.docids_bytes + s.entry.payload_bytes;
+        sum.bytes = s.entry.docids_bytes + s.entry.payload_bytes + s.entry.payload_index_bytes;
         bool approx = true;
         for (const auto& [name, vi] : s.entry.vectors) {
             sum.bytes += vi.inverted_bytes + vi.forward_bytes + vi.approx_bytes;

@@ -71,6 +71,7 @@ public:
 
     WriteResult upsert(std::span<const Point> points, WriteOptions w) override;
     WriteResult remove(std::span<const PointId> ids, WriteOptions w) override;
+    WriteResult remove(const Filter& filter, WriteOptions w) override;
     void flush() override;
     void optimize(std::size_t max_segments) override;
     void maintain() override;
@@ -83,6 +84,7 @@ public:
     [[nodiscard]] std::vector<Point> scroll(const std::optional<PointId>& from, std::size_t limit,
                                             bool with_vectors) const override;
     [[nodiscard]] std::uint64_t count() const override;
+    [[nodiscard]] std::uint64_t count(const Filter& filter) const override;
     [[nodiscard]] CollectionInfo info() const override;
     [[nodiscard]] std::shared_ptr<const CollectionSnapshot> snapshot() const override { return current(); }
     void check() const override;

@@ -27,6 +27,25 @@ std::vector<SearchRequest> to_requests(const std::vector<TextQuery>& queries, co
         SearchRequest r = base;
         r.vector = vector;
         r.query = {};
+        if (!q.filter.empty()) {
+            // The query's own filter, and the base request's if any: both must hold.
+            Filter own;
+            try {
+                own = parse_filter(q.filter);
+            } catch (const InvalidArgument& e) {
+                throw InvalidArgument("query '" + q.id + "': " + e.what());
+            }
+            if (base.filter) {
+                Filter both;
+                Condition a, b;
+                a.filter = base.filter;
+                b.filter = std::make_shared<const Filter>(std::move(own));
+                both.must = {a, b};
+                r.filter = std::make_shared<const Filter>(std::move(both));
+            } else {
+                r.filter = std::make_shared<const Filter>(std::move(own));
+            }
+        }
         for (const auto& [tok, w] : q.terms) {
             if (v.keys == VectorKeys::tokens) {
                 r.query.tokens.push_back(tok);

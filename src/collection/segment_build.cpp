@@ -87,6 +87,11 @@ DocIdsWriter ids_writer(const DocBatch& b) {
     return w;
 }
 
+PayloadIndex payload_index(const DocBatch& b, const CollectionConfig& c) {
+    std::vector<std::string_view> texts(b.payloads.begin(), b.payloads.end());
+    return PayloadIndex::build(texts, c.payload_indexes);
+}
+
 PayloadWriter payload_writer(const DocBatch& b) {
     PayloadWriter w;
     for (const auto& p : b.payloads) w.add(p);
@@ -119,6 +124,7 @@ std::shared_ptr<SegmentData> build_memory_segment(const std::string& name, const
     entry.origin = "memory";
     entry.docids_bytes = s->ids->file_bytes();
     entry.payload_bytes = s->payloads->file_bytes();
+    if (!config.payload_indexes.empty()) s->payload_index = std::make_shared<const PayloadIndex>(payload_index(batch, config));
     for (const auto& [vname, v] : config.vectors) {
         const SegmentBuffer& buf = batch.vectors.at(vname);
         VectorFiles files;
@@ -146,6 +152,9 @@ CollectionSegment write_disk_segment(const std::string& dir, const std::string& 
         entry.docids_bytes = ids_writer(batch).write(staging + "/docids.bin");
         const PayloadWriter pw = payload_writer(batch);
         if (pw.any()) entry.payload_bytes = pw.write(staging + "/payload.bin");
+        if (!config.payload_indexes.empty()) {
+            entry.payload_index_bytes = payload_index(batch, config).write(staging + "/payload_index.bin");
+        }
         for (const auto& [vname, v] : config.vectors) {
             const std::string vdir = staging + "/" + vname;
             SegmentInfo info = write_vector_files(vdir, batch.vectors.at(vname), num_terms.at(vname), write_options(v));

@@ -47,6 +47,7 @@ std::vector<TextQuery> read_queries(const std::string& path, InputFormat fmt) {
     read_records(path, fmt, [&](const RawRecord& rec) {
         TextQuery q;
         q.id = std::string(rec.id);
+        q.filter = rec.filter;
         if (rec.numeric) {
             for (const auto& [id, w] : rec.ids) q.terms.emplace_back(std::to_string(id), w);
         } else {

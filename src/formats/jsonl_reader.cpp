@@ -58,6 +58,22 @@ void read_jsonl_vectors(const std::string& path, const RecordCallback& on_record
         if (vec_el.get_object().get(vec) != simdjson::SUCCESS) {
             throw ParseError(rec.where() + ": \"vector\" of '" + std::string(rec.id) + "' is not an object");
         }
+        rec.payload.clear();
+        simdjson::dom::element payload;
+        if (obj["payload"].get(payload) == simdjson::SUCCESS && !payload.is_null()) {
+            if (!payload.is_object()) {
+                throw ParseError(rec.where() + ": \"payload\" of '" + std::string(rec.id) + "' is not an object");
+            }
+            rec.payload = simdjson::minify(payload);
+        }
+        rec.filter.clear();
+        simdjson::dom::element filter;
+        if (obj["filter"].get(filter) == simdjson::SUCCESS && !filter.is_null()) {
+            if (!filter.is_object()) {
+                throw ParseError(rec.where() + ": \"filter\" of '" + std::string(rec.id) + "' is not an object");
+            }
+            rec.filter = simdjson::minify(filter);
+        }
         rec.tokens.clear();
         for (auto field : vec) {
             double w = 0;

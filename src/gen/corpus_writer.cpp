@@ -164,7 +164,7 @@ JsonlStreamWriter::JsonlStreamWriter(std::string path, const std::vector<std::st
     buf_.reserve(1 << 20);
 }
 
-void JsonlStreamWriter::add(std::uint64_t docno, const SparseRow& row) {
+void JsonlStreamWriter::add(std::uint64_t docno, const SparseRow& row, std::string_view payload) {
     fmt::format_to(std::back_inserter(buf_), "{{\"id\": \"D{}\", \"vector\": {{", docno);
     for (std::size_t i = 0; i < row.ids.size(); ++i) {
         if (i) buf_ += ", ";
@@ -172,7 +172,12 @@ void JsonlStreamWriter::add(std::uint64_t docno, const SparseRow& row) {
         buf_ += ": ";
         append_weight(buf_, row.weights[i]);
     }
-    buf_ += "}}\n";
+    buf_ += '}';
+    if (!payload.empty()) {
+        buf_ += ", \"payload\": ";
+        buf_ += payload;
+    }
+    buf_ += "}\n";
     if (buf_.size() >= (1 << 20)) {
         file_.out().write(buf_);
         buf_.clear();

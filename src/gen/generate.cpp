@@ -2,12 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <memory>
 
 #include "spindle/common/error.hpp"
 #include "spindle/common/json.hpp"
+#include "spindle/common/splitmix.hpp"
 #include "spindle/gen/corpus_model.hpp"
 #include "spindle/gen/corpus_writer.hpp"
 #include "spindle/gen/real_queries.hpp"
@@ -51,6 +54,26 @@ VectorStats real_query_stats(const RealQueries& real, std::uint32_t vocab_size) 
 }
 
 }  // namespace
+
+std::string payload_json(std::uint64_t seed, std::uint64_t docno) {
+    // Zipf(1) over 1,000 categories: cumulative weights, computed once.
+    static const std::vector<double> cdf = [] {
+        std::vector<double> c(1000);
+        double sum = 0;
+        for (std::size_t i = 0; i < c.size(); ++i) c[i] = sum += 1.0 / static_cast<double>(i + 1);
+        for (double& x : c) x /= sum;
+        return c;
+    }();
+    std::uint64_t state = seed ^ (0xC0FFEEULL + docno * 0x9E3779B97F4A7C15ULL);
+    auto unit = [&] { return static_cast<double>(splitmix64(state) >> 11U) * 0x1.0p-53; };
+    const auto cat = static_cast<std::size_t>(std::lower_bound(cdf.begin(), cdf.end(), unit()) - cdf.begin());
+    const std::uint64_t tenant = splitmix64(state) % 100;
+    const std::uint64_t year = 2000 + splitmix64(state) % 26;
+    const double price = std::round(std::exp(unit() * std::log(1000.0)) * 100.0) / 100.0;
+    const std::uint64_t bucket = splitmix64(state) % 10000;
+    return fmt::format(R"({{"category": "cat-{:04}", "tenant": "tenant-{:02}", "year": {}, "price": {:.2f}, "bucket": {}}})",
+                       std::min<std::size_t>(cat, 999), tenant, year, price, bucket);
+}
 
 GenerateReport generate_corpus(const GenerateOptions& opts, const GenerateProgress& progress) {
     check_options(opts);
@@ -102,7 +125,7 @@ GenerateReport generate_corpus(const GenerateOptions& opts, const GenerateProgre
             sampler.document(d, row);
             acc.add(row.ids, row.weights);
             if (csr) csr->add(row);
-            if (jsonl) jsonl->add(d, row);
+            if (jsonl) jsonl->add(d, row, opts.payload ? payload_json(opts.seed, d) : std::string());
             if (progress && (d & 4095) == 0) progress(d, opts.docs);
         }
         if (csr) {

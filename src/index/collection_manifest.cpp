@@ -68,6 +68,7 @@ void CollectionConfig::validate() const {
     if (vectors.empty()) throw InvalidArgument("a collection needs at least one vector");
     for (const auto& [name, v] : vectors) v.validate(name);
     segments.validate();
+    for (const auto& [key, type] : payload_indexes) check_payload_key(key);
 }
 
 namespace {
@@ -240,6 +241,11 @@ std::string CollectionManifest::to_json() const {
                   {"max_segment_docs", p.max_segment_docs},
                   {"max_deleted_fraction", p.max_deleted_fraction},
                   {"approx_min_docs", p.approx_min_docs}}}};
+    if (!config.payload_indexes.empty()) {
+        json pi = json::object();
+        for (const auto& [key, type] : config.payload_indexes) pi[key] = std::string(spindle::to_string(type));
+        cfg["payload_indexes"] = std::move(pi);
+    }
     json states = json::object();
     for (const auto& [name, s] : vectors) {
         json j = {{"vocabulary", s.vocabulary}, {"num_terms", s.num_terms}, {"vocab_bytes", s.vocab_bytes}};
@@ -256,6 +262,7 @@ std::string CollectionManifest::to_json() const {
                         {"deletions", g.deletions},
                         {"docids_bytes", g.docids_bytes},
                         {"payload_bytes", g.payload_bytes},
+                        {"payload_index_bytes", g.payload_index_bytes},
                         {"origin", g.origin},
                         {"vectors", std::move(vj)}});
     }
@@ -315,6 +322,13 @@ CollectionManifest CollectionManifest::from_json(std::string_view text, const st
     p.max_segment_docs = r.u64(pol, "max_segment_docs", pp);
     p.max_deleted_fraction = r.num(pol, "max_deleted_fraction", pp);
     p.approx_min_docs = r.u64(pol, "approx_min_docs", pp);
+    if (cfg.contains("payload_indexes")) {
+        for (const auto& [key, t] : r.obj(cfg, "payload_indexes", "config.").items()) {
+            const std::string path = "config.payload_indexes.";
+            if (!t.is_string()) throw CorruptIndex(where + ": manifest field '" + path + key + "' is not a string");
+            m.config.payload_indexes.emplace(key, r.valid([&] { return parse_payload_type(t.get<std::string>()); }));
+        }
+    }
     r.valid([&] {
         m.config.validate();
         return 0;
@@ -356,6 +370,7 @@ CollectionManifest CollectionManifest::from_json(std::string_view text, const st
         }
         g.docids_bytes = r.u64(o, "docids_bytes", path);
         g.payload_bytes = r.u64(o, "payload_bytes", path);
+        if (o.contains("payload_index_bytes")) g.payload_index_bytes = r.u64(o, "payload_index_bytes", path);
         g.origin = r.str(o, "origin", path);
         for (const auto& [vname, info] : r.obj(o, "vectors", path).items()) {
             if (!m.config.vectors.contains(vname)) throw CorruptIndex(where + ": segment '" + g.name + "' has unknown vector '" + vname + "'");

@@ -12,6 +12,7 @@ SegmentData::~SegmentData() {
     if (obsolete.load() && !dir.empty()) {
         vectors.clear();
         payloads.reset();
+        payload_index.reset();
         ids.reset();
         std::error_code ec;
         std::filesystem::remove_all(dir, ec);
@@ -29,6 +30,9 @@ std::shared_ptr<SegmentData> open_collection_segment(const std::string& dir, con
         s->payloads = std::make_shared<const PayloadStore>(Container(s->dir + "/payload.bin", kinds::kPayloads), g.docs);
     } else {
         s->payloads = std::make_shared<const PayloadStore>();
+    }
+    if (g.payload_index_bytes > 0) {
+        s->payload_index = std::make_shared<const PayloadIndex>(PayloadIndex::load(s->dir + "/payload_index.bin", g.docs));
     }
     for (const auto& [name, info] : g.vectors) {
         const SparseVectorConfig& cfg = m.config.vectors.at(name);

@@ -16,12 +16,31 @@ namespace {
 
 // The one place where run-time choices (weight type x algorithm) become
 // template instantiations.
+// Every allowed document scored through the forward index (a small allow-set).
+template <class W>
+void score_allowed(const SegmentViews<W>& v, const QueryPlan& plan, TopK& topk, BmpScratch& s, SearchStats& stats) {
+    const AllowSet& allowed = *topk.allowed();
+    const auto limit = static_cast<termid_t>(v.inv.num_terms);
+    fill_dense<W>(s, plan, v.inv.num_terms);
+    for (docid_t d = allowed.next(0); d < v.inv.num_docs; d = allowed.next(d + 1)) {
+        ++stats.docs_evaluated;
+        topk.push(score_with_dense(v.fwd, d, s, limit, stats), d);
+    }
+    clear_dense<W>(s, plan, v.inv.num_terms);
+}
+
 template <class W>
 std::vector<ScoredDoc> search_segment(const SegmentViews<W>& v, const ApproxView* approx, const Bitmap* deleted,
-                                      const QueryPlan& plan, const SearchOptions& opts, std::size_t k,
-                                      SearchScratch& scratch, SearchStats& stats) {
-    TopK topk(k, deleted);
+                                      const AllowSet* allowed, const QueryPlan& plan, const SearchOptions& opts,
+                                      std::size_t k, SearchScratch& scratch, SearchStats& stats) {
+    // Under a filter the allow-set already leaves deleted documents out.
+    TopK topk(k, allowed != nullptr ? nullptr : deleted, allowed);
     const docid_t n = v.inv.num_docs;
+    if (allowed != nullptr && opts.direct.value_or(score_directly(allowed->count(), n))) {
+        ++stats.direct_segments;
+        score_allowed(v, plan, topk, scratch.bmp, stats);
+        return topk.take_sorted();
+    }
     if (opts.algorithm == Algorithm::bmp) {
         block_max_pruning_search(v, plan, topk, scratch.bmp, stats, opts.bmp_alpha);
         return topk.take_sorted();
@@ -34,6 +53,12 @@ std::vector<ScoredDoc> search_segment(const SegmentViews<W>& v, const ApproxView
     if (opts.algorithm == Algorithm::approx) {
         approximate_search(v, *approx, plan, ApproxParams{opts.query_cut, opts.heap_factor, opts.knn}, topk, scratch.approx,
                            stats);
+        if (allowed != nullptr && topk.size() < k) {
+            // Fewer than k allowed documents in the blocks visited: the exact
+            // search finds every allowed document that shares a term.
+            topk.clear();
+            block_max_pruning_search(v, plan, topk, scratch.bmp, stats, 1.0);
+        }
         return topk.take_sorted();
     }
     std::vector<ScoredBlockCursor<W>> cursors;
@@ -77,13 +102,19 @@ void check_searchable(const Index& index, const SearchOptions& opts) {
     }
 }
 
+bool score_directly(std::uint64_t allowed, std::uint64_t docs) {
+    return allowed <= std::max<std::uint64_t>(kDirectMinDocs, static_cast<std::uint64_t>(kDirectFraction * static_cast<double>(docs)));
+}
+
 std::vector<ScoredDoc> search_one_segment(const Index& index, std::size_t s, const QueryPlan& plan,
                                           const SearchOptions& opts, SearchScratch& scratch, SearchStats& stats,
-                                          bool with_ties) {
+                                          bool with_ties, const AllowSet* allowed) {
     const Segment& seg = index.segment(s);
     auto run = [&](std::size_t k) {
         return std::visit(
-            [&](const auto& v) { return search_segment(v, seg.approx(), index.deleted(s), plan, opts, k, scratch, stats); },
+            [&](const auto& v) {
+                return search_segment(v, seg.approx(), index.deleted(s), allowed, plan, opts, k, scratch, stats);
+            },
             seg.views());
     };
     if (!with_ties) return run(opts.k);

@@ -33,6 +33,9 @@ struct BuildOptions {
     std::optional<ApproxOptions> approx;      ///< also build approx.bin for every segment
     std::string vector = "default";           ///< name of the collection's vector
     SegmentPolicy policy;                     ///< stored for later upserts and merges
+    /// Payload fields indexed per segment (payload_index.bin), recorded in the
+    /// collection configuration for later upserts and merges.
+    PayloadSchema payload_indexes;
 };
 
 class IndexBuilder {
@@ -64,6 +67,7 @@ private:
     std::unique_ptr<StagingDirectory> staging_;
     Vocabulary vocab_;
     SegmentBuffer buf_;
+    std::vector<std::string> payloads_;  ///< of the buffered documents ("" = none)
     Manifest manifest_;
     CollectionManifest collection_;
     bool numeric_ = false;

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "spindle/collection/filter.hpp"
 #include "spindle/collection/point.hpp"
 #include "spindle/build/approx_update.hpp"
 #include "spindle/index/collection_manifest.hpp"
@@ -63,6 +64,11 @@ struct SearchRequest {
     double bmp_alpha = 1.0;
     std::optional<double> score_threshold;  ///< only results scoring at least this
     bool with_payload = false;
+    /// Only points matching it are scored or returned (null: every point).
+    std::shared_ptr<const Filter> filter;
+    /// Under a filter: score allowed documents directly (true), never
+    /// (false), or by the measured threshold (unset; see score_directly).
+    std::optional<bool> direct;
 };
 
 struct ScoredPoint {
@@ -77,6 +83,8 @@ struct SearchResult {
     std::uint64_t unknown_terms = 0;  ///< query dimensions the collection has never seen
     SearchOptions options;            ///< what ran (algorithm and knobs resolved)
     double seconds = 0.0;             ///< wall time of the search (planning, segments, merge, payloads)
+    /// Live points the request's filter allows (every live point without a filter).
+    std::uint64_t matched = 0;
 };
 
 struct SegmentSummary {
@@ -158,6 +166,9 @@ public:
     virtual WriteResult upsert(std::span<const Point> points, WriteOptions w = {}) = 0;
     /// Deletes points by id; ids not present are ignored (`applied` counts the others).
     virtual WriteResult remove(std::span<const PointId> ids, WriteOptions w = {}) = 0;
+    /// Deletes the points matching `filter` (as of the call; one logged batch
+    /// of their ids). `applied` counts them.
+    virtual WriteResult remove(const Filter& filter, WriteOptions w = {}) = 0;
     /// Writes the in-memory segments as one disk segment and truncates the log.
     virtual void flush() = 0;
     /// Flushes, then merges until at most `max_segments` segments remain and
@@ -187,6 +198,8 @@ public:
     [[nodiscard]] virtual std::vector<Point> scroll(const std::optional<PointId>& from, std::size_t limit,
                                                     bool with_vectors = false) const = 0;
     [[nodiscard]] virtual std::uint64_t count() const = 0;
+    /// Live points matching `filter`.
+    [[nodiscard]] virtual std::uint64_t count(const Filter& filter) const = 0;
     [[nodiscard]] virtual CollectionInfo info() const = 0;
     [[nodiscard]] virtual std::shared_ptr<const CollectionSnapshot> snapshot() const = 0;
     /// Checks the collection's invariants (ids live once, counts, bitmaps in

@@ -26,7 +26,9 @@ std::vector<TextQuery> load_queries(const QueryFileOptions& q, const Index& inde
 /// Search requests for `queries` on `vector` (configured as `v`), each a copy
 /// of `base` with its query set: tokens for a token vector; for an integer
 /// vector, tokens that are decimal numbers become indices and the others are
-/// dropped and counted in `dropped`.
+/// dropped and counted in `dropped`. A query read with a "filter" object
+/// (JSONL) gets it as its filter (with base.filter too, both must hold);
+/// a bad one throws InvalidArgument naming the query and the filter path.
 std::vector<SearchRequest> to_requests(const std::vector<TextQuery>& queries, const SparseVectorConfig& v,
                                        const std::string& vector, const SearchRequest& base,
                                        std::uint64_t* dropped = nullptr);

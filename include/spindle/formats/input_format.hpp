@@ -25,6 +25,7 @@ void read_records(const std::string& path, InputFormat fmt, const RecordCallback
 struct TextQuery {
     std::string id;
     std::vector<std::pair<std::string, float>> terms;
+    std::string filter;  ///< JSONL queries: a per-query payload filter ("filter" object; "" = none)
 };
 
 /// Reads all queries of `path` (JSONL, impact TSV or CSR) into memory.

@@ -18,6 +18,8 @@ struct RawRecord {
     std::vector<std::pair<std::string_view, float>> tokens;  ///< text formats
     std::vector<std::pair<termid_t, float>> ids;              ///< CSR format
     bool numeric = false;                                     ///< true: use `ids`
+    std::string payload;  ///< JSONL: the record's "payload" object as compact JSON ("" = none)
+    std::string filter;   ///< JSONL queries: the record's "filter" object as compact JSON ("" = none)
     std::string_view file;
     std::uint64_t line = 0;  ///< 1-based line (JSONL/TSV) or row (CSR)
 

@@ -65,7 +65,8 @@ private:
 class JsonlStreamWriter {
 public:
     JsonlStreamWriter(std::string path, const std::vector<std::string>& vocabulary);
-    void add(std::uint64_t docno, const SparseRow& row);
+    /// `payload`: a JSON object written as the record's "payload" ("" = none).
+    void add(std::uint64_t docno, const SparseRow& row, std::string_view payload = {});
     void finish();
 
 private:

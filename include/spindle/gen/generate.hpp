@@ -22,6 +22,9 @@ struct GenerateOptions {
     std::string real_queries;      ///< impact TSV of real queries ("" or absent: built-in parameters)
     bool require_real = false;     ///< error instead of falling back when real_queries is missing
     std::string stats_json;        ///< write calibration JSON here ("": don't)
+    /// JSONL documents get a "payload" (payload_json): a Zipf category, a
+    /// tenant, a year, a price and a uniform bucket for exact selectivities.
+    bool payload = false;
     ModelParams params;
 };
 
@@ -35,6 +38,13 @@ struct GenerateReport {
     double model_seconds = 0;        ///< building the model (and reading real queries)
     double docs_seconds = 0;         ///< generating and writing documents
 };
+
+/// The generated payload of document `docno` (deterministic in seed and
+/// docno): {"category": "cat-0000".."cat-0999" (Zipf, s = 1), "tenant":
+/// "tenant-00".."tenant-99" (uniform), "year": 2000..2025, "price": float
+/// (log-uniform 1..1000, cents), "bucket": 0..9999 (uniform: `bucket < n`
+/// selects n / 100 % of the documents)}.
+std::string payload_json(std::uint64_t seed, std::uint64_t docno);
 
 /// (documents done, total documents).
 using GenerateProgress = std::function<void(std::uint64_t, std::uint64_t)>;

@@ -20,6 +20,7 @@
 #include "spindle/common/types.hpp"
 #include "spindle/index/approx_format.hpp"
 #include "spindle/index/manifest.hpp"
+#include "spindle/index/payload_index.hpp"
 #include "spindle/index/reorder.hpp"
 #include "spindle/index/segment_writer.hpp"
 
@@ -63,6 +64,9 @@ struct SegmentPolicy {
 struct CollectionConfig {
     std::map<std::string, SparseVectorConfig> vectors;  ///< at least one; names [A-Za-z0-9_.-]{1,64}
     SegmentPolicy segments;
+    /// Payload fields extracted into per-segment indexes (payload_index.bin);
+    /// filters on other fields read the stored payloads.
+    PayloadSchema payload_indexes;
     /// Throws InvalidArgument naming the first bad field.
     void validate() const;
 };
@@ -85,6 +89,7 @@ struct CollectionSegment {
     std::string deletions;       ///< deletion bitmap file (relative to the collection); empty: none
     std::uint64_t docids_bytes = 0;
     std::uint64_t payload_bytes = 0;  ///< 0: no payloads
+    std::uint64_t payload_index_bytes = 0;  ///< 0: no payload index (none declared)
     std::string origin;          ///< "bulk", "flush" or "merge"
     std::map<std::string, SegmentInfo> vectors;  ///< per vector; SegmentInfo::name is "<segment>/<vector>"
 };

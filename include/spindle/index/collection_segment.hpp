@@ -11,6 +11,7 @@
 #include "spindle/common/bitmap.hpp"
 #include "spindle/index/collection_manifest.hpp"
 #include "spindle/index/doc_ids.hpp"
+#include "spindle/index/payload_index.hpp"
 #include "spindle/index/payloads.hpp"
 #include "spindle/index/segment.hpp"
 #include "spindle/io/mapped_file.hpp"
@@ -30,6 +31,7 @@ struct SegmentData {
     std::uint64_t docs = 0;
     std::shared_ptr<const DocIds> ids;
     std::shared_ptr<const PayloadStore> payloads;
+    std::shared_ptr<const PayloadIndex> payload_index;  ///< null: the collection indexes no payload field
     std::map<std::string, std::shared_ptr<const Segment>> vectors;
 };
 

@@ -15,6 +15,7 @@ inline constexpr std::uint32_t kApprox = fourcc("APRX");
 inline constexpr std::uint32_t kCollectionManifest = fourcc("CMAN");
 inline constexpr std::uint32_t kDeletions = fourcc("DELS");
 inline constexpr std::uint32_t kPayloads = fourcc("PAYL");
+inline constexpr std::uint32_t kPayloadIndex = fourcc("PIDX");
 }  // namespace kinds
 
 namespace sections {
@@ -52,6 +53,14 @@ inline constexpr std::uint32_t kDeletionBitmap = 1;     // u8[]: CRoaring portab
 // PAYL
 inline constexpr std::uint32_t kPayloadOffsets = 1;     // u64[N+1]
 inline constexpr std::uint32_t kPayloadChars = 2;       // char[]: compact JSON object per document ("" = none)
+// PIDX
+inline constexpr std::uint32_t kPidxSchema = 1;         // char[]: JSON {version, fields: [{key, type, terms, values, empty, null}]}
+inline constexpr std::uint32_t kPidxTermOffsets = 2;    // u64[K+1]: keyword/bool values of every field, field by field
+inline constexpr std::uint32_t kPidxTermChars = 3;      // char[]
+inline constexpr std::uint32_t kPidxBitmapOffsets = 4;  // u64[M+1]: K term bitmaps, then per field its empty and null bitmaps
+inline constexpr std::uint32_t kPidxBitmapBytes = 5;    // u8[]: CRoaring portable serializations
+inline constexpr std::uint32_t kPidxValues = 6;         // f64[V]: numeric columns of every field, each ascending
+inline constexpr std::uint32_t kPidxValueDocs = 7;      // u32[V]: docid of each value
 // APRX
 inline constexpr std::uint32_t kApproxHeader = 1;       // ApproxHeader
 inline constexpr std::uint32_t kApproxTermBlockBegin = 2;  // u64[T+1]: first block of each term

@@ -109,12 +109,25 @@ void approximate_search(const SegmentViews<W>& v, const ApproxView& a, const Que
     });
     if (s.order.size() > p.query_cut) s.order.resize(p.query_cut);
 
-    // 1. Estimates of every block of the chosen lists.
+    // 1. Estimates of every block of the chosen lists (under a filter, of
+    //    the blocks holding an allowed document: checking its few docids is
+    //    cheaper than the summary, and the others cannot contribute).
     s.blocks.clear();
     const auto* q = dense_table<W>(s).data();
+    const AllowSet* allowed = topk.allowed();
+    auto holds_allowed = [&](std::uint64_t b) {
+        for (std::uint64_t j = a.block_doc_begin[b]; j < a.block_doc_begin[b + 1]; ++j) {
+            if (allowed->contains(a.block_docs[j])) return true;
+        }
+        return false;
+    };
     for (const std::size_t qi : s.order) {
         const termid_t t = plan.terms[qi].term;
         for (std::uint64_t b = a.term_block_begin[t]; b < a.term_block_begin[t + 1]; ++b) {
+            if (allowed != nullptr && !holds_allowed(b)) {
+                ++stats.blocks_skipped;
+                continue;
+            }
             const auto dot = a.summary_terms16.empty()
                                  ? summary_dot(a.summary_begin.data(), a.summary_terms32.data(), a.summary_codes.data(), q, b)
                                  : summary_dot(a.summary_begin.data(), a.summary_terms16.data(), a.summary_codes.data(), q, b);
@@ -137,6 +150,7 @@ void approximate_search(const SegmentViews<W>& v, const ApproxView& a, const Que
         stats.docs_evaluated += n;
     };
     auto take = [&](docid_t d) {
+        if (allowed != nullptr && !allowed->contains(d)) return;  // outside the filter: never scored
         std::uint64_t& word = s.seen[d >> 6U];
         const std::uint64_t bit = std::uint64_t{1} << (d & 63U);
         if (word & bit) return;

@@ -186,6 +186,7 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
     const std::uint32_t R = inv.range_block;
     const std::uint64_t nranges = inv.num_ranges;
     if (nranges == 0) return;
+    const AllowSet* allowed = topk.allowed();
 
     // 1. Upper bound of every range, and the function turning a stored
     //    accumulator into a score bound.
@@ -278,6 +279,14 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
         } else {
             for (const auto& [m, q] : dense_terms) kernels::add_scaled(up + c, m + c, len, q);
         }
+        if (allowed != nullptr) {
+            // Under a filter a range without an allowed document is never scored.
+            for (std::size_t r = c; r < c + len; ++r) {
+                if (up[r] != Acc{0} && !allowed->any_in(static_cast<docid_t>(r * R), static_cast<docid_t>(std::min<std::uint64_t>(N, r * R + R)))) {
+                    up[r] = Acc{0};
+                }
+            }
+        }
         for (std::size_t g = c; g < c + len; g += G) {
             const std::size_t end = std::min<std::size_t>(g + G, nranges);
             Acc mx{0};
@@ -308,6 +317,7 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
     auto score_range = [&](std::uint32_t r) {
         const docid_t end = static_cast<docid_t>(std::min<std::uint64_t>(N, std::uint64_t{r} * R + R));
         for (docid_t d = r * R; d < end; ++d) {
+            if (allowed != nullptr && !allowed->contains(d)) continue;
             const score_t score = score_with_dense(v.fwd, d, s, limit, stats);
             ++stats.docs_evaluated;
             topk.push(score, d);

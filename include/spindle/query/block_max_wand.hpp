@@ -2,7 +2,8 @@
 // BlockMax-WAND (Ding & Suel, SIGIR 2011), following PISA's block_max_wand_query:
 // a WAND pivot from list maxima, then a check of the pivot against the sum of
 // block maxima; documents in blocks that cannot beat the threshold are skipped
-// without decoding.
+// without decoding. Under a filter, a pivot outside the allow-set moves the
+// lists to the next allowed document.
 #include <algorithm>
 #include <vector>
 
@@ -29,6 +30,7 @@ void block_max_wand_search(std::vector<C>& cursors, docid_t num_docs, TopK& topk
         }
     };
 
+    const AllowSet* allowed = topk.allowed();
     for (;;) {
         const score_t threshold = topk.threshold();
         // Pivot: first list where the running sum of list maxima beats the threshold.
@@ -45,6 +47,16 @@ void block_max_wand_search(std::vector<C>& cursors, docid_t num_docs, TopK& topk
         if (pivot == n) return;
         const docid_t pivot_doc = ordered[pivot]->docid();
         while (pivot + 1 < n && ordered[pivot + 1]->docid() == pivot_doc) ++pivot;
+        if (allowed != nullptr && !allowed->contains(pivot_doc)) {
+            // Under a filter: documents before the pivot cannot win and those
+            // up to the next allowed one are not allowed, so the lists up to
+            // the pivot jump there.
+            const docid_t target = allowed->next(pivot_doc);
+            if (target >= num_docs) return;
+            for (std::size_t i = 0; i <= pivot; ++i) ordered[i]->next_geq(target);
+            for (std::size_t i = pivot + 1; i-- > 0;) bubble(i);
+            continue;
+        }
 
         score_t block_upper = 0;
         for (std::size_t i = 0; i <= pivot; ++i) {

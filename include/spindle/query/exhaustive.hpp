@@ -19,7 +19,8 @@ void exhaustive_search(std::vector<C>& cursors, docid_t num_docs, TopK& topk, st
             ++stats.postings_scored;
         }
     }
-    for (docid_t d = 0; d < num_docs; ++d) {
+    const AllowSet* allowed = topk.allowed();
+    for (docid_t d = allowed ? allowed->next(0) : 0; d < num_docs; d = allowed ? allowed->next(d + 1) : d + 1) {
         if (acc[d] > topk.threshold()) {
             ++stats.docs_evaluated;
             topk.push(acc[d], d);

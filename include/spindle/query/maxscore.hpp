@@ -2,7 +2,8 @@
 // Document-at-a-time MaxScore (Turtle & Flood 1995), in the form of PISA's
 // maxscore_query: lists sorted by maximum score; the lists whose cumulative
 // maxima cannot beat the threshold are "non-essential" and only probed for
-// documents found in the essential lists.
+// documents found in the essential lists. Under a filter, candidates outside
+// the allow-set are skipped before they are scored.
 #include <algorithm>
 #include <vector>
 
@@ -32,7 +33,19 @@ void maxscore_search(std::vector<C>& cursors, docid_t num_docs, TopK& topk, Sear
     docid_t cur = num_docs;
     for (std::size_t i = non_essential; i < n; ++i) cur = std::min(cur, ordered[i]->docid());
 
+    const AllowSet* allowed = topk.allowed();
     while (non_essential < n && cur < num_docs) {
+        if (allowed != nullptr && !allowed->contains(cur)) {
+            // Under a filter: jump the essential lists to the next allowed document.
+            const docid_t target = allowed->next(cur);
+            if (target >= num_docs) break;
+            cur = num_docs;
+            for (std::size_t i = non_essential; i < n; ++i) {
+                ordered[i]->next_geq(target);
+                cur = std::min(cur, ordered[i]->docid());
+            }
+            continue;
+        }
         score_t score = 0;
         docid_t next = num_docs;
         for (std::size_t i = non_essential; i < n; ++i) {

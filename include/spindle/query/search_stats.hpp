@@ -14,6 +14,8 @@ struct SearchStats {
     std::uint64_t dense_bounds = 0;     ///< bmp: dense (term, range) maxima summed
     std::uint64_t summaries = 0;        ///< approx: blocks whose summary estimate is positive (the candidates)
     std::uint64_t graph_rounds = 0;     ///< approx: graph refinement rounds that scored documents
+    std::uint64_t direct_segments = 0;  ///< filtered: segments whose allowed documents were scored directly
+    std::uint64_t matched = 0;          ///< filtered: documents the filter allows (all segments)
 
     SearchStats& operator+=(const SearchStats& o) {
         postings_scored += o.postings_scored;
@@ -25,6 +27,8 @@ struct SearchStats {
         dense_bounds += o.dense_bounds;
         summaries += o.summaries;
         graph_rounds += o.graph_rounds;
+        direct_segments += o.direct_segments;
+        matched += o.matched;
         return *this;
     }
 };

@@ -2,10 +2,12 @@
 // Runs one query over every segment of an index with the chosen algorithm and
 // merges the per-segment top-k lists.
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "spindle/index/index.hpp"
 #include "spindle/query/algorithm.hpp"
+#include "spindle/query/allow_set.hpp"
 #include "spindle/query/approximate.hpp"
 #include "spindle/query/block_max_pruning.hpp"
 #include "spindle/query/scoring.hpp"
@@ -20,6 +22,9 @@ struct SearchOptions {
     std::size_t query_cut = 10;  ///< approx: the query's largest terms that drive the traversal (>= 1)
     double heap_factor = 0.9;    ///< approx: a block is scored when its summary product >= theta / heap_factor; (0, 1]
     std::size_t knn = 0;         ///< approx: graph neighbours of each result re-scored (0: no refinement)
+    /// Under a filter: score the allowed documents directly through the
+    /// forward index (true), never (false), or when score_directly() says (unset).
+    std::optional<bool> direct;
     /// Throws InvalidArgument for k == 0, alpha or heap_factor outside (0, 1], or query_cut 0.
     void validate() const;
 };
@@ -48,9 +53,22 @@ void check_searchable(const Index& index, const SearchOptions& opts);
 /// document tied with the k-th score is included too, so that a caller
 /// merging segments can break ties by another order (external ids) exactly.
 /// An approx search on a segment without approximate structures runs bmp.
+///
+/// With `allowed` (a filter's allow-set for the segment, deletions already
+/// left out), only allowed documents are scored or returned, by every
+/// algorithm; a small allow-set (score_directly) is scored document by
+/// document through the forward index instead. An approx search that finds
+/// fewer than k allowed documents falls back to the exact bmp search.
 std::vector<ScoredDoc> search_one_segment(const Index& index, std::size_t s, const QueryPlan& plan,
                                           const SearchOptions& opts, SearchScratch& scratch, SearchStats& stats,
-                                          bool with_ties);
+                                          bool with_ties, const AllowSet* allowed = nullptr);
+
+/// Allow-sets of at most max(kDirectMinDocs, kDirectFraction x segment
+/// documents) are scored directly through the forward index (every
+/// algorithm, approx included): measured in docs/BENCHMARKS.md ("Filters").
+inline constexpr std::uint64_t kDirectMinDocs = 2048;
+inline constexpr double kDirectFraction = 0.01;
+[[nodiscard]] bool score_directly(std::uint64_t allowed, std::uint64_t docs);
 
 /// Top-k hits, best first (score descending, then global docid ascending).
 std::vector<Hit> search(const Index& index, const QueryPlan& plan, const SearchOptions& opts, SearchScratch& scratch,

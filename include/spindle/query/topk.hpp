@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "spindle/common/bitmap.hpp"
+#include "spindle/query/allow_set.hpp"
 #include "spindle/common/types.hpp"
 
 namespace spindle {
@@ -25,7 +26,12 @@ struct ScoredDoc {
 
 class TopK {
 public:
-    explicit TopK(std::size_t k, const Bitmap* excluded = nullptr) : k_(k), excluded_(excluded) { heap_.reserve(k + 1); }
+    /// `excluded`: deleted documents; `allowed`: when given, the only
+    /// documents that may enter (a filter's allow-set).
+    explicit TopK(std::size_t k, const Bitmap* excluded = nullptr, const AllowSet* allowed = nullptr)
+        : k_(k), excluded_(excluded), allowed_(allowed) {
+        heap_.reserve(k + 1);
+    }
 
     /// Score a new document must exceed to enter, for document-at-a-time
     /// traversal (docids increase, so an equal score never wins): 0 until full.
@@ -43,6 +49,7 @@ public:
     bool push(score_t score, docid_t doc) {
         if (!would_enter(score, doc)) return false;
         if (excluded_ != nullptr && excluded_->contains(doc)) return false;
+        if (allowed_ != nullptr && !allowed_->contains(doc)) return false;
         if (heap_.size() >= k_) {
             std::pop_heap(heap_.begin(), heap_.end(), ranks_before);
             heap_.pop_back();
@@ -66,10 +73,13 @@ public:
     void clear() { heap_.clear(); }
     [[nodiscard]] std::size_t size() const { return heap_.size(); }
     [[nodiscard]] std::size_t k() const { return k_; }
+    /// The filter's allow-set, if any (algorithms skip what it leaves out).
+    [[nodiscard]] const AllowSet* allowed() const { return allowed_; }
 
 private:
     std::size_t k_;
     const Bitmap* excluded_ = nullptr;
+    const AllowSet* allowed_ = nullptr;
     std::vector<ScoredDoc> heap_;  // heap ordered so that front() is the worst entry
 };
 

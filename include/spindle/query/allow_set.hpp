@@ -1,0 +1,68 @@
+#pragma once
+// The documents a filter allows in one segment, as a flat bitset (one bit
+// per docid) for the inner loops: membership, the next allowed docid, and
+// whether a docid range holds any (bmp's range skipping). Built from the
+// filter's roaring bitmap once per segment and query.
+#include <bit>
+#include <cstdint>
+#include <vector>
+
+#include "spindle/common/bitmap.hpp"
+#include "spindle/common/types.hpp"
+
+namespace spindle {
+
+class AllowSet {
+public:
+    AllowSet() = default;
+    AllowSet(const Bitmap& allowed, docid_t num_docs) { assign(allowed, num_docs); }
+
+    void assign(const Bitmap& allowed, docid_t num_docs) {
+        n_ = num_docs;
+        words_.assign((std::size_t{num_docs} + 63) / 64 + 1, 0);
+        count_ = 0;
+        for (const std::uint32_t d : allowed) {
+            if (d >= num_docs) break;
+            words_[d >> 6U] |= std::uint64_t{1} << (d & 63U);
+            ++count_;
+        }
+    }
+    [[nodiscard]] bool contains(docid_t d) const { return (words_[d >> 6U] >> (d & 63U)) & 1U; }
+    /// The first allowed docid >= d, or num_docs when none.
+    [[nodiscard]] docid_t next(docid_t d) const {
+        if (d >= n_) return n_;
+        std::size_t w = d >> 6U;
+        std::uint64_t bits = words_[w] & (~std::uint64_t{0} << (d & 63U));
+        const std::size_t nw = (std::size_t{n_} + 63) / 64;
+        while (bits == 0) {
+            if (++w >= nw) return n_;
+            bits = words_[w];
+        }
+        const auto r = static_cast<docid_t>(w * 64 + static_cast<std::size_t>(std::countr_zero(bits)));
+        return r < n_ ? r : n_;
+    }
+    /// Does [lo, hi) hold an allowed docid?
+    [[nodiscard]] bool any_in(docid_t lo, docid_t hi) const {
+        if (hi > n_) hi = n_;
+        if (lo >= hi) return false;
+        const std::size_t wl = lo >> 6U;
+        const std::size_t wh = (hi - 1) >> 6U;
+        const std::uint64_t first = ~std::uint64_t{0} << (lo & 63U);
+        const std::uint64_t last = ~std::uint64_t{0} >> (63U - ((hi - 1) & 63U));
+        if (wl == wh) return (words_[wl] & first & last) != 0;
+        if ((words_[wl] & first) != 0 || (words_[wh] & last) != 0) return true;
+        for (std::size_t w = wl + 1; w < wh; ++w) {
+            if (words_[w] != 0) return true;
+        }
+        return false;
+    }
+    [[nodiscard]] std::uint64_t count() const { return count_; }
+    [[nodiscard]] docid_t num_docs() const { return n_; }
+
+private:
+    std::vector<std::uint64_t> words_;
+    docid_t n_ = 0;
+    std::uint64_t count_ = 0;
+};
+
+}  // namespace spindle
