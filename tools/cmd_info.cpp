@@ -28,8 +28,13 @@ void print_collection(const Collection& c) {
                info.manifest.generation > 0 ? info.next_lsn : 0);
     if (info.last_merge) {
         const LastMerge& lm = *info.last_merge;
-        fmt::print("last merge     generation {}: {} segments into one of {} documents ({} deleted dropped) in {:.2f} s\n",
-                   lm.generation, lm.sources, lm.docs, lm.dropped, lm.seconds);
+        if (lm.sources == 1) {
+            fmt::print("last merge     generation {}: 1 segment rewritten without its deleted documents ({} kept, {} dropped) in {:.2f} s\n",
+                       lm.generation, lm.docs, lm.dropped, lm.seconds);
+        } else {
+            fmt::print("last merge     generation {}: {} segments into one of {} documents ({} deleted dropped) in {:.2f} s\n",
+                       lm.generation, lm.sources, lm.docs, lm.dropped, lm.seconds);
+        }
     } else {
         fmt::print("last merge     none\n");
     }
