@@ -13,6 +13,7 @@
 #include "progress.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/formats/input_format.hpp"
+#include "spindle/index/quantize.hpp"
 #include "spindle/index/index_builder.hpp"
 #include "spindle/text/collection_reader.hpp"
 #include "spindle/text/text_index_builder.hpp"
@@ -124,6 +125,7 @@ void print_summary(const IndexArgs& a, const Manifest& m, double secs) {
                a.output, secs, human_bytes(m.build_peak_rss));
     fmt::print("  terms {}, postings {}, zero weights dropped {}, segments {}, weights {}\n", m.num_terms,
                m.num_postings, m.zero_dropped, m.segments.size(), to_string(m.weight_type));
+    if (const std::string w = clip_warning(m); !w.empty()) fmt::print("  {}\n", w);
     if (m.reorder != Reorder::none) {
         double reorder_s = 0;
         for (const auto& s : m.segments) reorder_s += s.reorder_seconds;

@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "progress.hpp"
 #include "spindle/collection/collection.hpp"
+#include "spindle/index/quantize.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/approx_settings.hpp"
 
@@ -74,6 +75,7 @@ void print_vector(const Index& index) {
     fmt::print("documents      {} ({} empty)\n", m.num_docs, m.empty_docs);
     fmt::print("terms          {}\n", m.num_terms);
     fmt::print("postings       {} ({} zero weights dropped)\n", m.num_postings, m.zero_dropped);
+    if (const std::string w = clip_warning(m); !w.empty()) fmt::print("quantization   {}\n", w);
     fmt::print("blocks         {} postings per block, {} docids per bmp range\n", m.posting_block, m.range_block);
     double reorder_s = 0;
     for (const auto& seg : m.segments) reorder_s += seg.reorder_seconds;

@@ -100,6 +100,12 @@ json segment_info_json(const SegmentInfo& g) {
               {"inverted_bytes", g.inverted_bytes},
               {"forward_bytes", g.forward_bytes},
               {"reorder_seconds", g.reorder_seconds}};
+    if (g.clipped > 0) {
+        j["clipped"] = g.clipped;
+        j["clip_max"] = g.clip_max;
+        j["clip_cap"] = g.clip_cap;
+        j["clip_example"] = g.clip_example;
+    }
     if (g.approx_bytes > 0) {
         j["approx_bytes"] = g.approx_bytes;
         j["approx_seconds"] = g.approx_seconds;
@@ -201,6 +207,12 @@ struct Reader {
         g.inverted_bytes = u64(o, "inverted_bytes", path);
         g.forward_bytes = u64(o, "forward_bytes", path);
         g.reorder_seconds = num(o, "reorder_seconds", path);
+        if (o.contains("clipped")) {  // optional: written only when weights were clipped
+            g.clipped = u64(o, "clipped", path);
+            g.clip_max = static_cast<float>(num(o, "clip_max", path));
+            g.clip_cap = static_cast<float>(num(o, "clip_cap", path));
+            g.clip_example = str(o, "clip_example", path);
+        }
         if (o.contains("approx_bytes")) {
             g.approx_bytes = u64(o, "approx_bytes", path);
             g.approx_seconds = num(o, "approx_seconds", path);
@@ -417,6 +429,7 @@ Manifest CollectionManifest::vector_manifest(const std::string& vector) const {
         m.num_postings += si.postings;
         m.zero_dropped += si.zero_dropped;
         m.empty_docs += si.empty_docs;
+        m.clipped += si.clipped;
         SegmentInfo copy = si;
         copy.docids_bytes = g.docids_bytes;
         m.segments.push_back(std::move(copy));
