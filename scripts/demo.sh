@@ -22,7 +22,7 @@ if [ -z "${SPINDLE_SHARED_DATA:-}" ] && [ -d ../shared/data/msmarco ]; then
 fi
 
 echo "== generate: $DOCS documents, $QUERIES queries (seed 42)"
-$S generate --docs "$DOCS" --queries "$QUERIES" --seed 42 --format csr --output-dir "$WORK/corpus" -q
+$S generate --docs "$DOCS" --queries "$QUERIES" --seed 42 --format csr --output-dir "$WORK/corpus" --overwrite -q
 echo "== index ($WEIGHTS weights)"
 $S index --input "$WORK/corpus/docs.csr" --vocab "$WORK/corpus/vocab.txt" --output "$WORK/index" \
   --weights "$WEIGHTS" --overwrite -q

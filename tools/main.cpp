@@ -1,14 +1,45 @@
 // spindle: index and search sparse vectors. Thin layer over the library.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <pthread.h>
+#include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
+#include <thread>
 
 #include "commands.hpp"
 #include "spindle/common/error.hpp"
+#include "spindle/io/file_util.hpp"
+
+namespace {
+
+// SIGINT and SIGTERM are blocked in every thread and taken by this one
+// (sigwait: ordinary code, not a handler), which removes the staging
+// directories being written, says so and ends the process (130 / 143).
+void start_signal_thread() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) return;
+    std::thread([set] {
+        int sig = 0;
+        if (sigwait(&set, &sig) != 0) return;
+        const auto removed = spindle::remove_interrupted_paths();
+        fmt::print(stderr, "\nerror: interrupted by {}{}\n", sig == SIGINT ? "SIGINT" : "SIGTERM",
+                   removed.empty() ? std::string() : fmt::format("; removed unfinished {}", fmt::join(removed, ", ")));
+        std::fflush(stderr);
+        std::_Exit(128 + sig);
+    }).detach();
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
+    start_signal_thread();
     CLI::App app{"spindle: index and search learned sparse vectors (SPLADE, BM25 weights, sparse codes)"};
     app.require_subcommand(1);
     app.set_version_flag("--version", "spindle 0.1.0 (index format 1)");

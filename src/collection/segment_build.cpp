@@ -163,6 +163,7 @@ CollectionSegment write_disk_segment(const std::string& dir, const std::string& 
     std::error_code ec;
     fs::remove_all(staging, ec);
     if (!fs::create_directory(staging, ec)) throw IoError("cannot create " + staging + ": " + ec.message());
+    const InterruptCleanup on_interrupt(staging);  // removed by the CLI on SIGINT/SIGTERM
     try {
         CollectionSegment entry;
         entry.name = name;

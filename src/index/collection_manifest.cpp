@@ -8,6 +8,7 @@
 #include "spindle/common/error.hpp"
 #include "spindle/index/file_kinds.hpp"
 #include "spindle/io/container.hpp"
+#include "spindle/io/file_lock.hpp"
 #include "spindle/io/file_util.hpp"
 #include "spindle/io/mapped_file.hpp"
 
@@ -479,6 +480,49 @@ CollectionManifest load_current_manifest(const std::string& dir) {
     } catch (const IoError& e) {
         throw IoError(dir + "/CURRENT names " + name + ", which cannot be read: " + e.what());
     }
+}
+
+void check_replaceable_index(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto st = fs::symlink_status(path, ec);
+    const std::string refuse = "refusing to replace " + path + ": ";
+    if (fs::is_symlink(st)) throw InvalidArgument(refuse + "it is a symbolic link, not a spindle index");
+    if (fs::is_regular_file(st)) throw InvalidArgument(refuse + "it is a regular file, not a spindle index");
+    if (!fs::is_directory(st)) throw InvalidArgument(refuse + "it is not a directory holding a spindle index");
+    if (fs::is_empty(path, ec)) return;
+    if (fs::exists(path + "/CURRENT", ec)) {
+        try {
+            (void)load_current_manifest(path);
+        } catch (const Error& e) {
+            throw InvalidArgument(refuse + "it has a CURRENT file but is not a readable spindle collection (" +
+                                  e.what() + "); remove it yourself if it is to go");
+        }
+        if (fs::exists(path + "/LOCK", ec)) {
+            std::string holder;
+            if (!FileLock::try_lock(path + "/LOCK", false, &holder)) {
+                throw InvalidArgument(refuse + "the collection is open for writing by another process" +
+                                      (holder.empty() ? std::string() : " (pid " + holder + ")"));
+            }
+        }
+        return;
+    }
+    if (fs::exists(path + "/MANIFEST", ec)) {
+        try {
+            (void)Manifest::load(path + "/MANIFEST");
+        } catch (const Error& e) {
+            throw InvalidArgument(refuse + "it has a MANIFEST file but is not a readable spindle index (" + e.what() +
+                                  "); remove it yourself if it is to go");
+        }
+        return;
+    }
+    std::size_t entries = 0;
+    std::string example;
+    for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+        if (entries++ == 0) example = it->path().filename().string();
+    }
+    throw InvalidArgument(refuse + "it is a directory that is not a spindle index (no CURRENT or MANIFEST; " +
+                          std::to_string(entries) + " entr" + (entries == 1 ? "y" : "ies") + ", e.g. '" + example + "')");
 }
 
 }  // namespace spindle

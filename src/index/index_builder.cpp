@@ -25,7 +25,7 @@ IndexBuilder::IndexBuilder(std::string output_dir, BuildOptions opts)
     if (opts_.range_block == 0 || opts_.range_block > 65536) {
         throw InvalidArgument("block-max range size must be in [1, 65536], got " + std::to_string(opts_.range_block));
     }
-    staging_ = std::make_unique<StagingDirectory>(output_, opts_.overwrite);
+    staging_ = std::make_unique<StagingDirectory>(output_, opts_.overwrite, check_replaceable_index);
     manifest_.format_version = kFormatVersion;
     manifest_.weight_type = opts_.weight_type;
     manifest_.posting_block = codec::kPostingBlock;

@@ -12,6 +12,9 @@
 
 namespace spindle::gen {
 
+/// The files a generated corpus directory holds.
+inline constexpr const char* kCorpusFiles[] = {"vocab.txt", "docs.jsonl", "docs.csr", "queries.tsv"};
+
 struct GenerateOptions {
     std::uint64_t docs = 100'000;
     std::uint64_t seed = 42;
@@ -22,6 +25,9 @@ struct GenerateOptions {
     std::string real_queries;      ///< impact TSV of real queries ("" or absent: built-in parameters)
     bool require_real = false;     ///< error instead of falling back when real_queries is missing
     std::string stats_json;        ///< write calibration JSON here ("": don't)
+    /// Replace the corpus in an existing, non-empty output_dir; refused
+    /// anyway when it holds a file generate does not write (kCorpusFiles).
+    bool overwrite = false;
     ModelParams params;
 };
 
