@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "spindle/codec/docid_codec.hpp"
+#include "spindle/formats/trec_run.hpp"
 #include "spindle/index/doc_ids.hpp"
 #include "spindle/index/file_kinds.hpp"
 #include "spindle/io/wal.hpp"
@@ -59,6 +60,7 @@ void IndexBuilder::preload_vocabulary(const std::string& path) {
 
 void IndexBuilder::add(const RawRecord& rec) {
     if (finished_) throw InvalidArgument("IndexBuilder::add after finish");
+    check_trec_id(rec.id, rec.where(), "document");
     auto [it, fresh] = seen_ids_.emplace(rec.id);
     if (!fresh) throw ParseError(rec.where() + ": duplicate document id '" + std::string(rec.id) + "'");
     scratch_.clear();
