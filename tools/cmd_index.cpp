@@ -1,5 +1,6 @@
 // spindle index: build an index directory from a collection file.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <memory>
@@ -40,6 +41,7 @@ struct IndexArgs {
     std::uint32_t bp_leaf = 8;
     unsigned threads = 0;
     bool overwrite = false;
+    bool allow_empty = false;
     bool quiet = false;
     bool approx = false;
     ApproxBuildArgs approx_build;
@@ -64,6 +66,10 @@ Manifest build_text(const IndexArgs& a, const BuildOptions& opts) {
         bar.finish(fmt::format("{} docs read from {}", builder.stats().docs, input));
     }
     const auto st = builder.stats();
+    if (st.docs == 0 && !a.allow_empty) {
+        throw InvalidArgument("no document read from " + fmt::format("{}", fmt::join(a.inputs, ", ")) +
+                              " (pass --allow-empty to build an empty index)");
+    }
     Progress bar("weights", st.docs, a.quiet);
     Manifest m = builder.finish([&](std::uint64_t done, std::uint64_t) { bar.update(done); });
     bar.finish();
@@ -113,6 +119,10 @@ void run_index(const IndexArgs& a) {
             input, fmt_choice, [&](const RawRecord& rec) { builder.add(rec); },
             [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); });
         bar.finish(fmt::format("{} docs read from {}", builder.docs_added(), input));
+    }
+    if (builder.docs_added() == 0 && !a.allow_empty) {
+        throw InvalidArgument("no document read from " + fmt::format("{}", fmt::join(a.inputs, ", ")) +
+                              " (pass --allow-empty to build an empty index)");
     }
     if (!a.quiet) fmt::print(stderr, "writing segments...\n");
     const Manifest m = builder.finish();
@@ -202,7 +212,9 @@ void register_index(CLI::App& app) {
     cmd->add_flag("--approx", args->approx,
                   "Also build the approximate (Seismic-style) structures that spindle search --algorithm approx uses");
     add_approx_build_options(cmd, args->approx_build, "; implies --approx");
-    cmd->add_flag("--overwrite", args->overwrite, "Replace an existing index at --output");
+    cmd->add_flag("--overwrite", args->overwrite,
+                  "Replace an existing index at --output (refused for anything that is not a spindle index)");
+    cmd->add_flag("--allow-empty", args->allow_empty, "Build an index even when the input holds no document");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->callback([args] { run_index(*args); });
 }

@@ -145,9 +145,15 @@ void register_info(CLI::App& app) {
     auto path = std::make_shared<std::string>();
     auto vector = std::make_shared<std::string>();
     auto* cmd = app.add_subcommand("info", "Describe a collection: points, segments, log, merges, sizes per component");
-    cmd->add_option("index", *path, "Collection (index) directory")->required();
+    // As the other commands spell it (--index / --collection), or positional.
+    auto* pos = cmd->add_option("index", *path, "Collection (index) directory");
+    auto* named = cmd->add_option("--index,--collection", *path, "Collection (index) directory (or give it positionally)");
+    pos->excludes(named);
+    cmd->callback([path, vector] {
+        if (path->empty()) throw CLI::RequiredError("a collection directory (spindle info DIR or --index DIR)");
+        run_info(*path, *vector);
+    });
     cmd->add_option("--vector", *vector, "Describe only this vector");
-    cmd->callback([path, vector] { run_info(*path, *vector); });
 }
 
 }  // namespace spindle::cli

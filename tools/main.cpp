@@ -10,8 +10,10 @@
 #include <exception>
 #include <thread>
 
+#include "cli_options.hpp"
 #include "commands.hpp"
 #include "spindle/common/error.hpp"
+#include "spindle/io/container.hpp"
 #include "spindle/io/file_util.hpp"
 
 namespace {
@@ -42,7 +44,8 @@ int main(int argc, char** argv) {
     start_signal_thread();
     CLI::App app{"spindle: index and search learned sparse vectors (SPLADE, BM25 weights, sparse codes)"};
     app.require_subcommand(1);
-    app.set_version_flag("--version", "spindle 0.1.0 (index format 1)");
+    app.set_version_flag("--version", fmt::format("spindle 0.1.0 (format {}; reads format {} and later)", spindle::kFormatVersion, spindle::kOldestReadableVersion));
+    app.footer(spindle::cli::kExitCodesHelp);
     spindle::cli::register_index(app);
     spindle::cli::register_search(app);
     spindle::cli::register_info(app);
@@ -53,19 +56,29 @@ int main(int argc, char** argv) {
     spindle::cli::register_tune(app);
     spindle::cli::register_collection_commands(app);
     spindle::cli::register_ingest_bench(app);
+    using spindle::cli::kExitInput;
+    using spindle::cli::kExitUsage;
     try {
         app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
+    } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        // One style for every command: "error: ...", exit code 2 (usage).
+        fmt::print(stderr, "{}\n", spindle::cli::usage_error_message(e, app, argc, argv));
+        return kExitUsage;
     } catch (const spindle::Error& e) {
         fmt::print(stderr, "error: {}\n", e.what());
-        return 1;
+        return kExitInput;
     } catch (const std::bad_alloc&) {
         fmt::print(stderr, "error: out of memory\n");
-        return 1;
+        return kExitInput;
     } catch (const std::exception& e) {
         fmt::print(stderr, "error: {}\n", e.what());
-        return 1;
+        return kExitInput;
     }
     return 0;
 }

@@ -25,7 +25,11 @@ struct ScoredDoc {
 
 class TopK {
 public:
-    explicit TopK(std::size_t k, const Bitmap* excluded = nullptr) : k_(k), excluded_(excluded) { heap_.reserve(k + 1); }
+    /// Reserves for at most 4096 entries up front: k may exceed the documents
+    /// there are (the heap grows only with what is pushed).
+    explicit TopK(std::size_t k, const Bitmap* excluded = nullptr) : k_(k), excluded_(excluded) {
+        heap_.reserve(std::min<std::size_t>(k, 4096) + 1);
+    }
 
     /// Score a new document must exceed to enter, for document-at-a-time
     /// traversal (docids increase, so an equal score never wins): 0 until full.
