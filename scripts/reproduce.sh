@@ -72,7 +72,7 @@ real_queries() {
 
 case "$ROW" in
   calibration)
-    $S generate --docs 1000000 --queries 1000 --seed 42 --format csr --output-dir "$WORK/corpus" \
+    $S generate --docs 1000000 --queries 1000 --seed 42 --format csr --output-dir "$WORK/corpus" --overwrite \
       --stats-json "$WORK/corpus/stats.json" ;;
   build-csr-u8) index_csr idx-u8 u8 none force ;;
   build-csr-u8-bp) index_csr idx-u8-bp u8 bp force ;;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs spindle's Debian 12 build dependencies and builds it.
-# Usage: scripts/setup.sh [Release|Debug] [build-dir]
+# Usage: [SPINDLE_BUILD_TARGETS="t1 t2"] scripts/setup.sh [Release|Debug] [build-dir]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,4 +27,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" >/dev/null
-cmake --build "$BUILD_DIR" -j "$(nproc)"
+# SPINDLE_BUILD_TARGETS (space-separated) builds only those targets (scripts/test.sh uses it).
+# shellcheck disable=SC2086
+cmake --build "$BUILD_DIR" -j "$(nproc)" ${SPINDLE_BUILD_TARGETS:+--target $SPINDLE_BUILD_TARGETS}

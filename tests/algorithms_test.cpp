@@ -131,7 +131,8 @@ TEST(Algorithms, ExhaustiveMatchesBruteForceDotProduct) {
         auto stored = [&](float w) {
             if (wt == WeightType::f32) return static_cast<double>(w);
             const double max_code = wt == WeightType::u8 ? 255.0 : 65535.0;
-            return std::min(std::round(static_cast<double>(w) / scale), max_code) * scale;
+            // Rounded up, at least one code (docs/format.md, "Quantization").
+            return std::clamp(std::ceil(static_cast<double>(w) / scale), 1.0, max_code) * scale;
         };
         for (const auto& qv : random_queries(7, 25, p.vocab, false)) {
             std::map<std::string, double> qw;

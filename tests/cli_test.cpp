@@ -6,30 +6,10 @@
 #include <fstream>
 #include <sstream>
 
-#include "test_util.hpp"
+#include "cli_util.hpp"
 
 namespace spindle::test {
 namespace {
-
-struct Result {
-    int code;
-    std::string out;
-    std::string err;
-};
-
-std::string slurp(const std::string& p) {
-    std::ifstream in(p);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
-
-Result spindle(const TempDir& dir, const std::string& args) {
-    const std::string cmd =
-        std::string(SPINDLE_CLI) + " " + args + " >" + (dir / "stdout") + " 2>" + (dir / "stderr") + " </dev/null";
-    const int status = std::system(cmd.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(dir / "stdout"), slurp(dir / "stderr")};
-}
 
 TEST(Cli, SpladeToyAllAlgorithmsAgreeWithExhaustive) {
     const std::string toy = shared_data() + "/msmarco/splade_toy";

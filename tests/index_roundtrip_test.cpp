@@ -2,6 +2,7 @@
 // (quantized) input, counts are right, and publishing is atomic.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -24,7 +25,7 @@ void check_contents(const Index& idx, const std::vector<Vec>& docs, WeightType w
     std::vector<termid_t> terms;
     for (docid_t d = 0; d < docs.size(); ++d) {
         EXPECT_EQ(seg.doc_id(d), docs[d].id);
-        // Expected stored entries: quantized, zero codes dropped, by term id.
+        // Expected stored entries: quantized, zero input weights dropped, by term id.
         std::vector<std::pair<termid_t, W>> want;
         for (const auto& [tok, w] : docs[d].terms) {
             W code;
@@ -32,7 +33,8 @@ void check_contents(const Index& idx, const std::vector<Vec>& docs, WeightType w
                 code = static_cast<W>(w);
             } else {
                 const double mx = wt == WeightType::u8 ? 255.0 : 65535.0;
-                code = static_cast<W>(std::min(std::round(static_cast<double>(w) / scale), mx));
+                // Rounded up, at least one code (docs/format.md, "Quantization").
+                code = w > 0 ? static_cast<W>(std::clamp(std::ceil(static_cast<double>(w) / scale), 1.0, mx)) : W{0};
             }
             if (code != W{0}) want.emplace_back(*idx.vocabulary().find(tok), code);
         }

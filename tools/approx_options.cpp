@@ -1,5 +1,7 @@
 #include "approx_options.hpp"
 
+#include <fmt/format.h>
+
 #include <string>
 
 #include "spindle/common/error.hpp"
@@ -7,16 +9,21 @@
 namespace spindle::cli {
 
 void add_approx_build_options(CLI::App* cmd, ApproxBuildArgs& args, const std::string& implies) {
+    // Help defaults come from approx_build_options(), where they are defined.
+    const ApproxOptions d = approx_build_options(ApproxBuildArgs{});
     cmd->add_option("--approx-lambda", args.lambda,
-                    "approx: postings kept per term, the highest weights (default 500" + implies +
+                    "approx: postings kept per term, the highest weights (default " + std::to_string(d.lambda) + implies +
                         "). Clustering a list costs about its length x its number of blocks, so larger values build "
                         "much slower");
     cmd->add_option("--approx-block-size", args.block_size,
-                    "approx: average documents per block of similar documents (default 8" + implies + ")");
+                    "approx: average documents per block of similar documents (default " + std::to_string(d.block_size) +
+                        implies + ")");
     cmd->add_option("--approx-alpha", args.alpha,
-                    "approx: fraction of a block summary's mass kept, in (0, 1] (default 0.35" + implies + ")");
+                    "approx: fraction of a block summary's mass kept, in (0, 1] (default " + fmt::format("{:g}", d.alpha_mass) +
+                        implies + ")");
     cmd->add_option("--approx-knn", args.knn,
-                    "approx: neighbours per document in the kNN graph that search --knn uses, 0 for none (default 10" +
+                    "approx: neighbours per document in the kNN graph that search --knn uses, 0 for none (default " +
+                        std::to_string(d.knn_k) +
                         implies + "); built with one approximate search per document");
 }
 

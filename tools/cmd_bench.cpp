@@ -26,6 +26,7 @@
 #include "bench_curve.hpp"
 #include "bench_report.hpp"
 #include "build_info.hpp"
+#include "cli_options.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
 #include "spindle/collection/collection.hpp"
@@ -156,11 +157,12 @@ void run_bench(const BenchArgs& a) {
             specs.push_back(piece);
         }
     }
-    if (!a.svg.empty()) {
-        // Fail before the measurements rather than after them.
-        const auto parent = std::filesystem::path(a.svg).parent_path();
+    // Fail before the measurements rather than after them.
+    for (const auto& [flag, path] : {std::pair<const char*, const std::string&>{"--svg", a.svg}, {"--json", a.json}}) {
+        if (path.empty()) continue;
+        const auto parent = std::filesystem::path(path).parent_path();
         if (!parent.empty() && !std::filesystem::is_directory(parent)) {
-            throw InvalidArgument("--svg " + a.svg + ": directory " + parent.string() + " does not exist");
+            throw InvalidArgument(std::string(flag) + " " + path + ": directory " + parent.string() + " does not exist");
         }
     }
     // A read-only snapshot: flushed segments and what the log still holds.
@@ -417,7 +419,7 @@ void register_bench(CLI::App& app) {
                         "approx@sweep runs a grid of approx settings")
         ->delimiter(',')
         ->capture_default_str();
-    cmd->add_option("-k,--k", args->k, "Results per query")->capture_default_str()->check(CLI::PositiveNumber);
+    add_k_option(cmd, args->k, "Results per query (more than the documents: all matching ones)");
     cmd->add_option("--runs", args->runs, "Timed passes over the queries")->capture_default_str()->check(CLI::Range(1U, 1000U));
     cmd->add_option("--warmup", args->warmup, "Untimed passes first (counters come from these)")
         ->capture_default_str()

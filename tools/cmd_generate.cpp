@@ -24,6 +24,7 @@ struct GenerateArgs {
     std::string real_queries;
     bool quiet = false;
     bool payload = false;
+    bool overwrite = false;
 };
 
 void run_generate(const GenerateArgs& a) {
@@ -37,6 +38,7 @@ void run_generate(const GenerateArgs& a) {
     opts.payload = a.payload;
     if (a.payload && !opts.jsonl) throw InvalidArgument("--payload needs JSONL documents (--format jsonl or both)");
     opts.stats_json = a.stats_json;
+    opts.overwrite = a.overwrite;
     if (a.real_queries == "none") {
         opts.real_queries.clear();
     } else if (!a.real_queries.empty()) {
@@ -81,7 +83,9 @@ void register_generate(CLI::App& app) {
         ->capture_default_str()
         ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
     cmd->add_option("--seed", args->seed, "Random seed")->capture_default_str();
-    cmd->add_option("-o,--output-dir", args->output_dir, "Directory to write (created if missing)")->required();
+    cmd->add_option("-o,--output-dir", args->output_dir, "Directory to write (created if missing; an existing one needs --overwrite)")->required();
+    cmd->add_flag("--overwrite", args->overwrite,
+                  "Replace the corpus in an existing --output-dir (refused if it holds other files)");
     cmd->add_option("--format", args->format, "Document format: jsonl, csr or both")
         ->capture_default_str()
         ->check(CLI::IsMember({"jsonl", "csr", "both"}));

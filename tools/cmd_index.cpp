@@ -1,5 +1,6 @@
 // spindle index: build an index directory from a collection file.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "spindle/common/error.hpp"
 #include "spindle/formats/input_format.hpp"
 #include "spindle/build/index_builder.hpp"
+#include "spindle/index/quantize.hpp"
 #include "spindle/text/collection_reader.hpp"
 #include "spindle/text/text_index_builder.hpp"
 
@@ -39,6 +41,7 @@ struct IndexArgs {
     std::uint32_t bp_leaf = 8;
     unsigned threads = 0;
     bool overwrite = false;
+    bool allow_empty = false;
     bool quiet = false;
     bool approx = false;
     ApproxBuildArgs approx_build;
@@ -64,6 +67,10 @@ Manifest build_text(const IndexArgs& a, const BuildOptions& opts) {
         bar.finish(fmt::format("{} docs read from {}", builder.stats().docs, input));
     }
     const auto st = builder.stats();
+    if (st.docs == 0 && !a.allow_empty) {
+        throw InvalidArgument("no document read from " + fmt::format("{}", fmt::join(a.inputs, ", ")) +
+                              " (pass --allow-empty to build an empty index)");
+    }
     Progress bar("weights", st.docs, a.quiet);
     Manifest m = builder.finish([&](std::uint64_t done, std::uint64_t) { bar.update(done); });
     bar.finish();
@@ -123,6 +130,10 @@ void run_index(const IndexArgs& a) {
             [&](std::uint64_t done, std::uint64_t total) { bar.update(done, total); });
         bar.finish(fmt::format("{} docs read from {}", builder.docs_added(), input));
     }
+    if (builder.docs_added() == 0 && !a.allow_empty) {
+        throw InvalidArgument("no document read from " + fmt::format("{}", fmt::join(a.inputs, ", ")) +
+                              " (pass --allow-empty to build an empty index)");
+    }
     if (!a.quiet) fmt::print(stderr, "writing segments...\n");
     const Manifest m = builder.finish();
     print_summary(a, m, seconds_since(start));
@@ -134,6 +145,7 @@ void print_summary(const IndexArgs& a, const Manifest& m, double secs) {
                a.output, secs, human_bytes(m.build_peak_rss));
     fmt::print("  terms {}, postings {}, zero weights dropped {}, segments {}, weights {}\n", m.num_terms,
                m.num_postings, m.zero_dropped, m.segments.size(), to_string(m.weight_type));
+    if (const std::string w = clip_warning(m); !w.empty()) fmt::print("  {}\n", w);
     if (m.reorder != Reorder::none) {
         double reorder_s = 0;
         for (const auto& s : m.segments) reorder_s += s.reorder_seconds;
@@ -213,7 +225,9 @@ void register_index(CLI::App& app) {
     cmd->add_option("--payload-index", args->payload_indexes,
                     "Index a payload field for filters, KEY:TYPE with TYPE keyword, integer, float, bool or datetime "
                     "(repeatable; payloads come from the \"payload\" object of JSONL records)");
-    cmd->add_flag("--overwrite", args->overwrite, "Replace an existing index at --output");
+    cmd->add_flag("--overwrite", args->overwrite,
+                  "Replace an existing index at --output (refused for anything that is not a spindle index)");
+    cmd->add_flag("--allow-empty", args->allow_empty, "Build an index even when the input holds no document");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->callback([args] { run_index(*args); });
 }

@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "progress.hpp"
 #include "spindle/collection/collection.hpp"
+#include "spindle/index/quantize.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/approx_settings.hpp"
 
@@ -79,6 +80,7 @@ void print_vector(const Index& index) {
     fmt::print("documents      {} ({} empty)\n", m.num_docs, m.empty_docs);
     fmt::print("terms          {}\n", m.num_terms);
     fmt::print("postings       {} ({} zero weights dropped)\n", m.num_postings, m.zero_dropped);
+    if (const std::string w = clip_warning(m); !w.empty()) fmt::print("quantization   {}\n", w);
     fmt::print("blocks         {} postings per block, {} docids per bmp range\n", m.posting_block, m.range_block);
     double reorder_s = 0;
     for (const auto& seg : m.segments) reorder_s += seg.reorder_seconds;
@@ -148,9 +150,15 @@ void register_info(CLI::App& app) {
     auto path = std::make_shared<std::string>();
     auto vector = std::make_shared<std::string>();
     auto* cmd = app.add_subcommand("info", "Describe a collection: points, segments, log, merges, sizes per component");
-    cmd->add_option("index", *path, "Collection (index) directory")->required();
+    // As the other commands spell it (--index / --collection), or positional.
+    auto* pos = cmd->add_option("index", *path, "Collection (index) directory");
+    auto* named = cmd->add_option("--index,--collection", *path, "Collection (index) directory (or give it positionally)");
+    pos->excludes(named);
+    cmd->callback([path, vector] {
+        if (path->empty()) throw CLI::RequiredError("a collection directory (spindle info DIR or --index DIR)");
+        run_info(*path, *vector);
+    });
     cmd->add_option("--vector", *vector, "Describe only this vector");
-    cmd->callback([path, vector] { run_info(*path, *vector); });
 }
 
 }  // namespace spindle::cli

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bench_report.hpp"
+#include "cli_options.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
 #include "spindle/collection/collection.hpp"
@@ -49,6 +50,7 @@ struct SearchArgs {
     std::vector<std::string> metrics{"map", "ndcg_cut.10", "recip_rank", "P.10", "recall.100,1000"};
     bool text = false;                  // raw-text queries for a text (BM25) index
     bool number_queries = false;        // --number-queries: ids 1..n in file order (Cranfield)
+    bool allow_empty = false;           // --allow-empty: no query, or none with a known term, is not an error
     std::set<std::string, std::less<>> given;  // approx knob options set on the command line
     std::string filter;                 // --filter: JSON text, or @FILE
     std::string direct = "auto";        // --filter-direct auto|yes|no
@@ -95,10 +97,14 @@ void print_effectiveness(std::FILE* out, const eval::Qrels& qrels, const eval::M
     }
 }
 
-void run_search(const SearchArgs& a) {
-    if (a.threads == 0) throw InvalidArgument("--threads must be at least 1");
+void run_search(const SearchArgs& a_in) {
+    SearchArgs a = a_in;
+    if (a.threads == 0) a.threads = std::max(1U, std::thread::hardware_concurrency());  // as index and build-approx
     SearchRequest base;
     if (a.algorithm != "auto") base.algorithm = parse_algorithm(a.algorithm);
+    if (!a.given.empty() && base.algorithm != Algorithm::approx) {
+        throw InvalidArgument(*a.given.begin() + " applies to approximate search only; add -a approx (or drop it)");
+    }
     base.k = a.k;
     base.bmp_alpha = a.bmp_alpha;
     // approx knobs given on the command line; the others come from the
@@ -118,12 +124,21 @@ void run_search(const SearchArgs& a) {
     const auto snap = coll->snapshot();
     const auto index = snap->index(a.vector);
     const std::string vector = index->vector();
+    // More results than documents: all the matching ones (no k slots allocated).
+    base.k = std::max<std::size_t>(1, std::min<std::size_t>(a.k, index->live_docs()));
     const auto queries = load_queries({a.queries, a.format, a.text, a.number_queries}, *index);
     std::optional<eval::MeasureSet> metrics;
     std::optional<eval::Qrels> qrels;
     if (!a.qrels.empty()) {  // read before searching: bad metrics or qrels fail fast
         metrics = eval::MeasureSet::parse(a.metrics);
         qrels = eval::read_qrels(a.qrels);
+        // As spindle eval: judgments that share no query with the run are an error.
+        bool shared = false;
+        for (const auto& q : queries) shared = shared || qrels->queries.contains(q.id);
+        if (!shared) throw InvalidArgument("no query of " + a.queries + " has judgments in " + a.qrels);
+    }
+    if (queries.empty() && !a.allow_empty) {
+        throw InvalidArgument(a.queries + " holds no query (pass --allow-empty to accept that)");
     }
     std::uint64_t dropped = 0;
     const auto requests = to_requests(queries, coll->config().vectors.at(vector), vector, base, &dropped);
@@ -142,6 +157,20 @@ void run_search(const SearchArgs& a) {
     }
     const double wall_s = seconds_since(wall);
     bar.finish();
+    if (!a.allow_empty && !results.empty()) {
+        // No query shares a term with the index: the wrong query file (qrels,
+        // raw text topics for a vector index, ...), not a search to report.
+        std::size_t known = 0;
+        for (std::size_t i = 0; i < results.size(); ++i) {
+            known += requests[i].query.values.size() > results[i].unknown_terms ? 1 : 0;
+        }
+        if (known == 0) {
+            throw InvalidArgument(fmt::format(
+                "none of the {} queries of {} has a term of {} (all their tokens are unknown): is it the right query "
+                "file{}? (pass --allow-empty to search anyway)",
+                results.size(), a.queries, a.index, index->manifest().text ? "" : " (raw text needs a text index)"));
+        }
+    }
 
     if (!a.output.empty()) {
         TrecRunWriter run(a.output, a.tag);
@@ -215,7 +244,7 @@ void register_search(CLI::App& app) {
     cmd->add_option("--index,--collection", args->index, "Index (collection) directory")->required();
     cmd->add_option("--queries", args->queries, "Query file")->required();
     cmd->add_option("--vector", args->vector, "Vector to search (default: the collection's only vector)");
-    cmd->add_option("-k,--k", args->k, "Results per query")->capture_default_str()->check(CLI::PositiveNumber);
+    add_k_option(cmd, args->k, "Results per query (more than the documents: all matching ones)");
     cmd->add_option("-a,--algorithm", args->algorithm,
                     "auto (bmp; maxscore for a text index) or one of: " + algorithm_names())
         ->capture_default_str();
@@ -223,9 +252,9 @@ void register_search(CLI::App& app) {
     cmd->add_option("--format", args->format, "Query format: auto (by extension), jsonl, tsv or csr")
         ->capture_default_str();
     cmd->add_option("--tag", args->tag, "Run tag (last column)")->capture_default_str();
-    cmd->add_option("-t,--threads", args->threads, "Queries searched in parallel (each query uses one thread)")
+    cmd->add_option("-t,--threads", args->threads, "Queries searched in parallel (each query uses one thread; 0: all cores)")
         ->capture_default_str()
-        ->check(CLI::Range(1U, 1024U));
+        ->check(CLI::Range(0U, 1024U));
     cmd->add_option("--bmp-alpha", args->bmp_alpha, "bmp bound factor in (0,1]; 1 is exact")->capture_default_str();
     cmd->add_option("--query-cut", args->query_cut,
                     "approx: the query's largest terms whose blocks are visited (>= 1); default: the index's "
@@ -251,11 +280,16 @@ void register_search(CLI::App& app) {
                     "or when they are few (auto: at most max(2048, 1 % of a segment))")
         ->capture_default_str();
     cmd->add_option("--qrels", args->qrels, "Relevance judgments: evaluate the results and print the metrics");
-    cmd->add_option("--metrics", args->metrics, "trec_eval measures for --qrels (as spindle eval -m)")
+    cmd->add_option("-m,--metrics", args->metrics,
+                    "trec_eval measures for --qrels, as spindle eval -m: repeat the option or separate with spaces "
+                    "(a measure's own parameters take commas: P.5,10)")
         ->capture_default_str();
     cmd->add_flag("--text", args->text,
                   "Raw-text queries (implied by a text index): --format auto, beir, trec, smart or tsv");
     cmd->add_flag("--number-queries", args->number_queries, "Text queries get ids 1..n in file order (Cranfield)");
+    cmd->add_flag("--allow-empty", args->allow_empty,
+                  "Accept a query file without queries, or whose queries share no term with the index (an error "
+                  "otherwise)");
     cmd->callback([args, cmd] {
         for (const auto& knob : approx_knobs()) {
             const auto* opt = cmd->get_option_no_throw(std::string(knob.option));

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "spindle/codec/docid_codec.hpp"
+#include "spindle/formats/trec_run.hpp"
 #include "spindle/index/doc_ids.hpp"
 #include "spindle/index/file_kinds.hpp"
 #include "spindle/io/wal.hpp"
@@ -28,7 +29,7 @@ IndexBuilder::IndexBuilder(std::string output_dir, BuildOptions opts)
     if (opts_.range_block == 0 || opts_.range_block > 65536) {
         throw InvalidArgument("block-max range size must be in [1, 65536], got " + std::to_string(opts_.range_block));
     }
-    staging_ = std::make_unique<StagingDirectory>(output_, opts_.overwrite);
+    staging_ = std::make_unique<StagingDirectory>(output_, opts_.overwrite, check_replaceable_index);
     manifest_.format_version = kFormatVersion;
     manifest_.weight_type = opts_.weight_type;
     manifest_.posting_block = codec::kPostingBlock;
@@ -62,6 +63,7 @@ void IndexBuilder::preload_vocabulary(const std::string& path) {
 
 void IndexBuilder::add(const RawRecord& rec) {
     if (finished_) throw InvalidArgument("IndexBuilder::add after finish");
+    check_trec_id(rec.id, rec.where(), "document");
     auto [it, fresh] = seen_ids_.emplace(rec.id);
     if (!fresh) throw ParseError(rec.where() + ": duplicate document id '" + std::string(rec.id) + "'");
     scratch_.clear();

@@ -45,6 +45,8 @@ void LiveCollection::build_approx(const std::string& vector, const AddApproxOpti
         fs::create_directory(tmp_dirs.back(), ec);
         if (ec) throw IoError("cannot create " + tmp_dirs.back() + ": " + ec.message());
     }
+    std::vector<std::unique_ptr<InterruptCleanup>> on_interrupt;  // removed by the CLI on SIGINT/SIGTERM
+    for (const auto& d : tmp_dirs) on_interrupt.push_back(std::make_unique<InterruptCleanup>(d));
     struct Cleanup {
         std::vector<std::string>& dirs;
         ~Cleanup() {

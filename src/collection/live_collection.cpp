@@ -87,27 +87,16 @@ LiveCollection::~LiveCollection() {
         } catch (const Error&) {  // nothing to report to from a destructor; the log is replayed
         }
     }
-    if (lock_fd_ >= 0) ::close(lock_fd_);
+    lock_.reset();
 }
 
 void LiveCollection::take_lock() {
-    const std::string path = dir_ + "/LOCK";
-    lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (lock_fd_ < 0) throw_errno("cannot open " + path);
-    if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
-        std::string holder(32, '\0');
-        const ssize_t n = ::pread(lock_fd_, holder.data(), holder.size(), 0);
-        holder.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-        while (!holder.empty() && (holder.back() == '\n' || holder.back() == '\0')) holder.pop_back();
-        ::close(lock_fd_);
-        lock_fd_ = -1;
+    std::string holder;
+    lock_ = FileLock::try_lock(dir_ + "/LOCK", false, &holder);
+    if (!lock_) {
         throw IoError("collection " + dir_ + " is open for writing by another process" +
                       (holder.empty() ? std::string() : " (pid " + holder + ")") +
                       "; one writer at a time (open it read-only to search)");
-    }
-    const std::string pid = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(lock_fd_, 0) != 0 || ::pwrite(lock_fd_, pid.data(), pid.size(), 0) < 0) {
-        throw_errno("cannot write " + path);
     }
 }
 
@@ -219,6 +208,18 @@ void LiveCollection::remove_leftovers() {
         for (const auto& e : fs::directory_iterator(dir_ + "/" + g.name)) {
             const std::string n = e.path().filename().string();
             if (n.rfind("deleted-", 0) == 0 && !keep.contains(g.name + "/" + n)) fs::remove(e.path(), ec);
+        }
+        // Approximate structures an interrupted build-approx was writing
+        // (we hold LOCK: no one is writing them now).
+        for (const auto& [vname, info] : g.vectors) {
+            const std::string vdir = dir_ + "/" + g.name + "/" + vname;
+            for (fs::directory_iterator it(vdir, ec), end; !ec && it != end; it.increment(ec)) {
+                if (it->path().filename().string().rfind(".approx-tmp-", 0) == 0) {
+                    std::error_code rm;
+                    fs::remove_all(it->path(), rm);
+                }
+            }
+            ec.clear();
         }
     }
 }

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "segment_build.hpp"
 #include "spindle/collection/collection.hpp"
 #include "spindle/index/collection_segment.hpp"
+#include "spindle/io/file_lock.hpp"
 #include "spindle/io/wal.hpp"
 
 namespace spindle::detail {
@@ -152,7 +154,7 @@ private:
     std::uint64_t merges_done_ = 0;
     WriteStats wstats_;
     bool unsynced_ = false;
-    int lock_fd_ = -1;
+    std::optional<FileLock> lock_;  ///< LOCK (writers only)
 
     // Merges: one at a time (merge_mu_ is taken before write_mu_).
     std::mutex merge_mu_;

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "spindle/common/error.hpp"
+#include "spindle/formats/trec_run.hpp"
 #include "spindle/text/text_query.hpp"
 
 namespace spindle {
@@ -16,7 +17,9 @@ std::vector<TextQuery> load_queries(const QueryFileOptions& q, const Index& inde
     }
     text::QueryReadOptions opts;
     opts.number_in_file_order = q.number_queries;
-    return text::read_analyzed_queries(q.path, text::parse_query_format(q.format), opts, text->analyzer);
+    auto queries = text::read_analyzed_queries(q.path, text::parse_query_format(q.format), opts, text->analyzer);
+    for (std::size_t i = 0; i < queries.size(); ++i) check_trec_id(queries[i].id, q.path + ": query " + std::to_string(i + 1), "query");
+    return queries;
 }
 
 std::vector<SearchRequest> to_requests(const std::vector<TextQuery>& queries, const SparseVectorConfig& v,

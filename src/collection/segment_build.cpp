@@ -62,6 +62,17 @@ void decode_document(const Segment& seg, docid_t d, std::vector<std::pair<termid
 void append_live(const SegmentData& seg, const Bitmap* deleted, DocBatch& out, std::vector<docid_t>* mapping) {
     if (mapping != nullptr) mapping->assign(seg.docs, kNoDoc);
     std::vector<std::pair<termid_t, float>> entries;
+    for (const auto& [name, vec] : seg.vectors) {
+        const SegmentInfo& src = vec->info();
+        if (src.clipped == 0 || !out.vectors.contains(name)) continue;
+        DocBatch::Clips& c = out.carried_clips[name];
+        if (c.count == 0) {
+            c.example = src.clip_example;
+            c.cap = src.clip_cap;
+        }
+        c.count += src.clipped;
+        c.max = std::max(c.max, src.clip_max);
+    }
     for (docid_t d = 0; d < seg.docs; ++d) {
         if (deleted != nullptr && deleted->contains(d)) continue;
         if (mapping != nullptr) (*mapping)[d] = static_cast<docid_t>(out.docs());
@@ -98,6 +109,18 @@ PayloadWriter payload_writer(const DocBatch& b) {
     return w;
 }
 
+void add_carried_clips(const DocBatch& b, const std::string& vname, SegmentInfo& info) {
+    const auto it = b.carried_clips.find(vname);
+    if (it == b.carried_clips.end()) return;
+    const DocBatch::Clips& c = it->second;
+    if (info.clipped == 0) {
+        info.clip_example = c.example;
+        info.clip_cap = c.cap;
+    }
+    info.clipped += c.count;
+    info.clip_max = std::max(info.clip_max, c.max);
+}
+
 SegmentWriteOptions write_options(const SparseVectorConfig& v) {
     SegmentWriteOptions so;
     so.weight_type = v.weight_type;
@@ -130,6 +153,8 @@ std::shared_ptr<SegmentData> build_memory_segment(const std::string& name, const
         VectorFiles files;
         SegmentInfo info = build_vector_in_memory(name + "/" + vname, buf, num_terms.at(vname), write_options(v), files);
         info.name = name + "/" + vname;
+        if (info.clipped > 0 && info.clip_example_doc < batch.ids.size()) info.clip_example = batch.ids[info.clip_example_doc].text();
+        add_carried_clips(batch, vname, info);
         s->vectors.emplace(vname, std::make_shared<const Segment>(std::move(files), std::nullopt, s->ids, info,
                                                                   v.weight_type, num_terms.at(vname)));
         entry.vectors.emplace(vname, info);
@@ -144,6 +169,7 @@ CollectionSegment write_disk_segment(const std::string& dir, const std::string& 
     std::error_code ec;
     fs::remove_all(staging, ec);
     if (!fs::create_directory(staging, ec)) throw IoError("cannot create " + staging + ": " + ec.message());
+    const InterruptCleanup on_interrupt(staging);  // removed by the CLI on SIGINT/SIGTERM
     try {
         CollectionSegment entry;
         entry.name = name;
@@ -159,6 +185,8 @@ CollectionSegment write_disk_segment(const std::string& dir, const std::string& 
             const std::string vdir = staging + "/" + vname;
             SegmentInfo info = write_vector_files(vdir, batch.vectors.at(vname), num_terms.at(vname), write_options(v));
             info.name = name + "/" + vname;
+            if (info.clipped > 0 && info.clip_example_doc < batch.ids.size()) info.clip_example = batch.ids[info.clip_example_doc].text();
+            add_carried_clips(batch, vname, info);
             if (v.approx && batch.docs() >= config.segments.approx_min_docs) {
                 auto ids = std::make_shared<const DocIds>(Container(staging + "/docids.bin", kinds::kDocIds), batch.docs());
                 VectorFiles files{Container(vdir + "/inverted.bin", kinds::kInverted),

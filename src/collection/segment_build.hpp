@@ -24,6 +24,16 @@ struct DocBatch {
     std::vector<PointId> ids;
     std::vector<std::string> payloads;
     std::map<std::string, SegmentBuffer> vectors;
+    /// Per vector: weights clipped when the source segments were first
+    /// quantized (their decoded weights are already at the cap, so the new
+    /// segment's quantizer cannot see them) and the first such document's id.
+    struct Clips {
+        std::uint64_t count = 0;
+        std::string example;
+        float max = 0.0F;  ///< largest input weight clipped
+        float cap = 0.0F;  ///< what it was stored as
+    };
+    std::map<std::string, Clips> carried_clips;
 
     explicit DocBatch(const CollectionConfig& c);
     [[nodiscard]] std::size_t docs() const { return ids.size(); }

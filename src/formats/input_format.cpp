@@ -4,6 +4,7 @@
 #include "spindle/formats/csr.hpp"
 #include "spindle/formats/jsonl_reader.hpp"
 #include "spindle/formats/query_tsv_reader.hpp"
+#include "spindle/formats/trec_run.hpp"
 
 namespace spindle {
 namespace {
@@ -46,6 +47,7 @@ std::vector<TextQuery> read_queries(const std::string& path, InputFormat fmt) {
     std::vector<TextQuery> out;
     read_records(path, fmt, [&](const RawRecord& rec) {
         TextQuery q;
+        check_trec_id(rec.id, rec.where(), "query");
         q.id = std::string(rec.id);
         q.filter = rec.filter;
         if (rec.numeric) {

@@ -11,6 +11,30 @@
 
 namespace spindle {
 
+void check_trec_id(std::string_view id, const std::string& where, const char* what) {
+    if (id.empty()) throw ParseError(where + ": empty " + what + " id (TREC runs need one without whitespace)");
+    for (unsigned char c : id) {
+        if (c > 0x20 && c != 0x7f) continue;
+        std::string shown;
+        for (unsigned char x : id) {
+            if (x == '\t') {
+                shown += "\\t";
+            } else if (x == '\n') {
+                shown += "\\n";
+            } else if (x == '\r') {
+                shown += "\\r";
+            } else if (x < 0x20 || x == 0x7f) {
+                shown += fmt::format("\\x{:02x}", x);
+            } else {
+                shown += static_cast<char>(x);
+            }
+        }
+        throw ParseError(where + ": " + what + " id '" + shown + "' holds " +
+                         (c == ' ' ? "a space" : c == '\t' ? "a tab" : "a control character") +
+                         "; ids must be free of whitespace and control characters (TREC runs split on whitespace)");
+    }
+}
+
 TrecRunWriter::TrecRunWriter(std::string path, std::string tag)
     : path_(std::move(path)), tmp_(path_ + ".tmp-" + std::to_string(::getpid())), tag_(std::move(tag)) {
     f_ = std::fopen(tmp_.c_str(), "wb");

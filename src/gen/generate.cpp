@@ -38,6 +38,30 @@ void check_options(const GenerateOptions& o) {
     validate(o.params);
 }
 
+// Before any work: an existing output directory is replaced only when asked
+// and only when it holds nothing but a generated corpus.
+void check_output_dir(const GenerateOptions& o) {
+    std::error_code ec;
+    const auto st = fs::status(o.output_dir, ec);
+    if (!fs::exists(st)) return;
+    if (!fs::is_directory(st)) throw InvalidArgument("--output-dir " + o.output_dir + " exists and is not a directory");
+    if (fs::is_empty(o.output_dir, ec)) return;
+    if (!o.overwrite) {
+        throw InvalidArgument("--output-dir " + o.output_dir + " already exists (pass --overwrite to replace the corpus in it)");
+    }
+    for (fs::directory_iterator it(o.output_dir, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string n = it->path().filename().string();
+        bool known = false;
+        for (const char* f : kCorpusFiles) known = known || n == f;
+        if (!o.stats_json.empty()) known = known || fs::equivalent(it->path(), o.stats_json, ec);
+        if (!known) {
+            throw InvalidArgument("refusing to overwrite " + o.output_dir + ": it holds '" + n +
+                                  "', which spindle generate does not write (a generated corpus holds only vocab.txt, "
+                                  "docs.jsonl, docs.csr and queries.tsv)");
+        }
+    }
+}
+
 VectorStats real_query_stats(const RealQueries& real, std::uint32_t vocab_size) {
     StatsAccumulator acc(vocab_size, 1.0, 100000.0);
     std::vector<std::uint32_t> ids, ws;
@@ -77,6 +101,14 @@ std::string payload_json(std::uint64_t seed, std::uint64_t docno) {
 
 GenerateReport generate_corpus(const GenerateOptions& opts, const GenerateProgress& progress) {
     check_options(opts);
+    check_output_dir(opts);
+    if (!opts.stats_json.empty()) {
+        const fs::path parent = fs::path(opts.stats_json).parent_path();
+        std::error_code pec;
+        if (!parent.empty() && !fs::is_directory(parent, pec)) {
+            throw InvalidArgument("--stats-json " + opts.stats_json + ": directory " + parent.string() + " does not exist");
+        }
+    }
     GenerateReport report;
     const auto t0 = std::chrono::steady_clock::now();
 
@@ -98,6 +130,10 @@ GenerateReport generate_corpus(const GenerateOptions& opts, const GenerateProgre
     std::error_code ec;
     fs::create_directories(opts.output_dir, ec);
     if (ec) throw IoError("cannot create directory " + opts.output_dir + ": " + ec.message());
+    // Corpus files of an earlier run that this one does not write would not match it.
+    if (!opts.csr) fs::remove(fs::path(opts.output_dir) / "docs.csr", ec);
+    if (!opts.jsonl) fs::remove(fs::path(opts.output_dir) / "docs.jsonl", ec);
+    if (opts.queries == 0) fs::remove(fs::path(opts.output_dir) / "queries.tsv", ec);
     const auto file = [&](const char* name) { return (fs::path(opts.output_dir) / name).string(); };
 
     // Vocabulary, column order.

@@ -8,6 +8,7 @@
 #include "spindle/common/error.hpp"
 #include "spindle/index/file_kinds.hpp"
 #include "spindle/io/container.hpp"
+#include "spindle/io/file_lock.hpp"
 #include "spindle/io/file_util.hpp"
 #include "spindle/io/mapped_file.hpp"
 
@@ -101,6 +102,12 @@ json segment_info_json(const SegmentInfo& g) {
               {"inverted_bytes", g.inverted_bytes},
               {"forward_bytes", g.forward_bytes},
               {"reorder_seconds", g.reorder_seconds}};
+    if (g.clipped > 0) {
+        j["clipped"] = g.clipped;
+        j["clip_max"] = g.clip_max;
+        j["clip_cap"] = g.clip_cap;
+        j["clip_example"] = g.clip_example;
+    }
     if (g.approx_bytes > 0) {
         j["approx_bytes"] = g.approx_bytes;
         j["approx_seconds"] = g.approx_seconds;
@@ -202,6 +209,12 @@ struct Reader {
         g.inverted_bytes = u64(o, "inverted_bytes", path);
         g.forward_bytes = u64(o, "forward_bytes", path);
         g.reorder_seconds = num(o, "reorder_seconds", path);
+        if (o.contains("clipped")) {  // optional: written only when weights were clipped
+            g.clipped = u64(o, "clipped", path);
+            g.clip_max = static_cast<float>(num(o, "clip_max", path));
+            g.clip_cap = static_cast<float>(num(o, "clip_cap", path));
+            g.clip_example = str(o, "clip_example", path);
+        }
         if (o.contains("approx_bytes")) {
             g.approx_bytes = u64(o, "approx_bytes", path);
             g.approx_seconds = num(o, "approx_seconds", path);
@@ -432,6 +445,7 @@ Manifest CollectionManifest::vector_manifest(const std::string& vector) const {
         m.num_postings += si.postings;
         m.zero_dropped += si.zero_dropped;
         m.empty_docs += si.empty_docs;
+        m.clipped += si.clipped;
         SegmentInfo copy = si;
         copy.docids_bytes = g.docids_bytes;
         m.segments.push_back(std::move(copy));
@@ -481,6 +495,49 @@ CollectionManifest load_current_manifest(const std::string& dir) {
     } catch (const IoError& e) {
         throw IoError(dir + "/CURRENT names " + name + ", which cannot be read: " + e.what());
     }
+}
+
+void check_replaceable_index(const std::string& path) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto st = fs::symlink_status(path, ec);
+    const std::string refuse = "refusing to replace " + path + ": ";
+    if (fs::is_symlink(st)) throw InvalidArgument(refuse + "it is a symbolic link, not a spindle index");
+    if (fs::is_regular_file(st)) throw InvalidArgument(refuse + "it is a regular file, not a spindle index");
+    if (!fs::is_directory(st)) throw InvalidArgument(refuse + "it is not a directory holding a spindle index");
+    if (fs::is_empty(path, ec)) return;
+    if (fs::exists(path + "/CURRENT", ec)) {
+        try {
+            (void)load_current_manifest(path);
+        } catch (const Error& e) {
+            throw InvalidArgument(refuse + "it has a CURRENT file but is not a readable spindle collection (" +
+                                  e.what() + "); remove it yourself if it is to go");
+        }
+        if (fs::exists(path + "/LOCK", ec)) {
+            std::string holder;
+            if (!FileLock::try_lock(path + "/LOCK", false, &holder)) {
+                throw InvalidArgument(refuse + "the collection is open for writing by another process" +
+                                      (holder.empty() ? std::string() : " (pid " + holder + ")"));
+            }
+        }
+        return;
+    }
+    if (fs::exists(path + "/MANIFEST", ec)) {
+        try {
+            (void)Manifest::load(path + "/MANIFEST");
+        } catch (const Error& e) {
+            throw InvalidArgument(refuse + "it has a MANIFEST file but is not a readable spindle index (" + e.what() +
+                                  "); remove it yourself if it is to go");
+        }
+        return;
+    }
+    std::size_t entries = 0;
+    std::string example;
+    for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+        if (entries++ == 0) example = it->path().filename().string();
+    }
+    throw InvalidArgument(refuse + "it is a directory that is not a spindle index (no CURRENT or MANIFEST; " +
+                          std::to_string(entries) + " entr" + (entries == 1 ? "y" : "ies") + ", e.g. '" + example + "')");
 }
 
 }  // namespace spindle

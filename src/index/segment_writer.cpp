@@ -8,6 +8,7 @@
 #include "spindle/codec/docid_codec.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/index/file_kinds.hpp"
+#include "spindle/index/quantize.hpp"
 #include "spindle/index/segment.hpp"
 #include "spindle/io/container.hpp"
 
@@ -19,40 +20,32 @@ struct Quantized {
     std::vector<std::uint64_t> doc_begin{0};
     std::vector<termid_t> terms;
     std::vector<W> codes;
-    double scale = 1.0;
-    float max_weight = 0.0F;
-    std::uint64_t dropped = 0;
+    Quantization params;
+    std::uint64_t dropped = 0;       ///< input weights equal to 0
+    std::uint64_t clipped = 0;       ///< input weights above the largest storable one
+    std::size_t clip_example = 0;    ///< buffer position of the first document with a clipped weight
 };
 
 template <class W>
 Quantized<W> quantize(const SegmentBuffer& buf, std::span<const docid_t> order) {
     Quantized<W> q;
-    for (float w : buf.weights) q.max_weight = std::max(q.max_weight, w);
-    double inv = 1.0;
-    if constexpr (std::is_integral_v<W>) {
-        const double max_code = std::numeric_limits<W>::max();
-        q.scale = q.max_weight > 0 ? static_cast<double>(q.max_weight) / max_code : 1.0;
-        inv = 1.0 / q.scale;
-    }
+    q.params = choose_quantization(buf.weights, std::is_same_v<W, float> ? WeightType::f32 : (std::is_same_v<W, std::uint16_t> ? WeightType::u16 : WeightType::u8));
     q.terms.reserve(buf.terms.size());
     q.codes.reserve(buf.terms.size());
     q.doc_begin.reserve(buf.doc_begin.size());
     for (std::size_t nd = 0; nd < buf.docs(); ++nd) {
         const std::size_t d = order.empty() ? nd : order[nd];
         for (std::uint64_t i = buf.doc_begin[d]; i < buf.doc_begin[d + 1]; ++i) {
-            W code;
-            if constexpr (std::is_integral_v<W>) {
-                const double c = std::round(static_cast<double>(buf.weights[i]) * inv);
-                code = static_cast<W>(std::min(c, static_cast<double>(std::numeric_limits<W>::max())));
-            } else {
-                code = buf.weights[i];
-            }
-            if (code == W{0}) {
+            const float w = buf.weights[i];
+            if (!(w > 0.0F)) {
                 ++q.dropped;
                 continue;
             }
+            if (w > q.params.cap) {
+                if (q.clipped++ == 0) q.clip_example = d;
+            }
             q.terms.push_back(buf.terms[i]);
-            q.codes.push_back(code);
+            q.codes.push_back(quantize_weight<W>(w, q.params));
         }
         q.doc_begin.push_back(q.terms.size());
     }
@@ -170,8 +163,9 @@ SegmentInfo write_typed(const Target& target, const SegmentBuffer& buf, std::siz
     h.num_docs = n_docs;
     h.num_terms = num_terms;
     h.num_postings = n_post;
-    h.scale = q.scale;
-    h.max_weight = q.max_weight;
+    h.scale = q.params.scale;
+    // The largest stored weight (the cap when clipped): what scoring bounds use.
+    h.max_weight = std::min(q.params.max_weight, q.params.cap);
 
     if (target.memory == nullptr) std::filesystem::create_directory(seg_dir);
     SegmentInfo info;
@@ -179,8 +173,18 @@ SegmentInfo write_typed(const Target& target, const SegmentBuffer& buf, std::siz
     info.postings = n_post;
     info.zero_dropped = q.dropped;
     for (std::size_t d = 0; d < n_docs; ++d) info.empty_docs += q.doc_begin[d + 1] == q.doc_begin[d] ? 1 : 0;
-    info.scale = q.scale;
-    info.max_weight = q.max_weight;
+    info.scale = q.params.scale;
+    info.max_weight = h.max_weight;
+    info.clipped = q.clipped;
+    if (q.clipped > 0) {
+        info.clip_max = q.params.max_weight;
+        info.clip_cap = q.params.cap;
+        info.clip_example_doc = q.clip_example;
+        if (q.clip_example + 1 < buf.id_offsets.size()) {
+            info.clip_example = buf.id_chars.substr(buf.id_offsets[q.clip_example],
+                                                    buf.id_offsets[q.clip_example + 1] - buf.id_offsets[q.clip_example]);
+        }
+    }
     {
         ContainerWriter w(seg_dir + "/inverted.bin", kinds::kInverted);
         w.add(sections::kInvHeader, std::span<const SegmentHeader>(&h, 1));

@@ -49,6 +49,16 @@ bool LineReader::fill() {
 }
 
 bool LineReader::next(std::string_view& line) {
+    if (!next_raw(line)) return false;
+    // A UTF-8 byte order mark at the start of the file is not content.
+    if (line_no_ == 1 && line.substr(0, 3) == "\xEF\xBB\xBF") {
+        line.remove_prefix(3);
+        bom_ = true;
+    }
+    return true;
+}
+
+bool LineReader::next_raw(std::string_view& line) {
     long_line_.clear();
     bool spanning = false;
     for (;;) {

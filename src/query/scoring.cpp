@@ -31,7 +31,9 @@ QueryPlan make_query_plan(std::vector<QueryTerm> terms, WeightType wt, float max
     }
     const double qscale = (integral || max_w <= 0) ? 1.0 : kMaxQ / static_cast<double>(max_w);
     for (std::size_t i = 0; i < plan.terms.size(); ++i) {
-        plan.weights[i].qi = static_cast<std::uint64_t>(std::llround(static_cast<double>(plan.terms[i].weight) * qscale));
+        // A positive weight never becomes multiplier 0 (its documents must still score).
+        const auto qi = static_cast<std::uint64_t>(std::llround(static_cast<double>(plan.terms[i].weight) * qscale));
+        plan.weights[i].qi = qi == 0 && plan.terms[i].weight > 0 ? 1 : qi;
     }
     plan.inv_scale = 1.0 / qscale;
     return plan;

@@ -120,6 +120,7 @@ std::vector<ScoredDoc> search_one_segment(const Index& index, std::size_t s, con
     if (!with_ties) return run(opts.k);
     // One more than k tells whether the k-th score is tied past k; then
     // widen until the tied run ends (ties are rare outside synthetic data).
+    if (opts.k >= seg.num_docs()) return run(opts.k);  // every document fits: no tie can cross k
     std::size_t k = opts.k + 1;
     auto top = run(k);
     while (top.size() == k && top[k - 1].score == top[opts.k - 1].score) {

@@ -6,6 +6,12 @@
 
 namespace spindle {
 
+/// Document and query ids end up as columns of TREC runs and qrels, which
+/// are split on whitespace: an id must be non-empty and hold no whitespace
+/// or control character (bytes <= 0x20 and 0x7f). Throws ParseError
+/// "`where`: `what` id '...' ..." (the id shown with escapes) otherwise.
+void check_trec_id(std::string_view id, const std::string& where, const char* what);
+
 /// Appends runs to a file written durably (temp path, fsync, rename on close()).
 class TrecRunWriter {
 public:

@@ -12,6 +12,9 @@
 
 namespace spindle::gen {
 
+/// The files a generated corpus directory holds.
+inline constexpr const char* kCorpusFiles[] = {"vocab.txt", "docs.jsonl", "docs.csr", "queries.tsv"};
+
 struct GenerateOptions {
     std::uint64_t docs = 100'000;
     std::uint64_t seed = 42;
@@ -25,6 +28,9 @@ struct GenerateOptions {
     /// JSONL documents get a "payload" (payload_json): a Zipf category, a
     /// tenant, a year, a price and a uniform bucket for exact selectivities.
     bool payload = false;
+    /// Replace the corpus in an existing, non-empty output_dir; refused
+    /// anyway when it holds a file generate does not write (kCorpusFiles).
+    bool overwrite = false;
     ModelParams params;
 };
 

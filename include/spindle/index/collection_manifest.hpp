@@ -139,4 +139,11 @@ bool is_collection_dir(const std::string& dir);
 /// Loads the manifest CURRENT names.
 CollectionManifest load_current_manifest(const std::string& dir);
 
+/// What --overwrite may replace (a ReplaceCheck for StagingDirectory): a
+/// collection whose CURRENT names a manifest that parses and that no writer
+/// holds open, a format-2 index whose MANIFEST parses, or an empty
+/// directory. Anything else (a regular file, a user's directory, a damaged
+/// index) throws InvalidArgument naming the path and what is there.
+void check_replaceable_index(const std::string& path);
+
 }  // namespace spindle

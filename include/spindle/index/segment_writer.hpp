@@ -40,7 +40,12 @@ struct SegmentInfo {
     std::string name;
     std::uint64_t docs = 0;
     std::uint64_t postings = 0;
-    std::uint64_t zero_dropped = 0;  ///< entries whose stored weight is 0 (not indexed)
+    std::uint64_t zero_dropped = 0;  ///< input weights equal to 0 (not indexed; a weight > 0 is never stored as 0)
+    std::uint64_t clipped = 0;       ///< weights above the largest storable one, stored as it (u8/u16, see quantize.hpp)
+    float clip_max = 0.0F;           ///< when clipped: the largest input weight ...
+    float clip_cap = 0.0F;           ///< ... and the weight it was stored as
+    std::string clip_example;        ///< when clipped: the id of the first document with a clipped weight
+    std::size_t clip_example_doc = 0;  ///< its position in the buffer (for callers keeping ids elsewhere)
     std::uint64_t empty_docs = 0;    ///< documents without a stored entry
     double scale = 1.0;
     float max_weight = 0.0F;

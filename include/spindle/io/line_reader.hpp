@@ -17,8 +17,11 @@ public:
     LineReader& operator=(const LineReader&) = delete;
 
     /// Next line without its terminator ('\n' or "\r\n"); false at end of file.
-    /// The view stays valid until the next call.
+    /// The view stays valid until the next call. A UTF-8 byte order mark
+    /// starting the file is skipped (every text input reads through here).
     bool next(std::string_view& line);
+    /// True when the file started with a UTF-8 byte order mark (skipped).
+    [[nodiscard]] bool had_bom() const { return bom_; }
     /// 1-based number of the line last returned.
     [[nodiscard]] std::uint64_t line_number() const { return line_no_; }
     /// Bytes of the underlying (possibly compressed) file consumed so far.
@@ -31,6 +34,8 @@ public:
 
 private:
     bool fill();
+    bool next_raw(std::string_view& line);
+    bool bom_ = false;
     std::string path_;
     void* gz_ = nullptr;
     std::vector<char> buf_;

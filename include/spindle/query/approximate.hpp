@@ -132,11 +132,16 @@ void approximate_search(const SegmentViews<W>& v, const ApproxView& a, const Que
                                  ? summary_dot(a.summary_begin.data(), a.summary_terms32.data(), a.summary_codes.data(), q, b)
                                  : summary_dot(a.summary_begin.data(), a.summary_terms16.data(), a.summary_codes.data(), q, b);
             const double est = static_cast<double>(dot) * static_cast<double>(a.summary_scale[b]) * (1.0 + 1e-9);
-            if (est > 0.0) s.blocks.emplace_back(est, b);
+            // Kept even at 0 (the summary dropped the query's terms): visited
+            // last, and only while fewer than k documents were found, so that
+            // approx never returns fewer than k when k documents share a kept
+            // posting with the query.
+            s.blocks.emplace_back(est, b);
         }
     }
     stats.summaries += s.blocks.size();
-    std::sort(s.blocks.begin(), s.blocks.end(),
+    const auto zero = std::partition(s.blocks.begin(), s.blocks.end(), [](const auto& x) { return x.first > 0.0; });
+    std::sort(s.blocks.begin(), zero,
               [](const auto& x, const auto& y) { return x.first > y.first || (x.first == y.first && x.second < y.second); });
 
     // Scores `s.batch` (unseen documents, already marked), prefetching ahead.

@@ -250,7 +250,8 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
         if constexpr (kIntegral) {
             b = std::uint64_t{raw} << shift;
         } else {
-            b = static_cast<std::uint64_t>(std::ceil(raw * (1.0 + 1e-12)));
+            // + one unit per term: each contribution is rounded up (contrib).
+            b = static_cast<std::uint64_t>(std::ceil(raw * (1.0 + 1e-12))) + plan.terms.size();
         }
         return alpha < 1.0 ? static_cast<std::uint64_t>(static_cast<double>(b) * alpha) : b;
     };

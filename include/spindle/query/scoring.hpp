@@ -6,8 +6,12 @@
 //  - u8/u16 weights: query weights are scaled to integers (kept exact when
 //    they already are integers, as in Anserini impact queries) and
 //    contrib = q_int * code.
-//  - f32 weights: contrib = floor(q * w * 2^s) with a per-query power of two s
+//  - f32 weights: contrib = ceil(q * w * 2^s) with a per-query power of two s
 //    chosen so that no sum can overflow.
+// A positive query weight times a positive stored weight is never 0 (query
+// multipliers and f32 products are rounded up), so every document sharing a
+// term with the query scores > 0 and can be returned, whatever the dynamic
+// range of the weights.
 // contrib is monotone in the stored weight, so block and list maxima of stored
 // weights give valid upper bounds.
 #include <cstdint>
@@ -30,7 +34,10 @@ template <class W>
     if constexpr (std::is_integral_v<W>) {
         return q.qi * static_cast<std::uint64_t>(w);
     } else {
-        return static_cast<score_t>(q.qd * static_cast<double>(w));
+        // ceil for x >= 0 without a libm call: truncate, add 1 if below.
+        const double x = q.qd * static_cast<double>(w);
+        const auto t = static_cast<score_t>(x);
+        return t + static_cast<score_t>(static_cast<double>(t) < x);
     }
 }
 

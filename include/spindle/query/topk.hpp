@@ -27,10 +27,12 @@ struct ScoredDoc {
 class TopK {
 public:
     /// `excluded`: deleted documents; `allowed`: when given, the only
-    /// documents that may enter (a filter's allow-set).
+    /// documents that may enter (a filter's allow-set). Reserves for at most
+    /// 4096 entries up front: k may exceed the documents there are (the heap
+    /// grows only with what is pushed).
     explicit TopK(std::size_t k, const Bitmap* excluded = nullptr, const AllowSet* allowed = nullptr)
         : k_(k), excluded_(excluded), allowed_(allowed) {
-        heap_.reserve(k + 1);
+        heap_.reserve(std::min<std::size_t>(k, 4096) + 1);
     }
 
     /// Score a new document must exceed to enter, for document-at-a-time

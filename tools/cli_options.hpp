@@ -1,0 +1,25 @@
+#pragma once
+// Options several commands share, defined once: -k (validated with one
+// message), and the one error style of the CLI (exit codes in --help).
+#include <CLI/CLI.hpp>
+#include <cstddef>
+#include <string>
+
+namespace spindle::cli {
+
+/// Exit codes of every command (also in `spindle --help`).
+inline constexpr int kExitInput = 1;  ///< bad input, I/O error, refused operation
+inline constexpr int kExitUsage = 2;  ///< unknown option, missing or malformed argument
+inline constexpr const char* kExitCodesHelp =
+    "Exit codes: 0 success, 1 bad input or I/O error (the message names the file, line or value), "
+    "2 usage error (unknown option, bad or missing argument), 130/143 interrupted by SIGINT/SIGTERM "
+    "(unfinished output removed).";
+
+/// -k/--k: a positive integer, "k must be a positive integer (got '0')" otherwise.
+CLI::Option* add_k_option(CLI::App* cmd, std::size_t& k, const std::string& help);
+
+/// "error: ..." for a CLI11 parse error, in spindle's words (unknown options
+/// with a suggestion from the command's own options).
+std::string usage_error_message(const CLI::ParseError& e, const CLI::App& app, int argc, char** argv);
+
+}  // namespace spindle::cli
