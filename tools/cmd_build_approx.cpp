@@ -45,9 +45,9 @@ void run_build_approx(const BuildApproxArgs& a) {
     opts.on_start = [&](std::size_t segments) {
         total_segments = segments;
         fmt::print(stderr,
-                   "building approximate structures for {} ({} segments): lambda {}, block size {}, alpha {:.3g}, "
+                   "building approximate structures for {} ({} segment{}): lambda {}, block size {}, alpha {:.3g}, "
                    "kNN graph {}\n",
-                   a.index, segments, opts.approx.lambda, opts.approx.block_size, opts.approx.alpha_mass,
+                   a.index, segments, segments == 1 ? "" : "s", opts.approx.lambda, opts.approx.block_size, opts.approx.alpha_mass,
                    opts.approx.knn_k);
     };
     const auto coll = Collection::open(a.index);
