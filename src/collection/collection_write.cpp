@@ -35,13 +35,14 @@ std::string point_label(std::size_t i, const PointId& id) {
     return fmt::format("point {} (id {})", i, id.is_number() ? id.text() : "'" + id.str() + "'");
 }
 
-/// Runs `f` and prefixes any InvalidArgument with `label`.
-template <class F>
-void labelled(const std::string& label, F&& f) {
+/// Runs `f` and prefixes any InvalidArgument with `label()` (built only
+/// then: formatting a label per valid point costs more than the check).
+template <class L, class F>
+void labelled(L&& label, F&& f) {
     try {
         f();
     } catch (const InvalidArgument& e) {
-        throw InvalidArgument(label + ": " + e.what());
+        throw InvalidArgument(label() + ": " + e.what());
     }
 }
 
@@ -61,16 +62,15 @@ void LiveCollection::check_writable() const {
     if (opts_.read_only) throw InvalidArgument("collection " + dir_ + " is open read-only");
 }
 
-// --- validation ----------------------------------------------------------------
-
-termid_t LiveCollection::dimension_term(const std::string& vector, Vocabulary& voc, std::uint32_t dim) {
+termid_t LiveCollection::dimension_term(std::vector<termid_t>& cache, Vocabulary& voc, std::uint32_t dim) {
     if (dim >= kDimCacheLimit) return voc.add(std::to_string(dim));
-    auto& cache = dim_terms_[vector];
     if (dim >= cache.size()) cache.resize(std::max<std::size_t>(dim + 1, cache.size() * 2), kNoTerm);
     termid_t& t = cache[dim];
     if (t == kNoTerm) t = voc.add(std::to_string(dim));
     return t;
 }
+
+// --- validation ----------------------------------------------------------------
 
 void LiveCollection::validate_points(std::span<const Point> points) const {
     std::vector<std::pair<std::size_t, std::string_view>> toks;
@@ -80,13 +80,7 @@ void LiveCollection::validate_points(std::span<const Point> points) const {
         // Messages are built only for an error: formatting a label per point
         // cost a tenth of the write path.
         const auto label = [&] { return point_label(i, p.id); };
-        if (!p.id.is_number()) {
-            try {
-                (void)PointId::key(p.id.str());
-            } catch (const InvalidArgument& e) {
-                throw InvalidArgument(label() + ": " + e.what());
-            }
-        }
+        if (!p.id.is_number()) labelled(label, [&] { (void)PointId::key(p.id.str()); });
         for (const auto& [name, v] : p.vectors) {
             const auto it = config_->vectors.find(name);
             if (it == config_->vectors.end()) {
@@ -205,7 +199,7 @@ WriteResult LiveCollection::upsert(std::span<const Point> points, WriteOptions w
 WriteResult LiveCollection::remove(std::span<const PointId> ids, WriteOptions w) {
     check_writable();
     for (std::size_t i = 0; i < ids.size(); ++i) {
-        if (!ids[i].is_number()) labelled(point_label(i, ids[i]), [&] { (void)PointId::key(ids[i].str()); });
+        if (!ids[i].is_number()) labelled([&] { return point_label(i, ids[i]); }, [&] { (void)PointId::key(ids[i].str()); });
     }
     if (ids.empty()) return {};
     const auto record = wal::encode_remove(ids);
@@ -268,10 +262,11 @@ std::uint64_t LiveCollection::apply_upsert(std::span<const Point> points) {
             if (it == p.vectors.end()) continue;
             const SparseVector& v = it->second;
             Vocabulary& voc = vocab_.at(vname);
+            std::vector<termid_t>& dims = dim_terms_[vname];
             entries.clear();
             for (std::size_t k = 0; k < v.values.size(); ++k) {
                 if (!(v.values[k] > 0.0F)) continue;
-                const termid_t t = v.tokens.empty() ? dimension_term(vname, voc, v.indices[k]) : voc.add(v.tokens[k]);
+                const termid_t t = v.tokens.empty() ? dimension_term(dims, voc, v.indices[k]) : voc.add(v.tokens[k]);
                 entries.emplace_back(t, v.values[k]);
             }
             std::sort(entries.begin(), entries.end());

@@ -143,7 +143,7 @@ private:
     static constexpr termid_t kNoTerm = ~termid_t{0};
     /// Appends `batch` as a new in-memory segment (writer mutex held).
     void push_memory_segment_locked(const DocBatch& batch);
-    termid_t dimension_term(const std::string& vector, Vocabulary& voc, std::uint32_t dim);
+    static termid_t dimension_term(std::vector<termid_t>& cache, Vocabulary& voc, std::uint32_t dim);
     std::map<std::string, std::shared_ptr<const Vocabulary>> vocab_pub_;  ///< copies snapshots hold
     std::vector<SegState> segs_;                  ///< disk segments (manifest order), then in-memory ones
     std::set<std::string> merging_;
