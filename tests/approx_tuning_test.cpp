@@ -1,6 +1,7 @@
 // Adding approximate structures to an existing index (add_approx), the
 // manifest's stored query defaults, and the tuner that chooses them.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <set>
@@ -156,13 +157,13 @@ TEST(ApproxDefaults, RoundTripAndValidation) {
 
     const std::pair<std::string, std::string> bad[] = {
         {"\"query_cut\": 5", "\"query_cut\": 0"},       {"\"query_cut\": 5", "\"query_cut\": 2.5"},
-        {"\"query_cut\": 5", "\"query_cut\": -1"},      {"\"heap_factor\": 0.84999999999999998", "\"heap_factor\": 1.5"},
-        {"\"heap_factor\": 0.84999999999999998", "\"heap_factor\": 0"},
-        {"\"target_recall\": 0.94999999999999996", "\"target_recall\": 0"},
-        {"\"target_recall\": 0.94999999999999996", "\"target_recall\": 1.01"},
-        {"\"recall\": 0.953100", "\"recall\": 1.5"},    {"\"mean_ms\": 0.321000", "\"mean_ms\": -1"},
-        {"\"k\": 20", "\"k\": 0"},                      {"\"query_cut\": 5, ", ""},
-        {"\"mean_ms\": 0.321000", "\"mean_ms\": \"fast\""},
+        {"\"query_cut\": 5", "\"query_cut\": -1"},      {"\"heap_factor\": 0.85", "\"heap_factor\": 1.5"},
+        {"\"heap_factor\": 0.85", "\"heap_factor\": 0"},
+        {"\"target_recall\": 0.95", "\"target_recall\": 0"},
+        {"\"target_recall\": 0.95", "\"target_recall\": 1.01"},
+        {"\"recall\": 0.9531", "\"recall\": 1.5"},    {"\"mean_ms\": 0.321", "\"mean_ms\": -1"},
+        {"\"k\": 20", "\"k\": 0"},                      {"\"query_cut\": 5,", ""},
+        {"\"mean_ms\": 0.321", "\"mean_ms\": \"fast\""},
     };
     for (const auto& [from, to] : bad) {
         std::string j = json;
@@ -176,10 +177,10 @@ TEST(ApproxDefaults, RoundTripAndValidation) {
             EXPECT_NE(std::string(e.what()).find("idx/MANIFEST"), std::string::npos) << e.what();
         }
     }
-    std::string j = json;
-    const std::string obj = j.substr(j.find("{\"query_cut\""), j.find('}', j.find("{\"query_cut\"")) - j.find("{\"query_cut\"") + 1);
-    j.replace(j.find(obj), obj.size(), "[1, 2]");
-    EXPECT_THROW((void)Manifest::from_json(j, "idx/MANIFEST"), CorruptIndex);
+    // "defaults" of the wrong type.
+    auto doc = nlohmann::json::parse(json);
+    doc["approx"]["defaults"] = nlohmann::json::array({1, 2});
+    EXPECT_THROW((void)Manifest::from_json(doc.dump(), "idx/MANIFEST"), CorruptIndex);
 }
 
 TEST(ApproxDefaults, LoadRejectsBadFileAndReplaceIsAtomic) {

@@ -62,15 +62,23 @@ TEST(CliInput, ByteOrderMarkIsSkippedEverywhere) {  // item 6
     write_text(dir / "d.jsonl", bom + kDocs);
     auto r = spindle(dir, "index --input " + (dir / "d.jsonl") + " --output " + (dir / "i") + " -q");
     ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("byte order marks skipped: 1 (" + (dir / "d.jsonl") + ")"), std::string::npos) << r.out;
     write_text(dir / "q.tsv", bom + "1\tx\n");
     r = spindle(dir, "search --index " + (dir / "i") + " --queries " + (dir / "q.tsv") + " -q --output " + (dir / "run"));
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(slurp(dir / "run").substr(0, 7), "1 Q0 a ") << slurp(dir / "run");
+    EXPECT_NE(r.out.find("byte order marks skipped: 1 (" + (dir / "q.tsv") + ")"), std::string::npos) << r.out;
     // BEIR qrels with a header line.
     write_text(dir / "qrels.tsv", bom + "query-id\tcorpus-id\tscore\n1\ta\t1\n");
     r = spindle(dir, "eval --qrels " + (dir / "qrels.tsv") + " --run " + (dir / "run") + " -m P.1");
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("P_1"), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("note: byte order marks skipped: 1 (" + (dir / "qrels.tsv") + ")"), std::string::npos) << r.err;
+    // No BOM, no note.
+    write_text(dir / "plain.jsonl", kDocs);
+    r = spindle(dir, "index --input " + (dir / "plain.jsonl") + " --output " + (dir / "j") + " -q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out.find("byte order"), std::string::npos) << r.out;
 }
 
 TEST(CliInput, MismatchedInputsAreErrorsNotEmptyRuns) {  // item 7

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "spindle/common/error.hpp"
+#include <nlohmann/json.hpp>
+
 #include "spindle/common/json.hpp"
 #include "spindle/formats/csr.hpp"
 #include "spindle/formats/input_format.hpp"
@@ -232,11 +234,25 @@ TEST(Generator, StatsJsonAndTable) {
     EXPECT_FALSE(fs::exists(dir / "docs.csr"));
     EXPECT_TRUE(fs::exists(dir / "docs.jsonl"));
     const std::string json = slurp(dir / "stats.json");
-    EXPECT_NE(json.find("\"documents\": {\"generated\": {\"count\": 300"), std::string::npos) << json;
-    EXPECT_NE(json.find("\"calibrated_from_real_queries\": false"), std::string::npos) << json;
+    const auto j = nlohmann::json::parse(json);
+    EXPECT_EQ(j["documents"]["generated"]["count"], 300) << json;
+    EXPECT_EQ(j["calibrated_from_real_queries"], false) << json;
+    EXPECT_TRUE(j["queries"]["real"].is_null()) << json;
+    EXPECT_GT(j["documents"]["generated"]["nnz_mean"].get<double>(), 0.0) << json;
     const std::string table = format_calibration(r.docs, r.generated_queries, r.real_queries);
     EXPECT_NE(table.find("nonzeros/vector mean"), std::string::npos);
     EXPECT_NE(table.find("127.0"), std::string::npos) << "the real mean is printed next to the generated one";
+}
+
+TEST(Generator, StatsJsonMayGoInsideTheOutputDirItCreates) {
+    ScratchDir dir;
+    GenerateOptions opts = small_options((fs::path(dir.path()) / "fresh").string(), 1, 50);
+    opts.stats_json = (fs::path(dir.path()) / "fresh" / "stats.json").string();
+    (void)generate_corpus(opts);
+    EXPECT_TRUE(fs::exists(opts.stats_json));
+    opts.output_dir = (fs::path(dir.path()) / "other").string();
+    opts.stats_json = (fs::path(dir.path()) / "missing" / "stats.json").string();
+    EXPECT_THROW((void)generate_corpus(opts), InvalidArgument);
 }
 
 TEST(Generator, BadOptionsGiveClearErrors) {
@@ -266,6 +282,7 @@ TEST(Generator, BadOptionsGiveClearErrors) {
 TEST(Generator, JsonQuoteEscapes) {
     EXPECT_EQ(json_quote("a\"b\\c"), "\"a\\\"b\\\\c\"");
     EXPECT_EQ(json_quote(std::string(1, '\x01')), "\"\\u0001\"");
+    EXPECT_THROW((void)json_quote("\xff\xfe"), InvalidArgument);
 }
 
 TEST(Generator, ImpactQueryLineRepeatsTokens) {

@@ -343,9 +343,12 @@ TEST(BenchCurve, ParetoFrontAndSpeedups) {
     EXPECT_NE(table.find("speedup over bmp (1.000 ms)"), std::string::npos) << table;
     EXPECT_NE(table.find("approx@1,0.7         0.200   0.6000    5.00x      *"), std::string::npos) << table;
     EXPECT_NE(table.find("approx@20,1          1.500   0.9990    0.67x       \n"), std::string::npos) << table;
-    const std::string json = curve_json(e);
-    EXPECT_NE(json.find("\"best_exact\": \"bmp\""), std::string::npos) << json;
-    EXPECT_NE(json.find("\"pareto_optimal\": false"), std::string::npos) << json;
+    const auto json = curve_json(e);
+    EXPECT_EQ(json["best_exact"], "bmp") << json.dump(2);
+    ASSERT_EQ(json["points"].size(), 5U) << json.dump(2);
+    EXPECT_EQ(json["points"][0]["algorithm"], e[3].label) << json.dump(2);  // by latency, as curve_order
+    EXPECT_EQ(json["points"][0]["speedup_vs_best_exact"], 5.0) << json.dump(2);
+    EXPECT_EQ(json["points"][4]["pareto_optimal"], false) << json.dump(2);
     EXPECT_EQ(curve_table({e[0], e[1]}), "") << "no approximate variant, no curve section";
     EXPECT_EQ(best_exact({e[3]}), -1);
     EXPECT_NE(curve_table({e[3]}).find("no exact algorithm"), std::string::npos);

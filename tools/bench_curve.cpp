@@ -7,7 +7,8 @@
 #include <iterator>
 #include <numeric>
 
-#include "spindle/common/json.hpp"
+#include "bench_report.hpp"
+
 
 namespace spindle::cli {
 
@@ -91,24 +92,23 @@ std::string curve_table(const std::vector<CurveEntry>& entries) {
     return t;
 }
 
-std::string curve_json(const std::vector<CurveEntry>& entries) {
+nlohmann::ordered_json curve_json(const std::vector<CurveEntry>& entries) {
     const auto order = curve_order(entries);
     const auto front = pareto_optimal(entries);
     const int best = best_exact(entries);
     const double base = best >= 0 ? entries[static_cast<std::size_t>(best)].mean_ms : 0.0;
-    std::string j = "\"curve\": {";
-    j += best >= 0 ? fmt::format("\"best_exact\": {}, \"best_exact_mean_ms\": {:.4f}, ",
-                                 json_quote(entries[static_cast<std::size_t>(best)].label), base)
-                   : std::string("\"best_exact\": null, \"best_exact_mean_ms\": null, ");
-    j += "\"points\": [";
-    for (std::size_t n = 0; n < order.size(); ++n) {
-        const auto& e = entries[order[n]];
-        j += fmt::format("{}\n    {{\"algorithm\": {}, \"mean_ms\": {:.4f}, \"recall_at_k\": {:.5f}, "
-                         "\"speedup_vs_best_exact\": {:.3f}, \"pareto_optimal\": {}}}",
-                         n ? "," : "", json_quote(e.label), e.mean_ms, e.recall,
-                         base > 0 && e.mean_ms > 0 ? base / e.mean_ms : 0.0, front[order[n]] ? "true" : "false");
+    nlohmann::ordered_json j;
+    j["best_exact"] = best >= 0 ? nlohmann::ordered_json(entries[static_cast<std::size_t>(best)].label) : nullptr;
+    j["best_exact_mean_ms"] = best >= 0 ? rounded(base, 4) : nullptr;
+    auto& points = j["points"] = nlohmann::ordered_json::array();
+    for (const std::size_t i : order) {
+        const auto& e = entries[i];
+        points.push_back({{"algorithm", e.label},
+                          {"mean_ms", rounded(e.mean_ms, 4)},
+                          {"recall_at_k", rounded(e.recall, 5)},
+                          {"speedup_vs_best_exact", rounded(base > 0 && e.mean_ms > 0 ? base / e.mean_ms : 0.0, 3)},
+                          {"pareto_optimal", static_cast<bool>(front[i])}});
     }
-    j += order.empty() ? "]}" : "\n  ]}";
     return j;
 }
 

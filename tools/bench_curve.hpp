@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "spindle/query/algorithm.hpp"
 #include "svg_plot.hpp"
 
@@ -51,8 +53,8 @@ std::vector<std::size_t> curve_order(const std::vector<CurveEntry>& entries);
 
 /// The "recall/latency curve" section of the report ("" without approximate entries).
 std::string curve_table(const std::vector<CurveEntry>& entries);
-/// `"curve": {...}` for the JSON report (no trailing comma or newline).
-std::string curve_json(const std::vector<CurveEntry>& entries);
+/// The "curve" object of the JSON report: the best exact entry and the approximate points by latency.
+nlohmann::ordered_json curve_json(const std::vector<CurveEntry>& entries);
 
 /// Plot series: approx variants as one curve sorted by latency; bmp@ variants
 /// with exact bmp as another; every other exact algorithm as a labelled point.

@@ -4,8 +4,11 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cmath>
 #include <ctime>
 #include <fstream>
+
+#include "spindle/io/file_util.hpp"
 
 namespace spindle::cli {
 
@@ -38,6 +41,22 @@ std::string utc_now() {
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
+}
+
+nlohmann::ordered_json rounded(double v, int decimals) {
+    if (!std::isfinite(v)) return nullptr;
+    const double scale = std::pow(10.0, decimals);
+    return std::round(v * scale) / scale;
+}
+
+nlohmann::ordered_json knob_json(double v) {
+    if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9e15) return static_cast<std::int64_t>(v);
+    return rounded(v, 9);
+}
+
+void write_json_report(const std::string& path, const nlohmann::ordered_json& j) {
+    write_file_atomically(path, j.dump(2) + "\n");
+    fmt::print("wrote {}\n", path);
 }
 
 }  // namespace spindle::cli

@@ -34,7 +34,6 @@
 #include "svg_plot.hpp"
 #include "spindle/codec/docid_codec.hpp"
 #include "spindle/common/error.hpp"
-#include "spindle/common/json.hpp"
 #include "spindle/formats/input_format.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/approx_settings.hpp"
@@ -322,44 +321,69 @@ void run_bench(const BenchArgs& a) {
     fmt::print("{}", curve_table(curve));
 
     if (!a.json.empty()) {
-        std::string j = "{\n";
-        j += fmt::format("  \"tool\": \"spindle bench\",\n  \"commit\": {},\n  \"build_type\": {},\n  \"compiler\": {},\n",
-                         json_quote(build_commit()), json_quote(build_type()), json_quote(build_compiler()));
-        j += fmt::format("  \"decoder\": {},\n  \"date\": {},\n  \"cpu\": {},\n  \"hardware_threads\": {},\n",
-                         json_quote(codec::decoder_name()), json_quote(utc_now()), json_quote(cpu),
-                         std::thread::hardware_concurrency());
-        j += fmt::format(
-            "  \"index\": {{\"path\": {}, \"docs\": {}, \"postings\": {}, \"terms\": {}, \"weights\": \"{}\", "
-            "\"range_block\": {}, \"reorder\": \"{}\", \"segments\": {},\n    \"bytes\": {{\"inverted\": {}, "
-            "\"forward\": {}, \"docids\": {}, \"vocabulary\": {}, \"approx\": {}, \"total\": {}}}, \"bytes_per_posting\": {:.4f}}},\n",
-            json_quote(a.index), m.num_docs, m.num_postings, m.num_terms, to_string(m.weight_type), m.range_block,
-            to_string(m.reorder), m.segments.size(), bytes.inverted, bytes.forward, bytes.docids, bytes.vocabulary, bytes.approx,
-            bytes.total(), static_cast<double>(bytes.total()) * per);
-        j += fmt::format("  \"build\": {{\"seconds\": {:.3f}, \"reorder_seconds\": {:.3f}, \"peak_rss_bytes\": {}}},\n",
-                         m.build_seconds, reorder_s, m.build_peak_rss);
-        j += fmt::format(
-            "  \"queries\": {{\"file\": {}, \"count\": {}, \"unknown_tokens\": {}}},\n  \"k\": {},\n  \"warmup\": {},\n"
-            "  \"runs\": {},\n  \"threads\": 1,\n  \"order\": \"{}\",\n  \"results\": [\n",
-            json_quote(a.queries), nq, unknown, a.k, a.warmup, a.runs, a.sequential ? "sequential" : "interleaved");
+        nlohmann::ordered_json j;
+        j["tool"] = "spindle bench";
+        j["commit"] = build_commit();
+        j["build_type"] = build_type();
+        j["compiler"] = build_compiler();
+        j["decoder"] = codec::decoder_name();
+        j["date"] = utc_now();
+        j["cpu"] = cpu;
+        j["hardware_threads"] = std::thread::hardware_concurrency();
+        j["index"] = {{"path", a.index},
+                      {"docs", m.num_docs},
+                      {"postings", m.num_postings},
+                      {"terms", m.num_terms},
+                      {"weights", to_string(m.weight_type)},
+                      {"range_block", m.range_block},
+                      {"reorder", to_string(m.reorder)},
+                      {"segments", m.segments.size()},
+                      {"bytes",
+                       {{"inverted", bytes.inverted},
+                        {"forward", bytes.forward},
+                        {"docids", bytes.docids},
+                        {"vocabulary", bytes.vocabulary},
+                        {"approx", bytes.approx},
+                        {"total", bytes.total()}}},
+                      {"bytes_per_posting", rounded(static_cast<double>(bytes.total()) * per, 4)}};
+        j["build"] = {{"seconds", rounded(m.build_seconds, 3)},
+                      {"reorder_seconds", rounded(reorder_s, 3)},
+                      {"peak_rss_bytes", m.build_peak_rss}};
+        j["queries"] = {{"file", a.queries}, {"count", nq}, {"unknown_tokens", unknown}};
+        j["k"] = a.k;
+        j["warmup"] = a.warmup;
+        j["runs"] = a.runs;
+        j["threads"] = 1;
+        j["order"] = a.sequential ? "sequential" : "interleaved";
+        auto& results = j["results"] = nlohmann::ordered_json::array();
         for (std::size_t i = 0; i < nv; ++i) {
             const Row& r = rows[i];
-            j += fmt::format(
-                "    {{\"algorithm\": {}, \"bmp_alpha\": {}, \"query_cut\": {}, \"heap_factor\": {}, \"knn\": {}, \"mean_ms\": {:.4f}, \"p50_ms\": {:.4f}, \"p90_ms\": {:.4f}, "
-                "\"p99_ms\": {:.4f}, \"max_ms\": {:.4f}, \"qps\": {:.2f}, \"recall_at_k\": {:.5f}, "
-                "\"identical_to_exhaustive\": {}, \"speedup_vs_exhaustive\": {:.3f}, \"postings_scored_per_query\": "
-                "{:.1f}, \"docs_evaluated_per_query\": {:.1f}, \"blocks_decoded_per_query\": {:.1f}, "
-                "\"blocks_skipped_per_query\": {:.1f}, \"sparse_bounds_per_query\": {:.1f}, \"dense_bounds_per_query\": {:.1f}, \"summaries_per_query\": {:.1f}}}{}\n",
-                json_quote(variants[i].label), variants[i].opts.bmp_alpha, variants[i].opts.query_cut,
-                variants[i].opts.heap_factor, variants[i].opts.knn, r.mean, r.p50, r.p90, r.p99, r.max, r.qps,
-                r.recall, r.exact ? "true" : "false", base > 0 && r.mean > 0 ? base / r.mean : 0.0, r.postings,
-                r.docs, r.decoded, r.skipped, r.sparse_bounds, r.dense_bounds, r.summaries, i + 1 < nv ? "," : "");
+            const SearchOptions& o = variants[i].opts;
+            results.push_back({{"algorithm", variants[i].label},
+                               {"bmp_alpha", knob_json(o.bmp_alpha)},
+                               {"query_cut", o.query_cut},
+                               {"heap_factor", knob_json(o.heap_factor)},
+                               {"knn", o.knn},
+                               {"mean_ms", rounded(r.mean, 4)},
+                               {"p50_ms", rounded(r.p50, 4)},
+                               {"p90_ms", rounded(r.p90, 4)},
+                               {"p99_ms", rounded(r.p99, 4)},
+                               {"max_ms", rounded(r.max, 4)},
+                               {"qps", rounded(r.qps, 2)},
+                               {"recall_at_k", rounded(r.recall, 5)},
+                               {"identical_to_exhaustive", r.exact},
+                               {"speedup_vs_exhaustive", rounded(base > 0 && r.mean > 0 ? base / r.mean : 0.0, 3)},
+                               {"postings_scored_per_query", rounded(r.postings, 1)},
+                               {"docs_evaluated_per_query", rounded(r.docs, 1)},
+                               {"blocks_decoded_per_query", rounded(r.decoded, 1)},
+                               {"blocks_skipped_per_query", rounded(r.skipped, 1)},
+                               {"sparse_bounds_per_query", rounded(r.sparse_bounds, 1)},
+                               {"dense_bounds_per_query", rounded(r.dense_bounds, 1)},
+                               {"summaries_per_query", rounded(r.summaries, 1)}});
         }
-        j += "  ],\n  " + curve_json(curve) + "\n}\n";
-        std::ofstream out(a.json);
-        out << j;
-        out.close();
-        if (!out) throw IoError("cannot write " + a.json);
-        fmt::print("\nwrote {}\n", a.json);
+        j["curve"] = curve_json(curve);
+        fmt::print("\n");
+        write_json_report(a.json, j);
     }
     if (!a.svg.empty()) {
         PlotText text;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "spindle/io/line_reader.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/eval/evaluate.hpp"
 #include "spindle/eval/qrels.hpp"
@@ -52,6 +53,8 @@ void run_eval(EvalArgs a) {
                    e.ignored_run_queries, run.queries.size(), a.run, a.qrels);
     }
     if (e.num_q == 0) throw InvalidArgument("no query of " + a.run + " has judgments in " + a.qrels);
+    // stdout is trec_eval's format, byte for byte: notes go to stderr.
+    if (const std::string b = LineReader::bom_note({a.qrels, a.run}); !b.empty()) fmt::print(stderr, "note: {}\n", b);
     fmt::print("{}", eval::format_trec_eval(e, {a.per_query, !a.no_summary}));
 }
 

@@ -12,6 +12,7 @@
 #include "approx_options.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
+#include "spindle/io/line_reader.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/formats/input_format.hpp"
 #include "spindle/build/index_builder.hpp"
@@ -146,6 +147,7 @@ void print_summary(const IndexArgs& a, const Manifest& m, double secs) {
     fmt::print("  terms {}, postings {}, zero weights dropped {}, segments {}, weights {}\n", m.num_terms,
                m.num_postings, m.zero_dropped, m.segments.size(), to_string(m.weight_type));
     if (const std::string w = clip_warning(m); !w.empty()) fmt::print("  {}\n", w);
+    if (const std::string b = LineReader::bom_note(a.inputs); !b.empty()) fmt::print("  {}\n", b);
     if (m.reorder != Reorder::none) {
         double reorder_s = 0;
         for (const auto& s : m.segments) reorder_s += s.reorder_seconds;

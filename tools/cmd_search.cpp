@@ -216,6 +216,7 @@ void run_search(const SearchArgs& a_in) {
     fmt::print(out, "searched {} queries ({} with no known term) with {}{} k={} threads={}\n", queries.size(), empty,
                results.empty() ? a.algorithm : std::string(to_string(used.algorithm)), approx_note, a.k, a.threads);
     fmt::print(out, "  unknown query tokens dropped: {}\n", unknown);
+    if (const std::string b = LineReader::bom_note({a.queries, a.qrels}); !b.empty()) fmt::print(out, "  {}\n", b);
     fmt::print(out, "  latency ms: mean {:.3f}  p50 {:.3f}  p90 {:.3f}  p99 {:.3f}   QPS {:.1f}\n", sum / n / 1000.0,
                percentile(latency_us, 0.5) / 1000.0, percentile(latency_us, 0.9) / 1000.0,
                percentile(latency_us, 0.99) / 1000.0, queries.empty() ? 0.0 : n / wall_s);

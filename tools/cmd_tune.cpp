@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_report.hpp"
 #include "cli_options.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
@@ -17,7 +18,6 @@
 #include "spindle/collection/collection.hpp"
 #include "spindle/collection/query_loading.hpp"
 #include "spindle/common/error.hpp"
-#include "spindle/common/json.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/approx_settings.hpp"
 #include "spindle/query/approx_tuning.hpp"
@@ -96,37 +96,45 @@ void print_curve(const TuneResult& r) {
 }
 
 void write_json(const TuneArgs& a, const TuneResult& r, std::size_t tuning, std::size_t heldout) {
-    std::string j = "{\n";
-    j += fmt::format("  \"tool\": \"spindle tune\",\n  \"index\": {},\n  \"queries\": {},\n  \"k\": {},\n  \"target_recall\": {},\n",
-                     json_quote(a.index), json_quote(a.queries), a.k, a.target_recall);
-    j += fmt::format("  \"tuning_queries\": {},\n  \"heldout_queries\": {},\n  \"seed\": {},\n  \"runs\": {},\n", tuning, heldout,
-                     a.seed, a.runs);
-    j += "  \"points\": [\n";
-    for (std::size_t i = 0; i < r.points.size(); ++i) {
-        const TunePoint& p = r.points[i];
-        std::string knobs;
-        for (const auto& knob : approx_knobs()) knobs += fmt::format("\"{}\": {}, ", knob.name, knob.get(p.opts));
-        j += fmt::format("    {{{}\"recall\": {:.5f}, \"mean_ms\": {:.4f}, \"timed\": {}, \"pareto\": {}}}{}\n", knobs,
-                         p.recall, p.mean_ms, p.timed ? "true" : "false", p.pareto ? "true" : "false",
-                         i + 1 < r.points.size() ? "," : "");
+    const auto knobs_of = [](const SearchOptions& o) {
+        nlohmann::ordered_json k = nlohmann::ordered_json::object();
+        for (const auto& knob : approx_knobs()) k[std::string(knob.name)] = knob_json(knob.get(o));
+        return k;
+    };
+    nlohmann::ordered_json j;
+    j["tool"] = "spindle tune";
+    j["index"] = a.index;
+    j["queries"] = a.queries;
+    j["k"] = a.k;
+    j["target_recall"] = a.target_recall;
+    j["tuning_queries"] = tuning;
+    j["heldout_queries"] = heldout;
+    j["seed"] = a.seed;
+    j["runs"] = a.runs;
+    auto& points = j["points"] = nlohmann::ordered_json::array();
+    for (const TunePoint& p : r.points) {
+        nlohmann::ordered_json e = knobs_of(p.opts);
+        e["recall"] = rounded(p.recall, 5);
+        e["mean_ms"] = rounded(p.mean_ms, 4);
+        e["timed"] = p.timed;
+        e["pareto"] = p.pareto;
+        points.push_back(std::move(e));
     }
-    j += "  ],\n";
     if (r.chosen) {
-        std::string knobs;
-        for (const auto& knob : approx_knobs()) knobs += fmt::format("\"{}\": {}, ", knob.name, knob.get(r.points[*r.chosen].opts));
-        j += fmt::format("  \"chosen\": {{{}\"tuning_recall\": {:.5f}, \"tuning_mean_ms\": {:.4f}, \"heldout_recall\": {:.5f}, "
-                         "\"heldout_mean_ms\": {:.4f}}},\n",
-                         knobs, r.points[*r.chosen].recall, r.points[*r.chosen].mean_ms, r.heldout_recall, r.heldout_mean_ms);
+        nlohmann::ordered_json c = knobs_of(r.points[*r.chosen].opts);
+        c["tuning_recall"] = rounded(r.points[*r.chosen].recall, 5);
+        c["tuning_mean_ms"] = rounded(r.points[*r.chosen].mean_ms, 4);
+        c["heldout_recall"] = rounded(r.heldout_recall, 5);
+        c["heldout_mean_ms"] = rounded(r.heldout_mean_ms, 4);
+        j["chosen"] = std::move(c);
     } else {
-        j += "  \"chosen\": null,\n";
+        j["chosen"] = nullptr;
     }
-    j += fmt::format("  \"stored\": {},\n  \"seconds\": {{\"exact\": {:.3f}, \"sweep\": {:.3f}, \"heldout_check\": {:.3f}}}\n}}\n",
-                     r.chosen && !a.dry_run ? "true" : "false", r.exact_seconds, r.sweep_seconds, r.timing_seconds);
-    std::ofstream out(a.json);
-    out << j;
-    out.close();
-    if (!out) throw IoError("cannot write " + a.json);
-    fmt::print("wrote {}\n", a.json);
+    j["stored"] = r.chosen && !a.dry_run;
+    j["seconds"] = {{"exact", rounded(r.exact_seconds, 3)},
+                    {"sweep", rounded(r.sweep_seconds, 3)},
+                    {"heldout_check", rounded(r.timing_seconds, 3)}};
+    write_json_report(a.json, j);
 }
 
 void run_tune(const TuneArgs& a) {

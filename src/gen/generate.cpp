@@ -9,7 +9,6 @@
 #include <memory>
 
 #include "spindle/common/error.hpp"
-#include "spindle/common/json.hpp"
 #include "spindle/common/splitmix.hpp"
 #include "spindle/gen/corpus_model.hpp"
 #include "spindle/gen/corpus_writer.hpp"
@@ -105,7 +104,9 @@ GenerateReport generate_corpus(const GenerateOptions& opts, const GenerateProgre
     if (!opts.stats_json.empty()) {
         const fs::path parent = fs::path(opts.stats_json).parent_path();
         std::error_code pec;
-        if (!parent.empty() && !fs::is_directory(parent, pec)) {
+        // The output directory itself is created below, so a stats file inside it is fine.
+        const bool in_output = !parent.empty() && fs::path(opts.output_dir).lexically_normal() == parent.lexically_normal();
+        if (!parent.empty() && !in_output && !fs::is_directory(parent, pec)) {
             throw InvalidArgument("--stats-json " + opts.stats_json + ": directory " + parent.string() + " does not exist");
         }
     }
@@ -197,11 +198,12 @@ GenerateReport generate_corpus(const GenerateOptions& opts, const GenerateProgre
     }
 
     if (!opts.stats_json.empty()) {
-        const std::string extra = fmt::format(
-            "\"docs\": {}, \"seed\": {}, \"calibrated_from_real_queries\": {}, \"real_tokens\": {}, "
-            "\"vocab_size\": {}, \"real_queries_path\": {}",
-            opts.docs, opts.seed, report.calibrated_from_real, report.real_tokens, model.vocab_size(),
-            json_quote(real ? real->path : ""));
+        const nlohmann::ordered_json extra = {{"docs", opts.docs},
+                                              {"seed", opts.seed},
+                                              {"calibrated_from_real_queries", report.calibrated_from_real},
+                                              {"real_tokens", report.real_tokens},
+                                              {"vocab_size", model.vocab_size()},
+                                              {"real_queries_path", real ? real->path : ""}};
         write_file_atomically(opts.stats_json,
                               calibration_json(report.docs, report.generated_queries, report.real_queries, extra));
         report.files.push_back(opts.stats_json);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -30,16 +32,26 @@ std::string num(double v) {
     return fmt::format("{:.1f}", v);
 }
 
-std::string json_num(double v) { return std::isnan(v) ? "null" : fmt::format("{:.6g}", v); }
+/// A statistic as JSON: six significant digits, null when unknown.
+nlohmann::ordered_json json_num(double v) {
+    if (std::isnan(v)) return nullptr;
+    return std::strtod(fmt::format("{:.6g}", v).c_str(), nullptr);
+}
 
-std::string stats_json(const VectorStats& s) {
-    return fmt::format(
-        "{{\"count\": {}, \"nonzeros\": {}, \"nnz_mean\": {}, \"nnz_p50\": {}, \"nnz_p90\": {}, "
-        "\"weight_mean\": {}, \"weight_p50\": {}, \"weight_p99\": {}, \"weight_max\": {}, "
-        "\"frac_below_3\": {}, \"top10_df\": {}, \"top100_df\": {}, \"top1000_df\": {}}}",
-        s.count, s.nonzeros, json_num(s.nnz_mean), json_num(s.nnz_p50), json_num(s.nnz_p90), json_num(s.weight_mean),
-        json_num(s.weight_p50), json_num(s.weight_p99), json_num(s.weight_max), json_num(s.frac_below_3),
-        json_num(s.top10_df), json_num(s.top100_df), json_num(s.top1000_df));
+nlohmann::ordered_json stats_json(const VectorStats& s) {
+    return {{"count", s.count},
+            {"nonzeros", s.nonzeros},
+            {"nnz_mean", json_num(s.nnz_mean)},
+            {"nnz_p50", json_num(s.nnz_p50)},
+            {"nnz_p90", json_num(s.nnz_p90)},
+            {"weight_mean", json_num(s.weight_mean)},
+            {"weight_p50", json_num(s.weight_p50)},
+            {"weight_p99", json_num(s.weight_p99)},
+            {"weight_max", json_num(s.weight_max)},
+            {"frac_below_3", json_num(s.frac_below_3)},
+            {"top10_df", json_num(s.top10_df)},
+            {"top100_df", json_num(s.top100_df)},
+            {"top1000_df", json_num(s.top1000_df)}};
 }
 
 struct Row {
@@ -166,16 +178,12 @@ std::string format_calibration(const VectorStats& docs, const std::optional<Vect
 }
 
 std::string calibration_json(const VectorStats& docs, const std::optional<VectorStats>& gen_queries,
-                             const std::optional<VectorStats>& real_queries, const std::string& extra_fields) {
-    std::string out = "{";
-    if (!extra_fields.empty()) out += extra_fields + ", ";
-    out += fmt::format("\"documents\": {{\"generated\": {}, \"reference\": {}}}", stats_json(docs),
-                       stats_json(reference_document_stats()));
-    out +=
-        fmt::format(", \"queries\": {{\"generated\": {}, \"real\": {}}}",
-                    gen_queries ? stats_json(*gen_queries) : "null", real_queries ? stats_json(*real_queries) : "null");
-    out += "}\n";
-    return out;
+                             const std::optional<VectorStats>& real_queries, const nlohmann::ordered_json& extra_fields) {
+    nlohmann::ordered_json j = extra_fields.is_object() ? extra_fields : nlohmann::ordered_json::object();
+    j["documents"] = {{"generated", stats_json(docs)}, {"reference", stats_json(reference_document_stats())}};
+    j["queries"] = {{"generated", gen_queries ? stats_json(*gen_queries) : nlohmann::ordered_json(nullptr)},
+                    {"real", real_queries ? stats_json(*real_queries) : nlohmann::ordered_json(nullptr)}};
+    return j.dump(2) + "\n";
 }
 
 }  // namespace spindle::gen

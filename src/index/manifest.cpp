@@ -1,10 +1,13 @@
 #include "spindle/index/manifest.hpp"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <simdjson.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "spindle/common/error.hpp"
@@ -45,48 +48,61 @@ ComponentBytes Manifest::component_bytes() const {
 }
 
 std::string Manifest::to_json() const {
-    std::string s = fmt::format(
-        "{{\n  \"format\": \"spindle-index\",\n  \"format_version\": {},\n  \"weight_type\": \"{}\",\n"
-        "  \"posting_block\": {},\n  \"range_block\": {},\n  \"num_docs\": {},\n  \"num_terms\": {},\n"
-        "  \"num_postings\": {},\n  \"empty_docs\": {},\n  \"zero_dropped\": {},\n  \"vocab_bytes\": {},\n"
-        "  \"reorder\": \"{}\",\n  \"build_seconds\": {:.3f},\n  \"build_peak_rss\": {},\n  \"segments\": [",
-        format_version, to_string(weight_type), posting_block, range_block, num_docs, num_terms, num_postings,
-        empty_docs, zero_dropped, vocab_bytes, to_string(reorder), build_seconds, build_peak_rss);
+    // Doubles are written in their shortest round-trip form; timings are
+    // rounded to milliseconds first so the file reads well.
+    const auto ms = [](double seconds) { return std::round(seconds * 1000.0) / 1000.0; };
+    // A float as the double of its shortest decimal form (reads back as the same float).
+    const auto shortest = [](float f) { return std::strtod(fmt::format("{}", f).c_str(), nullptr); };
+    nlohmann::ordered_json j;
+    j["format"] = "spindle-index";
+    j["format_version"] = format_version;
+    j["weight_type"] = to_string(weight_type);
+    j["posting_block"] = posting_block;
+    j["range_block"] = range_block;
+    j["num_docs"] = num_docs;
+    j["num_terms"] = num_terms;
+    j["num_postings"] = num_postings;
+    j["empty_docs"] = empty_docs;
+    j["zero_dropped"] = zero_dropped;
+    j["vocab_bytes"] = vocab_bytes;
+    j["reorder"] = to_string(reorder);
+    j["build_seconds"] = ms(build_seconds);
+    j["build_peak_rss"] = build_peak_rss;
     if (text) {
-        const std::string head = "  \"segments\": [";
-        s.insert(s.size() - head.size(),
-                 fmt::format("  \"text\": {{\"analyzer\": \"{}\", \"similarity\": \"bm25\", \"k1\": {:.9g}, \"b\": {:.9g}, "
-                             "\"docs_with_terms\": {}, \"avgdl\": {:.17g}}},\n",
-                             text->analyzer, text->k1, text->b, text->docs_with_terms, text->avgdl));
+        j["text"] = {{"analyzer", text->analyzer}, {"similarity", "bm25"}, {"k1", text->k1}, {"b", text->b},
+                     {"docs_with_terms", text->docs_with_terms}, {"avgdl", text->avgdl}};
     }
     if (approx) {
-        const std::string head = "  \"segments\": [";
-        std::string defaults;
+        nlohmann::ordered_json a = {{"lambda", approx->lambda},     {"block_size", approx->block_size},
+                                    {"alpha_mass", approx->alpha_mass}, {"seed", approx->seed},
+                                    {"knn_k", approx->knn_k}};
         if (approx_defaults) {
             const ApproxDefaults& d = *approx_defaults;
-            defaults = fmt::format(
-                ",\n    \"defaults\": {{\"query_cut\": {}, \"heap_factor\": {:.17g}, \"knn\": {}, \"target_recall\": {:.17g}, \"k\": {}, "
-                "\"recall\": {:.6f}, \"mean_ms\": {:.6f}}}",
-                d.query_cut, d.heap_factor, d.knn, d.target_recall, d.k, d.recall, d.mean_ms);
+            a["defaults"] = {{"query_cut", d.query_cut}, {"heap_factor", d.heap_factor}, {"knn", d.knn},
+                             {"target_recall", d.target_recall}, {"k", d.k}, {"recall", d.recall},
+                             {"mean_ms", d.mean_ms}};
         }
-        s.insert(s.size() - head.size(),
-                 fmt::format("  \"approx\": {{\"lambda\": {}, \"block_size\": {}, \"alpha_mass\": {:.17g}, \"seed\": {}, "
-                             "\"knn_k\": {}{}}},\n",
-                             approx->lambda, approx->block_size, approx->alpha_mass, approx->seed, approx->knn_k, defaults));
+        j["approx"] = std::move(a);
     }
-    for (std::size_t i = 0; i < segments.size(); ++i) {
-        const auto& g = segments[i];
-        s += fmt::format(
-            "{}\n    {{\"name\": \"{}\", \"docs\": {}, \"postings\": {}, \"zero_dropped\": {}, \"scale\": {:.17g}, "
-            "\"max_weight\": {:.9g}, \"inverted_bytes\": {}, \"forward_bytes\": {}, \"docids_bytes\": {}, "
-            "\"reorder_seconds\": {:.3f}{}}}",
-            i ? "," : "", g.name, g.docs, g.postings, g.zero_dropped, g.scale, g.max_weight, g.inverted_bytes,
-            g.forward_bytes, g.docids_bytes, g.reorder_seconds,
-            approx ? fmt::format(", \"approx_bytes\": {}, \"approx_seconds\": {:.3f}", g.approx_bytes, g.approx_seconds)
-                   : std::string());
+    auto& segs = j["segments"] = nlohmann::ordered_json::array();
+    for (const auto& g : segments) {
+        nlohmann::ordered_json e = {{"name", g.name},
+                                    {"docs", g.docs},
+                                    {"postings", g.postings},
+                                    {"zero_dropped", g.zero_dropped},
+                                    {"scale", g.scale},
+                                    {"max_weight", shortest(g.max_weight)},
+                                    {"inverted_bytes", g.inverted_bytes},
+                                    {"forward_bytes", g.forward_bytes},
+                                    {"docids_bytes", g.docids_bytes},
+                                    {"reorder_seconds", ms(g.reorder_seconds)}};
+        if (approx) {
+            e["approx_bytes"] = g.approx_bytes;
+            e["approx_seconds"] = ms(g.approx_seconds);
+        }
+        segs.push_back(std::move(e));
     }
-    s += "\n  ]\n}\n";
-    return s;
+    return j.dump(2) + "\n";
 }
 
 namespace {

@@ -48,6 +48,25 @@ bool LineReader::fill() {
     return true;
 }
 
+bool LineReader::starts_with_bom(const std::string& path) {
+    gzFile f = gzopen(path.c_str(), "rb");
+    if (f == nullptr) return false;
+    unsigned char head[3] = {0, 0, 0};
+    const int n = gzread(f, head, sizeof head);
+    gzclose(f);
+    return n == 3 && head[0] == 0xEF && head[1] == 0xBB && head[2] == 0xBF;
+}
+
+std::string LineReader::bom_note(const std::vector<std::string>& paths) {
+    std::string names;
+    std::size_t n = 0;
+    for (const auto& p : paths) {
+        if (p.empty() || !starts_with_bom(p)) continue;
+        names += (n++ ? ", " : "") + p;
+    }
+    return n ? "byte order marks skipped: " + std::to_string(n) + " (" + names + ")" : std::string();
+}
+
 bool LineReader::next(std::string_view& line) {
     if (!next_raw(line)) return false;
     // A UTF-8 byte order mark at the start of the file is not content.

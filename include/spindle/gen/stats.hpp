@@ -2,6 +2,7 @@
 // Calibration statistics: accumulated while streaming documents or queries,
 // printed next to the real SPLADE++ ED / MS MARCO values and written as JSON.
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
@@ -51,8 +52,10 @@ VectorStats reference_document_stats();
 std::string format_calibration(const VectorStats& docs, const std::optional<VectorStats>& gen_queries,
                                const std::optional<VectorStats>& real_queries);
 
-/// The same as JSON: {"documents": {"generated":…, "reference":…}, "queries": {…}}.
+/// The same as JSON: `extra_fields` (an object, or null for none) followed by
+/// {"documents": {"generated":…, "reference":…}, "queries": {…}}.
 std::string calibration_json(const VectorStats& docs, const std::optional<VectorStats>& gen_queries,
-                             const std::optional<VectorStats>& real_queries, const std::string& extra_fields = "");
+                             const std::optional<VectorStats>& real_queries,
+                             const nlohmann::ordered_json& extra_fields = nullptr);
 
 }  // namespace spindle::gen

@@ -4,7 +4,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "spindle/common/types.hpp"
@@ -26,13 +25,22 @@ public:
     static Vocabulary load(const std::string& path);
 
 private:
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    // Open addressing over the token arena: a slot holds id + 1 (0: empty)
+    // and 32 bits of the token's hash, so a probe compares characters only
+    // when the tags agree; no per-token allocation (the write path adds
+    // every token of every upserted point here).
+    struct Slot {
+        std::uint32_t id_plus_one = 0;
+        std::uint32_t tag = 0;
     };
+    /// The slot holding `token`, or the empty slot where it would go.
+    [[nodiscard]] std::size_t probe(std::string_view token, std::uint64_t hash) const;
+    /// Doubles the table (kept at most half full).
+    void grow();
+
     std::vector<std::uint64_t> offsets_{0};
     std::string chars_;
-    std::unordered_map<std::string, termid_t, Hash, std::equal_to<>> ids_;
+    std::vector<Slot> slots_;
 };
 
 }  // namespace spindle

@@ -22,6 +22,13 @@ public:
     bool next(std::string_view& line);
     /// True when the file started with a UTF-8 byte order mark (skipped).
     [[nodiscard]] bool had_bom() const { return bom_; }
+    /// Whether the (possibly gzipped) file at `path` starts with a UTF-8
+    /// byte order mark; false for a file that cannot be read. Summaries use
+    /// it to say which inputs had one skipped.
+    [[nodiscard]] static bool starts_with_bom(const std::string& path);
+    /// "byte order marks skipped: 1 (q.tsv)" for those of `paths` that start
+    /// with one, "" when none does.
+    [[nodiscard]] static std::string bom_note(const std::vector<std::string>& paths);
     /// 1-based number of the line last returned.
     [[nodiscard]] std::uint64_t line_number() const { return line_no_; }
     /// Bytes of the underlying (possibly compressed) file consumed so far.
