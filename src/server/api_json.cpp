@@ -26,7 +26,7 @@ json parse_body(std::string_view body, std::size_t max_depth, std::size_t max_ar
     };
     try {
         return json::parse(body.begin(), body.end(), bounds);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, out_of_range (number overflow)
         // nlohmann's message starts with "[json.exception.parse_error.101] ".
         std::string m = e.what();
         if (const auto p = m.find("] "); p != std::string::npos) m = m.substr(p + 2);
