@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <limits>
@@ -179,7 +180,18 @@ SparseVector parse_sparse_vector(const json& j, VectorKeys keys, const std::stri
 
 json sparse_vector_json(const SparseVector& v, VectorKeys keys) {
     if (keys == VectorKeys::indices) {
-        return json{{"indices", v.indices}, {"values", v.values}};
+        // Stored vectors come back in the collection's term order; Qdrant
+        // shows them sorted by index.
+        std::vector<std::size_t> order(std::min(v.indices.size(), v.values.size()));
+        for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v.indices[a] < v.indices[b]; });
+        json idx = json::array();
+        json val = json::array();
+        for (const std::size_t i : order) {
+            idx.push_back(v.indices[i]);
+            val.push_back(v.values[i]);
+        }
+        return json{{"indices", std::move(idx)}, {"values", std::move(val)}};
     }
     json o = json::object();
     for (std::size_t i = 0; i < v.tokens.size() && i < v.values.size(); ++i) o[v.tokens[i]] = v.values[i];
