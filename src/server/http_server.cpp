@@ -24,7 +24,23 @@ struct HttpServer::Impl {
 
     Impl(Service& s, HttpServerOptions o) : service(s), opt(std::move(o)) {}
 
-    void serve(const httplib::Request& in, httplib::Response& out) {
+    // Reads the body through the content reader, so that a chunked body (no
+    // Content-Length, which httplib checks itself) stops at the limit too.
+    void serve_reading(const httplib::Request& in, httplib::Response& out, const httplib::ContentReader& reader) {
+        std::string body;
+        bool too_big = false;
+        reader([&](const char* data, std::size_t n) {
+            if (body.size() + n > opt.max_body_bytes) {
+                too_big = true;
+                return false;
+            }
+            body.append(data, n);
+            return true;
+        });
+        serve(in, out, std::move(body), too_big);
+    }
+
+    void serve(const httplib::Request& in, httplib::Response& out, std::string body, bool too_big = false) {
         const auto t0 = std::chrono::steady_clock::now();
         HttpRequest req;
         req.method = in.method;
@@ -35,7 +51,8 @@ struct HttpServer::Impl {
             std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
             req.headers[key] = v;
         }
-        req.body = in.body;
+        req.body = std::move(body);
+        req.body_truncated = too_big;
         req.remote = in.remote_addr;
         const HttpResponse res = service.handle(req);
         out.status = res.status;
@@ -65,12 +82,15 @@ HttpServer::HttpServer(Service& service, HttpServerOptions options)
     // httplib answers 413 itself when Content-Length is larger; the service
     // checks the body it is given too.
     h.set_payload_max_length(impl_->opt.max_body_bytes);
-    const auto handler = [this](const httplib::Request& in, httplib::Response& out) { impl_->serve(in, out); };
+    const auto handler = [this](const httplib::Request& in, httplib::Response& out) { impl_->serve(in, out, in.body); };
+    const auto reading = [this](const httplib::Request& in, httplib::Response& out, const httplib::ContentReader& reader) {
+        impl_->serve_reading(in, out, reader);
+    };
     h.Get(".*", handler);
-    h.Post(".*", handler);
-    h.Put(".*", handler);
-    h.Delete(".*", handler);
-    h.Patch(".*", handler);
+    h.Post(".*", reading);
+    h.Put(".*", reading);
+    h.Delete(".*", reading);
+    h.Patch(".*", reading);
     h.Options(".*", handler);
 }
 

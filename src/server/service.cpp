@@ -921,6 +921,10 @@ struct Service::Impl {
             if (write && a == Access::read) throw ApiError(403, "Forbidden: the read-only API key cannot write");
         }
         if (route == Route::bad_method) throw ApiError(405, fmt::format("Method not allowed: {} {}", m, endpoint));
+        if (req.body_truncated) {
+            throw ApiError(413, fmt::format("Payload too large: the body is larger than the limit of {} bytes (--max-body-bytes)",
+                                            opt.max_body_bytes));
+        }
         if (req.body.size() > opt.max_body_bytes) {
             throw ApiError(413, fmt::format("Payload too large: the body has {} bytes, more than the limit of {} (--max-body-bytes)",
                                             req.body.size(), opt.max_body_bytes));

@@ -13,6 +13,8 @@ struct HttpRequest {
     std::map<std::string, std::string> query;   ///< query-string parameters (the last one of a name wins)
     std::map<std::string, std::string> headers; ///< header names in lower case
     std::string body;
+    /// The transport stopped reading the body at its size limit (answered 413).
+    bool body_truncated = false;
     std::string remote;                         ///< peer address for the access log (may be empty)
 };
 

@@ -49,7 +49,7 @@ public:
     /// Flushes every writable collection (graceful shutdown).
     void flush_all();
 
-    /// Seconds since the epoch of the last request (metrics) and other facts.
+    /// Collections served.
     [[nodiscard]] std::size_t collection_count() const;
 
     struct Impl;
