@@ -79,6 +79,7 @@ HttpServer::HttpServer(Service& service, HttpServerOptions options)
     h.set_write_timeout(impl_->opt.write_timeout_seconds, 0);
     h.set_keep_alive_timeout(impl_->opt.keep_alive_seconds);
     h.set_keep_alive_max_count(1000);
+    h.set_tcp_nodelay(true);  // headers and body are separate writes: no 40 ms delayed-ACK stall
     // httplib answers 413 itself when Content-Length is larger; the service
     // checks the body it is given too.
     h.set_payload_max_length(impl_->opt.max_body_bytes);

@@ -120,7 +120,7 @@ before(async () => {
             if (m) resolve(Number(m[1]));
         });
         server.on('exit', (code) => reject(new Error(`spindle serve exited (${code}): ${text}`)));
-        setTimeout(() => reject(new Error(`spindle serve did not start: ${text}`)), 30_000);
+        setTimeout(() => reject(new Error(`spindle serve did not start: ${text}`)), 30_000).unref();
     });
     client = new QdrantClient({ url: `http://127.0.0.1:${port}`, apiKey: KEY, checkCompatibility: false });
 });
