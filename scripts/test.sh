@@ -2,7 +2,8 @@
 # Sets everything up and runs the test suite: a Debug build with
 # AddressSanitizer and UndefinedBehaviorSanitizer, then ctest; then the
 # collection concurrency test once more under ThreadSanitizer (only that
-# target is built in that variant, so CI stays well under 30 minutes).
+# target is built in that variant, so CI stays well under 30 minutes). The
+# JavaScript tests (tests/js) run Qdrant's client against spindle serve.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh Debug build-debug
@@ -11,6 +12,10 @@ scripts/setup.sh Debug build-debug
 # executables are most of the Release build's time).
 SPINDLE_BUILD_TARGETS="spindle_cli spindle_micro" scripts/setup.sh Release build
 (cd build-debug && ctest --output-on-failure -j "$(nproc)" --timeout 900)
+# Qdrant's own JavaScript client against the Release `spindle serve`
+# (tests/js: package-lock.json pins @qdrant/js-client-rest 1.18.0).
+(cd tests/js && npm ci --no-audit --no-fund)
+SPINDLE_BIN=build/tools/spindle node --test tests/js/
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j "$(nproc)"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/tests/collection_concurrency_test

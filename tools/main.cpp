@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <exception>
 #include <thread>
+#include <atomic>
 
 #include "cli_options.hpp"
 #include "commands.hpp"
@@ -17,6 +18,8 @@
 #include "spindle/io/file_util.hpp"
 
 namespace {
+
+std::atomic<void (*)(int)> g_interrupt_handler{nullptr};
 
 // SIGINT and SIGTERM are blocked in every thread and taken by this one
 // (sigwait: ordinary code, not a handler), which removes the staging
@@ -30,6 +33,10 @@ void start_signal_thread() {
     std::thread([set] {
         int sig = 0;
         if (sigwait(&set, &sig) != 0) return;
+        if (auto* handler = g_interrupt_handler.load()) {
+            handler(sig);  // e.g. serve's graceful stop; a second signal exits below
+            if (sigwait(&set, &sig) != 0) return;
+        }
         const auto removed = spindle::remove_interrupted_paths();
         fmt::print(stderr, "\nerror: interrupted by {}{}\n", sig == SIGINT ? "SIGINT" : "SIGTERM",
                    removed.empty() ? std::string() : fmt::format("; removed unfinished {}", fmt::join(removed, ", ")));
@@ -39,6 +46,8 @@ void start_signal_thread() {
 }
 
 }  // namespace
+
+void spindle::cli::set_interrupt_handler(void (*handler)(int)) { g_interrupt_handler.store(handler); }
 
 int main(int argc, char** argv) {
     start_signal_thread();
@@ -56,6 +65,7 @@ int main(int argc, char** argv) {
     spindle::cli::register_tune(app);
     spindle::cli::register_collection_commands(app);
     spindle::cli::register_ingest_bench(app);
+    spindle::cli::register_serve(app);
     using spindle::cli::kExitInput;
     using spindle::cli::kExitUsage;
     try {

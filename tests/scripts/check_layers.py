@@ -7,7 +7,7 @@ import re
 import sys
 
 # The order of docs/ARCHITECTURE.md's layer table.
-LAYERS = ["common", "io", "formats", "codec", "index", "query", "build", "eval", "text", "gen", "collection"]
+LAYERS = ["common", "io", "formats", "codec", "index", "query", "build", "eval", "text", "gen", "collection", "server"]
 INCLUDE = re.compile(r'#\s*include\s+"spindle/([a-z_]+)/')
 
 
