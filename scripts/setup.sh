@@ -13,6 +13,10 @@ PACKAGES=(build-essential cmake ninja-build pkg-config
           pybind11-dev python3-dev python3-numpy python3-scipy python3-pytest python3-distributed python3-dask
           clang libclang-rt-14-dev wrk)
 
+# The JavaScript tests (tests/js) need Node.js >= 18 and npm: Debian's when
+# the machine has none of its own.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
