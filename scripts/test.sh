@@ -9,8 +9,13 @@ scripts/setup.sh Debug build-debug
 # The Release build must compile too (benchmarks, main job): the CLI and the
 # micro-benchmarks only, since the tests run from the Debug build (the test
 # executables are most of the Release build's time).
-SPINDLE_BUILD_TARGETS="spindle_cli spindle_micro" scripts/setup.sh Release build
+# The Python module is built here (Release, no sanitizers: an ASan extension
+# cannot be loaded by Debian's uninstrumented python3) and its tests run on it.
+SPINDLE_BUILD_TARGETS="spindle_cli spindle_micro spindle_python" scripts/setup.sh Release build
 (cd build-debug && ctest --output-on-failure -j "$(nproc)" --timeout 900)
+PY="${PYTHON:-/usr/bin/python3}"
+PYTHONPATH=build/python SPINDLE_CLI=build/tools/spindle "$PY" -m pytest -q -p no:cacheprovider python/tests \
+  --doctest-modules build/python/spindle
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j "$(nproc)"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/tests/collection_concurrency_test
