@@ -150,7 +150,7 @@ def evaluate(qrels, run, measures: Iterable[str] = ("ndcg_cut.10", "map"), per_q
 
     >>> import spindle
     >>> spindle.evaluate({"1": {"a": 1, "b": 0}}, {"1": [("b", 2.0), ("a", 1.0)]}, measures=["P.1,2", "map"])
-    {'P_1': 0.0, 'P_2': 0.5, 'map': 0.5, 'num_q': 1}
+    {'map': 0.5, 'P_1': 0.0, 'P_2': 0.5, 'num_q': 1}
     """
     if isinstance(measures, str):
         measures = [measures]
