@@ -315,3 +315,13 @@ def test_text_index_and_eval_files(tmp_path):
     assert hits.ids[0] == str(docs[17]["_id"])
     per = spindle.evaluate({"q": {hits.ids[0]: 1}}, {"q": hits}, measures=["recip_rank"], per_query=True)
     assert per["q"]["recip_rank"] == 1.0 and per["all"]["num_q"] == 1
+
+
+def test_docs_example_runs(tmp_path):
+    need_toy()
+    text = (REPO / "docs" / "python.md").read_text()
+    block = text.split("```python\n", 1)[1].split("```", 1)[0]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), SPINDLE_TOY=str(TOY))
+    p = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True, env=env, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "20 documents" in p.stdout
