@@ -74,6 +74,18 @@ def main():
     print(f"search(): {len(over)} calls, library time mean {sum(lib) / len(lib) * 1e6:.1f} us; overhead above it "
           f"median {over[len(over) // 2] * 1e6:.1f} us, p90 {over[int(len(over) * 0.9)] * 1e6:.1f} us, "
           f"mean {sum(over) / len(over) * 1e6:.1f} us")
+    # Decomposition: the same call with an empty query (dispatch, result
+    # objects) and with the queries' tokens renamed so none is known
+    # (conversion of ~44 tokens, almost no library work).
+    for label, qs in (("empty query", [{}] * len(qvecs)),
+                      ("unknown tokens", [{"zz" + t: w for t, w in q.items()} for q in qvecs])):
+        over = []
+        for q in qs:
+            t0 = time.perf_counter()
+            h = idx.search(q, k=a.k)
+            over.append(time.perf_counter() - t0 - h.seconds)
+        over.sort()
+        print(f"search() with {label}: overhead median {over[len(over) // 2] * 1e6:.1f} us")
 
 
 if __name__ == "__main__":
