@@ -43,8 +43,10 @@ if [ -f "$BUILD_DIR/python/spindle/__init__.py" ] && ls "$BUILD_DIR"/python/spin
   if [ "$(cat "$PTH" 2>/dev/null)" != "$WANT" ]; then
     SUDO=""
     if [ "$(id -u)" -ne 0 ] && [ ! -w "$SITE" ]; then SUDO="sudo"; fi
-    $SUDO mkdir -p "$SITE"
-    echo "$WANT" | $SUDO tee "$PTH" >/dev/null
-    echo "setup: $PTH -> $WANT (import spindle from $PYTHON)" >&2
+    if { $SUDO mkdir -p "$SITE" && echo "$WANT" | $SUDO tee "$PTH" >/dev/null; } 2>/dev/null; then
+      echo "setup: $PTH -> $WANT (import spindle from $PYTHON)" >&2
+    else  # not fatal: PYTHONPATH=$WANT works too
+      echo "setup: warning: could not write $PTH; use PYTHONPATH=$WANT" >&2
+    fi
   fi
 fi

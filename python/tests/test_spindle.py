@@ -325,3 +325,29 @@ def test_docs_example_runs(tmp_path):
     p = subprocess.run([sys.executable, "-c", block], capture_output=True, text=True, env=env, timeout=60)
     assert p.returncode == 0, p.stderr
     assert "20 documents" in p.stdout
+
+
+def test_interrupt_batch(tmp_path):
+    script = textwrap.dedent(f"""
+        import threading, _thread, numpy as np, scipy.sparse as sp, spindle
+        rng = np.random.default_rng(1)
+        def rand(rows, per):
+            return sp.csr_matrix((rng.random(rows * per, dtype=np.float32) + 0.01,
+                                  rng.integers(0, 2000, rows * per).astype(np.int32),
+                                  np.arange(0, rows * per + 1, per, dtype=np.int64)), shape=(rows, 2000))
+        docs = rand(20000, 30); docs.sum_duplicates()
+        idx = spindle.build_index({str(tmp_path / 'i')!r}, docs)
+        q = rand(200000, 20); q.sum_duplicates()
+        threading.Timer(0.3, _thread.interrupt_main).start()
+        try:
+            idx.search_batch(q, k=10, threads=1, exact=True)
+            print("completed")
+        except KeyboardInterrupt:
+            print("interrupted")
+    """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert p.returncode == 0, p.stderr
+    if "completed" in p.stdout:
+        pytest.skip("the batch finished before the interrupt (fast machine)")
+    assert p.stdout.strip() == "interrupted"
