@@ -1134,6 +1134,32 @@ PYBIND11_MODULE(_spindle, m) {
                 return out;
             },
             py::arg("ids"), py::arg("with_vectors") = true)
+        .def(
+            "scroll",
+            [](const PyCollection& h, const py::object& from, std::size_t limit, bool with_vectors) {
+                const auto c = h.get();
+                std::optional<PointId> start;
+                if (!from.is_none()) start = to_point_id(from);
+                std::vector<Point> pts;
+                {
+                    py::gil_scoped_release nogil;
+                    pts = c->scroll(start, limit, with_vectors);
+                }
+                py::list out;
+                for (const auto& p : pts) {
+                    py::dict d;
+                    d["id"] = from_point_id(p.id);
+                    d["payload"] = p.payload.empty() ? py::object(py::none()) : py::object(py::str(p.payload));
+                    if (with_vectors) {
+                        py::dict vs;
+                        for (const auto& [name, sv] : p.vectors) vs[py::str(name)] = vector_dict(sv);
+                        d["vectors"] = vs;
+                    }
+                    out.append(d);
+                }
+                return out;
+            },
+            py::arg("from_id") = py::none(), py::arg("limit") = 100, py::arg("with_vectors") = false)
         .def("info", &info_dict)
         .def("check",
              [](const PyCollection& h) {

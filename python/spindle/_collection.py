@@ -118,6 +118,15 @@ class _Searchable:
                 p["payload"] = json.loads(p["payload"])
         return out
 
+    def scroll(self, from_id=None, limit: int = 100, with_vectors: bool = False) -> list:
+        """Live points in id order from ``from_id`` (inclusive), at most ``limit``,
+        as ``get`` returns them. The next page starts after the last id returned."""
+        out = self._h.scroll(from_id, limit, with_vectors)
+        for p in out:
+            if p["payload"] is not None:
+                p["payload"] = json.loads(p["payload"])
+        return out
+
     def info(self) -> dict:
         """The collection's state: points, segments, vectors, manifest (a dict)."""
         d = self._h.info()

@@ -140,6 +140,9 @@ def test_filters_and_payloads(coll):
     assert coll.delete(filter={"must": [{"key": "lang", "match": {"value": "fr"}}]}).applied == 50
     assert coll.delete(ids=[1, 3, 12345]).applied == 2
     assert coll.count() == 48
+    page = coll.scroll(limit=5)
+    assert [p["id"] for p in page] == [5, 7, 9, 11, 13] and page[0]["payload"]["lang"] == "en"
+    assert coll.scroll(from_id=95, limit=10)[-1]["id"] == 99
 
 
 # ---------------------------------------------------------------- zero copy
