@@ -38,6 +38,9 @@
 #include "spindle/index/payload_index.hpp"
 #include "spindle/index/reorder.hpp"
 #include "spindle/query/algorithm.hpp"
+#include "spindle/query/approx_settings.hpp"
+#include "spindle/query/approx_tuning.hpp"
+#include "spindle/query/searcher.hpp"
 #include "spindle/text/bm25.hpp"
 #include "spindle/text/collection_reader.hpp"
 #include "spindle/text/text_index_builder.hpp"
@@ -46,6 +49,12 @@ namespace py = pybind11;
 using namespace spindle;
 
 namespace {
+
+std::string fmt_g(double x) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", x);
+    return buf;
+}
 
 // ---------------------------------------------------------------- signals
 
@@ -367,7 +376,32 @@ struct SearchKnobs {
     double bmp_alpha = 1.0;
     std::optional<double> score_threshold;
     bool with_payload = false;
+    std::optional<double> target_recall;
 };
+
+/// target_recall=: approximate search with the vector's tuned defaults,
+/// which must have been tuned (spindle tune / spindle.tune) for at least
+/// that recall at a k of at least the one asked.
+void apply_target_recall(const Collection& c, const SearchKnobs& s, const std::string& vector, SearchRequest& r) {
+    if (!s.target_recall) return;
+    const double t = *s.target_recall;
+    if (!(t > 0 && t <= 1)) throw InvalidArgument("target_recall must be in (0, 1], got " + std::to_string(t));
+    if (s.exact || s.query_cut || s.heap_factor || s.knn || (s.algorithm && *s.algorithm != "approx")) {
+        throw InvalidArgument("target_recall= chooses the approx settings itself: drop exact, algorithm and the approx knobs");
+    }
+    const auto index = c.snapshot()->index(vector);
+    const auto& d = index->manifest().approx_defaults;
+    if (!d) {
+        throw InvalidArgument("vector '" + index->vector() + "' has no tuned approx setting: run spindle.tune(...) "
+                              "(or spindle tune) for recall " + fmt_g(t) + " first");
+    }
+    if (d->target_recall < t || d->k < s.k) {
+        throw InvalidArgument("the tuned setting of vector '" + index->vector() + "' is for recall@" + std::to_string(d->k) +
+                              " " + fmt_g(d->target_recall) + ", less than the recall@" + std::to_string(s.k) + " " +
+                              fmt_g(t) + " asked: tune again with that target");
+    }
+    r.algorithm = Algorithm::approx;
+}
 
 SearchRequest base_request(const SearchKnobs& s) {
     SearchRequest r;
@@ -459,6 +493,7 @@ py::tuple search_one(const PyCollection& h, const py::handle& query, const Searc
     std::string name = r.vector;
     const auto& v = vector_config(*c, name);
     r.vector = name;
+    apply_target_recall(*c, knobs, name, r);
     set_query(r, query, v);
     SearchResult res;
     {
@@ -473,9 +508,10 @@ py::tuple search_one(const PyCollection& h, const py::handle& query, const Searc
 py::tuple search_many(const PyCollection& h, const py::handle& queries, const SearchKnobs& knobs, unsigned threads,
                       bool scores_f32) {
     const auto c = h.get();
-    const SearchRequest base = base_request(knobs);
+    SearchRequest base = base_request(knobs);
     std::string name = base.vector;
     const auto& v = vector_config(*c, name);
+    apply_target_recall(*c, knobs, name, base);
     std::vector<SearchRequest> reqs;
     std::vector<SearchResult> res;
     if (is_csr(queries)) {
@@ -552,8 +588,9 @@ py::tuple search_many(const PyCollection& h, const py::handle& queries, const Se
 SearchKnobs knobs_from(const std::string& vector, std::size_t k, std::size_t offset, const std::optional<std::string>& filter,
                        bool exact, const std::optional<std::string>& algorithm, std::optional<std::size_t> query_cut,
                        std::optional<double> heap_factor, std::optional<std::size_t> knn, double bmp_alpha,
-                       std::optional<double> score_threshold, bool with_payload) {
-    return {vector, k, offset, filter, exact, algorithm, query_cut, heap_factor, knn, bmp_alpha, score_threshold, with_payload};
+                       std::optional<double> score_threshold, bool with_payload, std::optional<double> target_recall) {
+    return {vector, k, offset, filter, exact, algorithm, query_cut, heap_factor, knn, bmp_alpha, score_threshold, with_payload,
+            target_recall};
 }
 
 // ---------------------------------------------------------------- writes
@@ -901,6 +938,64 @@ py::dict evaluate(const py::object& qrels_obj, const py::object& run_obj, const 
     return out;
 }
 
+// ---------------------------------------------------------------- tune
+
+py::dict tune(const std::string& path, const py::object& queries, const std::string& vector, double target_recall,
+              std::size_t k, double held_out, std::uint64_t seed, unsigned runs, bool force, bool dry_run) {
+    TuneOptions opts;
+    opts.target_recall = target_recall;
+    opts.k = k;
+    opts.runs = runs;
+    opts.validate();
+    // Queries as the index's tokens: integer keys are named by their decimal digits.
+    std::vector<TextQuery> qs;
+    std::size_t n = 0;
+    for (const auto& q : queries) {
+        TextQuery t;
+        t.id = std::to_string(n++);
+        if (!py::isinstance<py::dict>(q)) throw InvalidArgument("tune: queries are {token: weight} dicts");
+        for (const auto& [key, w] : py::reinterpret_borrow<py::dict>(q)) {
+            t.terms.emplace_back(py::isinstance<py::str>(key) ? key.cast<std::string>() : std::string(py::str(key)),
+                                 w.cast<float>());
+        }
+        qs.push_back(std::move(t));
+    }
+    if (qs.size() < 2) {
+        throw InvalidArgument("tuning needs at least 2 queries (some to tune on, some held out), got " +
+                              std::to_string(qs.size()));
+    }
+    py::gil_scoped_release nogil;
+    const auto coll = Collection::open(path, {.read_only = true});
+    const auto index = coll->snapshot()->index(vector);
+    if (!index->manifest().approx) {
+        throw InvalidArgument("index " + path + " has no approximate structures; add them first with spindle build-approx --index " +
+                              path);
+    }
+    const auto [tune_idx, held_idx] = split_queries(qs.size(), held_out, seed);
+    std::vector<QueryPlan> tuning, heldout;
+    for (std::size_t i : tune_idx) tuning.push_back(plan_query(*index, qs[i]));
+    for (std::size_t i : held_idx) heldout.push_back(plan_query(*index, qs[i]));
+    const TuneResult r = tune_approx(*index, tuning, heldout, opts);
+    const TuneVerdict v = accept_tuning(r, opts, !dry_run, force,
+                                        "(more queries, or a larger held_out share), or pass force=True to store the "
+                                        "setting anyway");
+    if (!dry_run) Collection::open(path)->set_approx_defaults(index->vector(), v.defaults);
+    py::gil_scoped_acquire gil;
+    py::dict d;
+    d["query_cut"] = v.defaults.query_cut;
+    d["heap_factor"] = v.defaults.heap_factor;
+    d["knn"] = v.defaults.knn;
+    d["setting"] = describe_approx(v.defaults);
+    d["recall"] = r.points[*r.chosen].recall;
+    d["heldout_recall"] = r.heldout_recall;
+    d["heldout_mean_ms"] = r.heldout_mean_ms;
+    d["settings_tried"] = r.points.size();
+    d["stored"] = !dry_run;
+    d["note"] = v.note == TuneVerdict::Note::forced ? "forced"
+                : v.note == TuneVerdict::Note::below_target ? "below_target" : "";
+    return d;
+}
+
 // ---------------------------------------------------------------- info
 
 py::dict info_dict(const PyCollection& h) {
@@ -1173,32 +1268,34 @@ PYBIND11_MODULE(_spindle, m) {
                std::size_t offset, const std::optional<std::string>& filter, bool exact,
                const std::optional<std::string>& algorithm, std::optional<std::size_t> query_cut,
                std::optional<double> heap_factor, std::optional<std::size_t> knn, double bmp_alpha,
-               std::optional<double> score_threshold, bool with_payload) {
+               std::optional<double> score_threshold, bool with_payload, std::optional<double> target_recall) {
                 return search_one(h, query,
                                   knobs_from(vector, k, offset, filter, exact, algorithm, query_cut, heap_factor, knn,
-                                             bmp_alpha, score_threshold, with_payload));
+                                             bmp_alpha, score_threshold, with_payload, target_recall));
             },
             py::arg("query"), py::arg("vector") = "", py::arg("k") = 10, py::arg("offset") = 0,
             py::arg("filter") = py::none(), py::arg("exact") = false, py::arg("algorithm") = py::none(),
             py::arg("query_cut") = py::none(), py::arg("heap_factor") = py::none(), py::arg("knn") = py::none(),
-            py::arg("bmp_alpha") = 1.0, py::arg("score_threshold") = py::none(), py::arg("with_payload") = false)
+            py::arg("bmp_alpha") = 1.0, py::arg("score_threshold") = py::none(), py::arg("with_payload") = false,
+            py::arg("target_recall") = py::none())
         .def(
             "search_batch",
             [](const PyCollection& h, const py::object& queries, const std::string& vector, std::size_t k,
                std::size_t offset, const std::optional<std::string>& filter, bool exact,
                const std::optional<std::string>& algorithm, std::optional<std::size_t> query_cut,
                std::optional<double> heap_factor, std::optional<std::size_t> knn, double bmp_alpha,
-               std::optional<double> score_threshold, unsigned threads, bool scores_f32) {
+               std::optional<double> score_threshold, unsigned threads, bool scores_f32,
+               std::optional<double> target_recall) {
                 return search_many(h, queries,
                                    knobs_from(vector, k, offset, filter, exact, algorithm, query_cut, heap_factor, knn,
-                                              bmp_alpha, score_threshold, false),
+                                              bmp_alpha, score_threshold, false, target_recall),
                                    threads, scores_f32);
             },
             py::arg("queries"), py::arg("vector") = "", py::arg("k") = 10, py::arg("offset") = 0,
             py::arg("filter") = py::none(), py::arg("exact") = false, py::arg("algorithm") = py::none(),
             py::arg("query_cut") = py::none(), py::arg("heap_factor") = py::none(), py::arg("knn") = py::none(),
             py::arg("bmp_alpha") = 1.0, py::arg("score_threshold") = py::none(), py::arg("threads") = 0,
-            py::arg("scores_f32") = false);
+            py::arg("scores_f32") = false, py::arg("target_recall") = py::none());
 
     py::class_<WriteResult>(m, "WriteResult")
         .def_readonly("lsn", &WriteResult::lsn)
@@ -1216,6 +1313,8 @@ PYBIND11_MODULE(_spindle, m) {
           py::arg("allow_empty"));
     m.def("_evaluate", &evaluate, py::arg("qrels"), py::arg("run"), py::arg("measures"), py::arg("per_query"),
           py::arg("relevance_level"), py::arg("max_results"), py::arg("complete"));
+    m.def("_tune", &tune, py::arg("path"), py::arg("queries"), py::arg("vector"), py::arg("target_recall"), py::arg("k"),
+          py::arg("held_out"), py::arg("seed"), py::arg("runs"), py::arg("force"), py::arg("dry_run"));
     m.def("_csr_view_info", &csr_view_info, py::arg("csr"));
     m.def("_parse_filter", [](const std::string& f) { (void)parse_filter(f); }, py::arg("filter"));
     m.def("_measure_names", [] { return eval::measure_names(); });

@@ -38,7 +38,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Collection", "Index", "Hits", "SparseVectorConfig", "WriteResult",
-    "build_index", "build_text_index", "evaluate", "run_from_batch", "csr_view_info", "read_jsonl_vectors",
+    "build_index", "build_text_index", "evaluate", "tune", "run_from_batch", "csr_view_info", "read_jsonl_vectors",
     "Error", "InvalidArgument", "ParseError", "IoError", "CorruptIndex", "IncompatibleVersion",
 ]
 
@@ -179,6 +179,24 @@ def read_jsonl_vectors(path: str):
                 ids.append(r["id"])
                 vecs.append(r["vector"])
     return ids, vecs
+
+
+def tune(index, queries, target_recall: float = 0.95, k: int = 10, held_out: float = 0.5, seed: int = 42,
+         runs: int = 3, force: bool = False, dry_run: bool = False, vector: str | None = None) -> dict:
+    """Chooses the fastest approx setting reaching ``target_recall`` (recall@k
+    against exact search) on part of ``queries``, checks it on the held-out
+    rest and stores it as the index's query defaults (``spindle tune``; the
+    same accept/refuse rule: Error when the target is not reached, or when
+    the held-out recall misses it by more than 0.05 unless ``force``).
+
+    index: a path (or an Index/Collection, by its path; a writer of it must
+    be closed first). queries: ``{token: weight}`` dicts. Returns the chosen
+    setting and its measured recall. Afterwards ``search(...,
+    target_recall=t)`` (t at most the tuned target) and
+    ``algorithm="approx"`` use it.
+    """
+    path = index.path if hasattr(index, "path") else os.fspath(index)
+    return _spindle._tune(path, list(queries), vector or "", target_recall, k, held_out, seed, runs, force, dry_run)
 
 
 def csr_view_info(matrix) -> dict:

@@ -146,13 +146,14 @@ class _Searchable:
         exact: score every posting (the exhaustive algorithm). algorithm:
         ``"bmp"`` (the default), ``"maxscore"``, ``"bmw"``, ``"exhaustive"``
         or ``"approx"``; ``query_cut``, ``heap_factor`` and ``knn`` imply
-        ``"approx"``. target_recall is not supported yet (InvalidArgument).
+        ``"approx"``. target_recall: approximate search with the setting
+        ``spindle.tune`` (or ``spindle tune``) stored, which must have been
+        tuned for at least that recall (InvalidArgument otherwise).
         The GIL is released while the library searches.
         """
-        _no_target_recall(target_recall)
         ids, scores, payloads, extra = self._h.search(
             query_arg(query, self._vocab), vector or "", k, offset, filter_arg(filter), exact, algorithm, query_cut,
-            heap_factor, knn, bmp_alpha, score_threshold, with_payload)
+            heap_factor, knn, bmp_alpha, score_threshold, with_payload, target_recall)
         return Hits(ids, scores, payloads, extra)
 
     def search_batch(self, queries, k: int = 10, threads: int = 0, filter: Any = None, exact: bool = False,
@@ -170,23 +171,15 @@ class _Searchable:
         string); scores are float64 (or ``dtype="float32"``) padded with
         ``-inf``. Ctrl-C interrupts the batch (KeyboardInterrupt).
         """
-        _no_target_recall(target_recall)
         if dtype not in ("float64", "float32"):
             raise _spindle.InvalidArgument(f"dtype must be 'float64' or 'float32', got {dtype!r}")
         return self._h.search_batch(queries_arg(queries, self._vocab), vector or "", k, offset, filter_arg(filter),
                                     exact, algorithm, query_cut, heap_factor, knn, bmp_alpha, score_threshold,
-                                    threads, dtype == "float32")
+                                    threads, dtype == "float32", target_recall)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else ("read-only" if self.read_only else "writable")
         return f"{type(self).__name__}({self._path!r}, {state})"
-
-
-def _no_target_recall(target_recall):
-    if target_recall is not None:
-        raise _spindle.InvalidArgument(
-            "target_recall is not supported from Python yet: tune the index with `spindle tune` (its stored "
-            "defaults are then used by algorithm='approx')")
 
 
 class Collection(_Searchable):

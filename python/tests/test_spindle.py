@@ -354,3 +354,28 @@ def test_interrupt_batch(tmp_path):
     if "completed" in p.stdout:
         pytest.skip("the batch finished before the interrupt (fast machine)")
     assert p.stdout.strip() == "interrupted"
+
+
+def test_tune_and_target_recall(tmp_path):
+    docs = skewed(3000, 600, 25, 9, integer=False)
+    queries = skewed(60, 600, 10, 10, integer=False)
+    idx = spindle.build_index(tmp_path / "a", docs, approx=True)
+    qdicts = [{int(c): float(w) for c, w in zip(queries[i].indices, queries[i].data)} for i in range(60)]
+    with pytest.raises(spindle.InvalidArgument, match="no tuned approx setting"):
+        idx.search(qdicts[0], target_recall=0.9)
+    idx.close()
+    d = spindle.tune(tmp_path / "a", qdicts, target_recall=0.9, k=10, runs=1, dry_run=True, force=True)
+    assert not d["stored"]
+    with pytest.raises(spindle.InvalidArgument, match="no tuned approx setting"):
+        spindle.Index(tmp_path / "a").search(qdicts[0], target_recall=0.9)  # a dry run stores nothing
+    r = spindle.tune(tmp_path / "a", qdicts, target_recall=0.9, k=10, runs=1, force=True)
+    assert r["stored"] and r["recall"] >= 0.9 and r["query_cut"] >= 1
+    idx = spindle.Index(tmp_path / "a")
+    hits = idx.search(qdicts[1], target_recall=0.9)
+    assert hits.algorithm == "approx"
+    ids, _ = idx.search_batch(qdicts[:4], target_recall=0.85)
+    assert ids.shape == (4, 10)
+    with pytest.raises(spindle.InvalidArgument, match="tune again"):
+        idx.search(qdicts[1], target_recall=0.99)
+    with pytest.raises(spindle.InvalidArgument):
+        spindle.tune(tmp_path / "a", qdicts[:1])
