@@ -91,7 +91,7 @@ struct FloatView {
     bool copied = false;
     py::object keep;
     [[nodiscard]] double operator[](std::size_t i) const {
-        return dbl ? static_cast<const double*>(p)[i] : static_cast<const float*>(p)[i];
+        return dbl ? static_cast<const double*>(p)[i] : static_cast<double>(static_cast<const float*>(p)[i]);
     }
 };
 
