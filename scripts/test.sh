@@ -10,8 +10,13 @@ scripts/setup.sh Debug build-debug
 # The Release build must compile too (benchmarks, main job): the CLI and the
 # micro-benchmarks only, since the tests run from the Debug build (the test
 # executables are most of the Release build's time).
-SPINDLE_BUILD_TARGETS="spindle_cli spindle_micro" scripts/setup.sh Release build
+# The Python module is built here (Release, no sanitizers: an ASan extension
+# cannot be loaded by Debian's uninstrumented python3) and its tests run on it.
+SPINDLE_BUILD_TARGETS="spindle_cli spindle_micro spindle_python" scripts/setup.sh Release build
 (cd build-debug && ctest --output-on-failure -j "$(nproc)" --timeout 900)
+PY="${PYTHON:-/usr/bin/python3}"
+PYTHONPATH=build/python SPINDLE_CLI=build/tools/spindle "$PY" -m pytest -q -p no:cacheprovider python/tests \
+  --doctest-modules build/python/spindle
 # Qdrant's own JavaScript client against the Release `spindle serve`
 # (tests/js: package-lock.json pins @qdrant/js-client-rest 1.18.0).
 (cd tests/js && npm ci --no-audit --no-fund)

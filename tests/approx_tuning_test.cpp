@@ -328,5 +328,42 @@ TEST(Tune, UnreachableTargetAndBadArgumentsAreReported) {
     expect_message([&] { (void)tune_approx(pidx, plain.tuning, plain.heldout, o); }, "spindle build-approx");
 }
 
+// The accept/refuse rule shared by spindle tune and spindle.tune.
+TEST(Tune, AcceptRuleRefusesUnreachedAndHeldOutMisses) {
+    TuneOptions opts;
+    opts.target_recall = 0.9;
+    opts.k = 10;
+    TuneResult r;
+    TunePoint p;
+    p.opts.algorithm = Algorithm::approx;
+    p.opts.query_cut = 5;
+    p.opts.heap_factor = 0.8;
+    p.recall = 0.85;
+    r.points.push_back(p);
+    r.best = 0;
+    EXPECT_THROW((void)accept_tuning(r, opts, true, false, "x"), Error);  // nothing reached the target
+    r.points[0].recall = 0.93;
+    r.chosen = 0;
+    r.heldout_recall = 0.80;  // misses by more than the margin
+    try {
+        (void)accept_tuning(r, opts, true, false, "(ask for more)");
+        FAIL() << "expected a refusal";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("misses the target 0.9 by more than 0.05"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("(ask for more)"), std::string::npos);
+    }
+    EXPECT_EQ(accept_tuning(r, opts, true, true, "x").note, TuneVerdict::Note::forced);
+    EXPECT_EQ(accept_tuning(r, opts, false, false, "x").note, TuneVerdict::Note::below_target);  // not storing
+    r.heldout_recall = 0.88;  // within the margin
+    const TuneVerdict v = accept_tuning(r, opts, true, false, "x");
+    EXPECT_EQ(v.note, TuneVerdict::Note::below_target);
+    EXPECT_EQ(v.defaults.query_cut, 5U);
+    EXPECT_DOUBLE_EQ(v.defaults.heap_factor, 0.8);
+    EXPECT_DOUBLE_EQ(v.defaults.target_recall, 0.9);
+    EXPECT_DOUBLE_EQ(v.defaults.recall, 0.88);
+    r.heldout_recall = 0.95;
+    EXPECT_EQ(accept_tuning(r, opts, true, false, "x").note, TuneVerdict::Note::none);
+}
+
 }  // namespace
 }  // namespace spindle::test

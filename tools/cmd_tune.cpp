@@ -25,9 +25,8 @@
 namespace spindle::cli {
 namespace {
 
-/// How far below the target the held-out recall may fall before tune refuses
-/// to store the setting (without --force).
-constexpr double kHeldOutMargin = 0.05;
+/// How the held-out refusal (accept_tuning) ends: the options that fix it.
+constexpr std::string_view kLargerSample = "(more --queries, or a larger --held-out share), or pass --force to store the setting anyway";
 
 struct TuneArgs {
     std::string index;
@@ -185,30 +184,20 @@ void run_tune(const TuneArgs& a) {
     if (!a.json.empty()) write_json(a, r, tuning.size(), heldout.size());
     if (!a.svg.empty()) write_svg(a, r);
     if (!r.chosen) {
-        const TunePoint& b = r.points[r.best];
         fmt::print("{}\n", timing);
-        throw Error(fmt::format("target recall@{} {:g} not reached on the tuning queries even at the most conservative "
-                                "setting: best {:.4f} at {}; nothing stored. Build larger structures (spindle "
-                                "build-approx --overwrite with a larger --approx-lambda or --approx-alpha) or lower the "
-                                "target",
-                                a.k, a.target_recall, b.recall, describe_approx(b.opts)));
+        (void)accept_tuning(r, opts, !a.dry_run, a.force, kLargerSample);  // throws: nothing reached the target
     }
     const TunePoint& c = r.points[*r.chosen];
     fmt::print("chosen {}: recall@{} {:.4f} on the tuning queries, {:.4f} on the held-out queries; mean {:.3f} ms "
                "(held-out {:.3f} ms; passes back to back, warm caches: bench --sequential measures the same way, "
                "bench's default interleaving measures higher)\n",
                describe_approx(c.opts), a.k, c.recall, r.heldout_recall, c.mean_ms, r.heldout_mean_ms);
-    if (r.heldout_recall < a.target_recall - kHeldOutMargin && !a.dry_run) {
-        if (!a.force) {
-            throw Error(fmt::format(
-                "the held-out recall@{} {:.4f} misses the target {:g} by more than {:g}: the tuning queries do not "
-                "represent the held-out ones (too few, or unlike them); nothing stored. Tune on a larger sample "
-                "(more --queries, or a larger --held-out share), or pass --force to store the setting anyway",
-                a.k, r.heldout_recall, a.target_recall, kHeldOutMargin));
-        }
+    // The accept/refuse rule is the library's (spindle.tune applies the same).
+    const TuneVerdict v = accept_tuning(r, opts, !a.dry_run, a.force, kLargerSample);
+    if (v.note == TuneVerdict::Note::forced) {
         fmt::print("warning: --force: storing a setting whose held-out recall {:.4f} misses the target {:g} by more "
-                   "than {:g}\n", r.heldout_recall, a.target_recall, kHeldOutMargin);
-    } else if (r.heldout_recall < a.target_recall) {
+                   "than {:g}\n", r.heldout_recall, a.target_recall, kTuneHeldOutMargin);
+    } else if (v.note == TuneVerdict::Note::below_target) {
         fmt::print("warning: the held-out recall {:.4f} is below the target {:g}: the queries may be too few or unlike; "
                    "consider a slightly higher --target-recall\n",
                    r.heldout_recall, a.target_recall);
@@ -216,12 +205,7 @@ void run_tune(const TuneArgs& a) {
     if (a.dry_run) {
         fmt::print("dry run: index defaults not changed\n");
     } else {
-        ApproxDefaults d = to_defaults(c.opts);
-        d.target_recall = a.target_recall;
-        d.k = a.k;
-        d.recall = r.heldout_recall;
-        d.mean_ms = r.heldout_mean_ms;
-        Collection::open(a.index)->set_approx_defaults(index.vector(), d);
+        Collection::open(a.index)->set_approx_defaults(index.vector(), v.defaults);
         fmt::print("stored as the query defaults of {} (spindle search/bench -a approx use them)\n", a.index);
     }
     fmt::print("{}\n", timing);

@@ -243,4 +243,34 @@ TuneResult tune_approx(const Index& index, std::span<const QueryPlan> tuning, st
     return res;
 }
 
+TuneVerdict accept_tuning(const TuneResult& r, const TuneOptions& opts, bool storing, bool force,
+                          std::string_view larger_sample) {
+    if (!r.chosen) {
+        const TunePoint& b = r.points.at(r.best);
+        throw Error(fmt::format("target recall@{} {:g} not reached on the tuning queries even at the most conservative "
+                                "setting: best {:.4f} at {}; nothing stored. Build larger structures (spindle "
+                                "build-approx --overwrite with a larger --approx-lambda or --approx-alpha) or lower the "
+                                "target",
+                                opts.k, opts.target_recall, b.recall, describe_approx(b.opts)));
+    }
+    TuneVerdict v;
+    if (r.heldout_recall < opts.target_recall - kTuneHeldOutMargin && storing) {
+        if (!force) {
+            throw Error(fmt::format(
+                "the held-out recall@{} {:.4f} misses the target {:g} by more than {:g}: the tuning queries do not "
+                "represent the held-out ones (too few, or unlike them); nothing stored. Tune on a larger sample {}",
+                opts.k, r.heldout_recall, opts.target_recall, kTuneHeldOutMargin, larger_sample));
+        }
+        v.note = TuneVerdict::Note::forced;
+    } else if (r.heldout_recall < opts.target_recall) {
+        v.note = TuneVerdict::Note::below_target;
+    }
+    v.defaults = to_defaults(r.points[*r.chosen].opts);
+    v.defaults.target_recall = opts.target_recall;
+    v.defaults.k = opts.k;
+    v.defaults.recall = r.heldout_recall;
+    v.defaults.mean_ms = r.heldout_mean_ms;
+    return v;
+}
+
 }  // namespace spindle

@@ -28,8 +28,10 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "spindle/index/manifest.hpp"
 #include "spindle/query/searcher.hpp"
 
 namespace spindle {
@@ -87,5 +89,27 @@ std::pair<std::vector<std::size_t>, std::vector<std::size_t>> split_queries(std:
 /// to run spindle build-approx) or a query list is empty.
 TuneResult tune_approx(const Index& index, std::span<const QueryPlan> tuning, std::span<const QueryPlan> heldout,
                        const TuneOptions& opts);
+
+/// How far below the target the held-out recall of the chosen setting may
+/// fall before accept_tuning refuses to store it (unless forced).
+inline constexpr double kTuneHeldOutMargin = 0.05;
+
+struct TuneVerdict {
+    /// What to store: the chosen setting with its target, k and held-out recall and latency.
+    ApproxDefaults defaults;
+    enum class Note : std::uint8_t {
+        none,
+        forced,        ///< stored although the held-out recall misses the target by more than the margin
+        below_target,  ///< held-out recall below the target (within the margin, or not storing)
+    } note = Note::none;
+};
+
+/// The accept/refuse rule of tuning (spindle tune, spindle.tune): throws
+/// Error when no setting reached the target on the tuning queries (naming
+/// the best one), or, when `storing` and not `force`, when the held-out
+/// recall misses the target by more than kTuneHeldOutMargin; `larger_sample`
+/// ends that message (how this surface asks for more queries or forcing).
+TuneVerdict accept_tuning(const TuneResult& r, const TuneOptions& opts, bool storing, bool force,
+                          std::string_view larger_sample);
 
 }  // namespace spindle

@@ -1,0 +1,277 @@
+"""Collections (live, writable) and static indexes, over spindle's C++ library."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from . import _spindle
+from ._convert import filter_arg, ids_arg, payloads_arg, queries_arg, query_arg, vectors_arg
+
+
+@dataclass
+class SparseVectorConfig:
+    """How one named sparse vector of a collection is stored.
+
+    keys: ``"tokens"`` (a vocabulary grows as points arrive; dict keys are
+    strings, CSR columns are named by ``vocab=`` or by their decimal number) or
+    ``"indices"`` (unsigned 32-bit dimensions, Qdrant's ``indices``).
+    weights: ``"u16"`` (default), ``"u8"`` or ``"f32"``.
+    approx: ``None``, or build settings of the approximate structures
+    (``{"lambda": 400, "block_size": 8, "alpha": 0.35, "knn": 10}``).
+
+    >>> SparseVectorConfig(keys="indices", weights="f32")
+    SparseVectorConfig(keys='indices', weights='f32', range_block=8, dense_ranges=0.125, approx=None)
+    """
+    keys: str = "tokens"
+    weights: str = "u16"
+    range_block: int = 8
+    dense_ranges: float = 0.125
+    approx: dict | None = None
+
+    def _as_dict(self) -> dict:
+        return {"keys": self.keys, "weights": self.weights, "range_block": self.range_block,
+                "dense_ranges": self.dense_ranges, "approx": self.approx}
+
+
+class Hits:
+    """The results of one search, best first (score descending, then id).
+
+    ``ids`` and ``scores`` are lists; ``payloads`` a list of dicts (``None``
+    for a point without payload) when asked with ``with_payload=True``, else
+    ``None``. Iterating yields ``(id, score)`` pairs. ``matched`` counts the
+    live points the filter allows; ``seconds`` is the library's own time.
+    """
+    __slots__ = ("ids", "scores", "payloads", "matched", "seconds", "algorithm", "unknown_terms")
+
+    def __init__(self, ids, scores, payloads, extra):
+        self.ids = ids
+        self.scores = scores
+        self.payloads = None if payloads is None else [None if p is None else json.loads(p) for p in payloads]
+        self.matched = extra["matched"]
+        self.seconds = extra["seconds"]
+        self.algorithm = extra["algorithm"]
+        self.unknown_terms = extra["unknown_terms"]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(zip(self.ids, self.scores))
+
+    def __getitem__(self, i):
+        return (self.ids[i], self.scores[i])
+
+    def __repr__(self) -> str:
+        body = ", ".join(f"({i!r}, {s:.4f})" for i, s in list(self)[:5])
+        more = ", ..." if len(self) > 5 else ""
+        return f"Hits([{body}{more}])"
+
+
+class _Searchable:
+    """Search methods shared by Collection and Index."""
+
+    _vocab: list | None = None
+
+    def __init__(self, handle):
+        self._h = handle
+
+    # -- lifecycle -----------------------------------------------------------
+    def close(self) -> None:
+        """Closes the collection (runs pending merges of a writer). Idempotent."""
+        self._h.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._h.closed
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def path(self) -> str:
+        return self._h.path
+
+    @property
+    def read_only(self) -> bool:
+        return self._h.read_only
+
+    @property
+    def vectors(self) -> list:
+        """Names of the collection's vectors."""
+        return self._h.vector_names()
+
+    # -- reads ---------------------------------------------------------------
+    def count(self, filter: Any = None) -> int:
+        """Live points (matching ``filter``, a Qdrant-shaped dict, if given)."""
+        return self._h.count(filter_arg(filter))
+
+    def get(self, ids, with_vectors: bool = True) -> list:
+        """Points by id: a dict ``{"id", "payload", "vectors"}`` each, ``None`` where absent.
+        Vectors hold the stored (possibly quantized) weights."""
+        out = self._h.get(ids_arg(ids), with_vectors)
+        for p in out:
+            if p is not None and p["payload"] is not None:
+                p["payload"] = json.loads(p["payload"])
+        return out
+
+    def scroll(self, from_id=None, limit: int = 100, with_vectors: bool = False) -> list:
+        """Live points in id order from ``from_id`` (inclusive), at most ``limit``,
+        as ``get`` returns them. The next page starts after the last id returned."""
+        out = self._h.scroll(from_id, limit, with_vectors)
+        for p in out:
+            if p["payload"] is not None:
+                p["payload"] = json.loads(p["payload"])
+        return out
+
+    def info(self) -> dict:
+        """The collection's state: points, segments, vectors, manifest (a dict)."""
+        d = self._h.info()
+        d["manifest"] = json.loads(d.pop("manifest_json"))
+        return d
+
+    def search(self, query, k: int = 10, filter: Any = None, exact: bool = False, algorithm: str | None = None,
+               query_cut: int | None = None, heap_factor: float | None = None, knn: int | None = None,
+               target_recall: float | None = None, with_payload: bool = False, vector: str | None = None,
+               offset: int = 0, bmp_alpha: float = 1.0, score_threshold: float | None = None) -> Hits:
+        """The top ``k`` points for one query.
+
+        query: a ``{token: weight}`` dict (``{index: weight}`` for an indices
+        vector), raw text (a str) for a BM25 text vector, a 1-row
+        ``scipy.sparse`` matrix, or an ``(indices, values)`` pair.
+        filter: a Qdrant-shaped filter dict (see docs/format.md, Filters).
+        exact: score every posting (the exhaustive algorithm). algorithm:
+        ``"bmp"`` (the default), ``"maxscore"``, ``"bmw"``, ``"exhaustive"``
+        or ``"approx"``; ``query_cut``, ``heap_factor`` and ``knn`` imply
+        ``"approx"``. target_recall: approximate search with the setting
+        ``spindle.tune`` (or ``spindle tune``) stored, which must have been
+        tuned for at least that recall (InvalidArgument otherwise).
+        The GIL is released while the library searches.
+        """
+        ids, scores, payloads, extra = self._h.search(
+            query_arg(query, self._vocab), vector or "", k, offset, filter_arg(filter), exact, algorithm, query_cut,
+            heap_factor, knn, bmp_alpha, score_threshold, with_payload, target_recall)
+        return Hits(ids, scores, payloads, extra)
+
+    def search_batch(self, queries, k: int = 10, threads: int = 0, filter: Any = None, exact: bool = False,
+                     algorithm: str | None = None, query_cut: int | None = None, heap_factor: float | None = None,
+                     knn: int | None = None, target_recall: float | None = None, vector: str | None = None,
+                     offset: int = 0, bmp_alpha: float = 1.0, score_threshold: float | None = None,
+                     dtype: str = "float64"):
+        """Searches many queries on one snapshot with ``threads`` threads (0: all cores).
+
+        queries: a ``scipy.sparse`` matrix (one row per query, read without a
+        copy) or a list of queries as ``search`` takes them. Returns
+        ``(ids, scores)``, numpy arrays of shape ``(n_queries, k)``, filled in
+        C++: ids are int64 padded with -1 where a query has fewer than k
+        results (an object array padded with ``None`` when an id is a
+        string); scores are float64 (or ``dtype="float32"``) padded with
+        ``-inf``. Ctrl-C interrupts the batch (KeyboardInterrupt).
+        """
+        if dtype not in ("float64", "float32"):
+            raise _spindle.InvalidArgument(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+        return self._h.search_batch(queries_arg(queries, self._vocab), vector or "", k, offset, filter_arg(filter),
+                                    exact, algorithm, query_cut, heap_factor, knn, bmp_alpha, score_threshold,
+                                    threads, dtype == "float32", target_recall)
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else ("read-only" if self.read_only else "writable")
+        return f"{type(self).__name__}({self._path!r}, {state})"
+
+
+class Collection(_Searchable):
+    """A live collection: points with named sparse vectors and JSON payloads,
+    upserted and deleted while searches run, durable through a write-ahead log.
+
+    >>> import tempfile, os, spindle
+    >>> d = tempfile.mkdtemp()
+    >>> with spindle.Collection.create(os.path.join(d, "c"), {"splade": spindle.SparseVectorConfig()},
+    ...                                payload_indexes={"lang": "keyword"}) as c:
+    ...     _ = c.upsert([1, 2, 3], [{"cat": 1.0}, {"cat": 0.5, "dog": 2.0}, {"dog": 1.0}],
+    ...                  payloads=[{"lang": "en"}, {"lang": "fr"}, {"lang": "en"}])
+    ...     hits = c.search({"cat": 1.0, "dog": 0.1}, k=2)
+    ...     print(hits.ids, c.count(filter={"must": [{"key": "lang", "match": {"value": "en"}}]}))
+    [1, 2] 2
+    """
+
+    def __init__(self, handle, path: str, vocab=None):
+        super().__init__(handle)
+        self._path = path
+        self._vocab = vocab
+
+    @classmethod
+    def create(cls, path: str, vectors: dict, payload_indexes: dict | None = None, segments: dict | None = None,
+               vocab=None) -> "Collection":
+        """Creates a collection in ``path`` (which must not exist).
+
+        vectors: ``{name: SparseVectorConfig}``. payload_indexes: ``{field:
+        type}`` with type ``keyword``, ``integer``, ``float``, ``bool`` or
+        ``datetime``. segments: segment policy settings (``flush_docs``,
+        ``merge_factor``, ...). vocab: column names used when CSR input is
+        given for a token vector (default: the decimal column number).
+        """
+        cfg = {}
+        for name, v in vectors.items():
+            if isinstance(v, dict):
+                v = SparseVectorConfig(**v)
+            cfg[name] = v._as_dict()
+        return cls(_spindle._Collection.create(str(path), cfg, dict(payload_indexes or {}), segments), str(path), vocab)
+
+    @classmethod
+    def open(cls, path: str, read_only: bool = False, in_memory: bool = False, vocab=None) -> "Collection":
+        """Opens a collection (or a static index, read-only). A writer takes the
+        collection's lock (one writing process at a time) and replays its log."""
+        return cls(_spindle._Collection.open(str(path), read_only, in_memory), str(path), vocab)
+
+    def upsert(self, ids, vectors, payloads=None, wait: bool = True):
+        """Adds or replaces points, atomically (a bad point applies nothing).
+
+        vectors: a ``scipy.sparse.csr_matrix`` (row i is point ``ids[i]``) or
+        a list of ``{token: weight}`` dicts, for the collection's only
+        vector; or a dict ``{vector name: matrix or list}``. payloads: dicts
+        (or JSON text, or None). wait=True returns once the batch is durable.
+        Returns a WriteResult (lsn, applied). The GIL is released while the
+        library writes.
+        """
+        return self._h.upsert(ids_arg(ids), vectors_arg(vectors, self._vocab), payloads_arg(payloads), wait)
+
+    def delete(self, ids=None, filter: Any = None, wait: bool = True):
+        """Deletes points by id, or those matching a filter (one of the two)."""
+        if (ids is None) == (filter is None):
+            raise _spindle.InvalidArgument("delete: give ids= or filter= (one of them)")
+        if ids is not None:
+            return self._h.delete_ids(ids_arg(ids), wait)
+        return self._h.delete_filter(filter_arg(filter), wait)
+
+    def flush(self) -> None:
+        """Writes the in-memory segments to disk and truncates the log."""
+        self._h.flush()
+
+    def optimize(self, max_segments: int = 1) -> None:
+        """Flushes, then merges until at most ``max_segments`` segments remain."""
+        self._h.optimize(max_segments)
+
+    def check(self) -> None:
+        """Checks the collection's invariants (CorruptIndex on a violation)."""
+        self._h.check()
+
+
+class Index(_Searchable):
+    """A static index (built by ``build_index``, ``build_text_index`` or
+    ``spindle index``), opened read-only; the same search methods as a
+    Collection. Ids are the documents' ids as strings.
+
+    >>> import tempfile, os, spindle, scipy.sparse as sp, numpy as np
+    >>> m = sp.csr_matrix(np.array([[1.0, 0, 2.0], [0, 1.0, 0]], dtype=np.float32))
+    >>> idx = spindle.build_index(os.path.join(tempfile.mkdtemp(), "i"), m, weights="f32")
+    >>> idx.search({0: 1.0, 2: 1.0}).ids
+    ['0']
+    """
+
+    def __init__(self, path: str, in_memory: bool = False, vocab=None):
+        super().__init__(_spindle._Collection.open(str(path), True, in_memory))
+        self._path = str(path)
+        self._vocab = vocab
