@@ -11,7 +11,7 @@ PACKAGES=(build-essential cmake ninja-build pkg-config
           libgtest-dev libgmock-dev libbenchmark-dev libicu-dev libstemmer-dev
           libroaring-dev nlohmann-json3-dev libcpp-httplib-dev libhnswlib-dev
           pybind11-dev python3-dev python3-pip python3-setuptools python3-numpy python3-scipy python3-pytest python3-distributed python3-dask
-          clang libclang-rt-14-dev wrk)
+          clang libclang-rt-14-dev wrk chromium)
 
 # The JavaScript tests (tests/js) need Node.js >= 18 and npm: Debian's when
 # the machine has none of its own.

@@ -3,7 +3,9 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer, then ctest; then the
 # collection concurrency test once more under ThreadSanitizer (only that
 # target is built in that variant, so CI stays well under 30 minutes). The
-# JavaScript tests (tests/js) run Qdrant's client against spindle serve.
+# JavaScript tests (tests/js) run Qdrant's client against spindle serve and
+# drive the web console in headless Chromium. Last, a bounded libFuzzer run
+# of the server's request handling (clang, preset fuzz).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh Debug build-debug
@@ -24,3 +26,17 @@ SPINDLE_BIN=build/tools/spindle node --test tests/js/
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j "$(nproc)"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/tests/collection_concurrency_test
+# libFuzzer on spindle serve's request parsing and dispatch (clang, ASan +
+# UBSan; only the fuzz target and the library are built), bounded to 60 s.
+# New inputs go to a temporary directory; tests/fuzz/corpus is the seed.
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j "$(nproc)"
+fuzz_dir="$(mktemp -d)"
+trap 'rm -rf "$fuzz_dir"' EXIT
+# A failing input is kept as build-fuzz/crash-* (replay: server_fuzz FILE).
+if ! build-fuzz/tests/fuzz/server_fuzz -max_total_time=60 -runs=5000000 -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+     -artifact_prefix=build-fuzz/ -print_final_stats=1 "$fuzz_dir" tests/fuzz/corpus >"$fuzz_dir/log" 2>&1; then
+  tail -n 120 "$fuzz_dir/log"
+  exit 1
+fi
+tail -n 6 "$fuzz_dir/log"

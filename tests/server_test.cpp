@@ -238,6 +238,26 @@ TEST_F(ServerTest, ApiKeys) {
     EXPECT_EQ(call("GET", "/healthz", {}, {}, s.get()).status, 200);
 }
 
+// The web console is a static page: served without a key (its API calls
+// send one), as HTML, GET only.
+TEST_F(ServerTest, ConsolePage) {
+    svc_.reset();
+    ServiceOptions o;
+    o.api_key = "secret";
+    auto s = make(o);
+    const HttpResponse r = call("GET", "/console", {}, {}, s.get());
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.content_type, "text/html; charset=utf-8");
+    EXPECT_EQ(r.endpoint, "/console");
+    EXPECT_EQ(r.body.rfind("<!doctype html>", 0), 0U);
+    EXPECT_NE(r.body.find("/points/query"), std::string::npos);
+    EXPECT_NE(r.body.find("</html>"), std::string::npos);
+    EXPECT_EQ(call("GET", "/console/", {}, {}, s.get()).status, 200);
+    // Like /healthz, the route needs no key, so a wrong method is a 405.
+    EXPECT_EQ(fail("POST", "/console", "{}", {}, s.get()),
+              std::make_pair(405, std::string("Method not allowed: POST /console")));
+}
+
 TEST_F(ServerTest, Metrics) {
     make_collection();
     (void)call("POST", "/collections/nope/points/count", "{}");

@@ -89,7 +89,7 @@ void LiveCollection::validate_points(std::span<const Point> points) const {
                 throw InvalidArgument(label() + ": unknown vector '" + name + "' (the collection has: " + names + ")");
             }
             const SparseVectorConfig& c = it->second;
-            const auto vl = [&] { return label() + ": vector '" + name + "'"; };
+            const auto vl = [&label, &name = name] { return label() + ": vector '" + name + "'"; };
             if (c.text) {
                 throw InvalidArgument(vl() + " holds BM25 weights computed from text at build time and takes no upserts "
                                            "(rebuild it with spindle index --text)");

@@ -49,7 +49,7 @@ Qrels read_qrels(const std::string& path) {
         std::vector<std::size_t> order(q.docs.size());
         for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
         std::stable_sort(order.begin(), order.end(),
-                         [&](std::size_t a, std::size_t b) { return q.docs[a].docno < q.docs[b].docno; });
+                         [&docs = q.docs](std::size_t a, std::size_t b) { return docs[a].docno < docs[b].docno; });
         std::vector<Judgment> sorted;
         sorted.reserve(order.size());
         for (std::size_t i = 0; i < order.size(); ++i) {

@@ -314,7 +314,11 @@ CollectionManifest CollectionManifest::from_json(std::string_view text, const st
     CollectionManifest m;
     m.generation = r.u64(root, "generation");
     const json& cfg = r.obj(root, "config");
-    for (const auto& [name, v] : r.obj(cfg, "vectors", "config.").items()) {
+    // Named references, not structured bindings: lambdas below capture them
+    // (clang 14, the fuzz build's compiler, cannot capture bindings).
+    for (const auto& item : r.obj(cfg, "vectors", "config.").items()) {
+        const std::string& name = item.key();
+        const json& v = item.value();
         const std::string path = "config.vectors." + name + ".";
         SparseVectorConfig c;
         c.keys = r.valid([&] { return parse_vector_keys(r.str(v, "keys", path)); });
@@ -336,7 +340,9 @@ CollectionManifest CollectionManifest::from_json(std::string_view text, const st
     p.max_deleted_fraction = r.num(pol, "max_deleted_fraction", pp);
     p.approx_min_docs = r.u64(pol, "approx_min_docs", pp);
     if (cfg.contains("payload_indexes")) {
-        for (const auto& [key, t] : r.obj(cfg, "payload_indexes", "config.").items()) {
+        for (const auto& item : r.obj(cfg, "payload_indexes", "config.").items()) {
+            const std::string& key = item.key();
+            const json& t = item.value();
             const std::string path = "config.payload_indexes.";
             if (!t.is_string()) throw CorruptIndex(where + ": manifest field '" + path + key + "' is not a string");
             m.config.payload_indexes.emplace(key, r.valid([&] { return parse_payload_type(t.get<std::string>()); }));

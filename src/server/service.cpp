@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "api_json.hpp"
+#include "console_page.hpp"
 #include "metrics.hpp"
 #include "spindle/collection/collection.hpp"
 #include "spindle/collection/filter.hpp"
@@ -853,7 +854,7 @@ struct Service::Impl {
         bool write = false;
         bool open = false;  // no key needed
         enum class Route : std::uint8_t {
-            none, bad_method, root, healthz, readyz, livez, metrics_page, list, create, info, remove, exists, index, upsert,
+            none, bad_method, root, console, healthz, readyz, livez, metrics_page, list, create, info, remove, exists, index, upsert,
             retrieve, get_point, del, query, query_batch, search, search_batch, count, scroll
         };
         Route route = Route::none;
@@ -867,6 +868,10 @@ struct Service::Impl {
         };
         if (n == 0) {
             pick("/", {{"GET", Route::root}});
+        } else if (n == 1 && is(0, "console")) {
+            // The page is static and holds no data; its API calls send the key.
+            pick("/console", {{"GET", Route::console}});
+            open = true;
         } else if (n == 1 && is(0, "healthz")) {
             pick("/healthz", {{"GET", Route::healthz}});
             open = true;
@@ -938,6 +943,12 @@ struct Service::Impl {
                 return json_response(200, json{{"title", "spindle - sparse retrieval engine (Qdrant-compatible REST API)"},
                                                {"version", kQdrantApiVersion},
                                                {"spindle_version", "0.1.0"}});
+            case Route::console: {
+                HttpResponse r;
+                r.content_type = "text/html; charset=utf-8";
+                r.body = std::string(console_html());
+                return r;
+            }
             case Route::healthz:
             case Route::livez: {
                 HttpResponse r;

@@ -1,0 +1,186 @@
+// The web console (GET /console) in headless Chromium, driven by
+// playwright-core: load the page, enter the API key, run a sparse query with
+// and without a filter, and check the rendered ids and scores against a
+// brute-force computation; then take a screenshot. The server binary: env
+// SPINDLE_BIN (default build/tools/spindle, relative to the repository root).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const BIN = path.resolve(ROOT, process.env.SPINDLE_BIN ?? 'build/tools/spindle');
+const KEY = 'console-key-456';
+const COLL = 'console_docs';
+const TAGS = ['red', 'green', 'blue'];
+const N = 60;
+
+// Deterministic data (mulberry32); weights k/64 are exact in float32.
+function rng(seed) {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+const rand = rng(7);
+function sparse(nnz, dims) {
+    const set = new Set();
+    while (set.size < nnz) set.add(Math.floor(rand() * dims));
+    const indices = [...set].sort((x, y) => x - y);
+    return { indices, values: indices.map(() => Math.max(1, Math.floor(rand() * 256)) / 64) };
+}
+const points = [];
+for (let id = 1; id <= N; ++id) points.push({ id, vector: { v: sparse(6, 40) }, payload: { tag: TAGS[id % 3], n: id } });
+const query = sparse(5, 40);
+
+function bruteTop(q, k, pred) {
+    const all = [];
+    for (const p of points) {
+        if (!pred(p)) continue;
+        const m = new Map(p.vector.v.indices.map((d, i) => [d, p.vector.v.values[i]]));
+        let s = 0;
+        for (let i = 0; i < q.indices.length; ++i) s += q.values[i] * (m.get(q.indices[i]) ?? 0);
+        if (s > 0) all.push({ id: p.id, s });
+    }
+    all.sort((x, y) => y.s - x.s || x.id - y.id);
+    return all.slice(0, k);
+}
+function close(a, b) { return Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b)); }
+
+let server;
+let dataDir;
+let shotDir;
+let base;
+let browser;
+
+async function api(method, p, body) {
+    const res = await fetch(base + p, {
+        method,
+        headers: { 'api-key': KEY, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const data = await res.json();
+    assert.equal(res.status, 200, `${method} ${p}: ${JSON.stringify(data)}`);
+    return data.result;
+}
+
+before(async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'spindle-console-'));
+    // SPINDLE_CONSOLE_SHOT_DIR keeps the screenshot (console.png) there.
+    shotDir = process.env.SPINDLE_CONSOLE_SHOT_DIR ?? mkdtempSync(path.join(tmpdir(), 'spindle-console-shot-'));
+    server = spawn(BIN, ['serve', '--data', dataDir, '--port', '0', '--api-key', KEY, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const port = await new Promise((resolve, reject) => {
+        let text = '';
+        server.stderr.on('data', (d) => {
+            text += d;
+            const m = text.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+            if (m) resolve(Number(m[1]));
+        });
+        server.on('exit', (code) => reject(new Error(`spindle serve exited (${code}): ${text}`)));
+        setTimeout(() => reject(new Error(`spindle serve did not start: ${text}`)), 30_000).unref();
+    });
+    base = `http://127.0.0.1:${port}`;
+    await api('PUT', `/collections/${COLL}`, { sparse_vectors: { v: {} } });
+    await api('PUT', `/collections/${COLL}/index`, { field_name: 'tag', field_schema: 'keyword' });
+    await api('PUT', `/collections/${COLL}/points?wait=true`, { points });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox'] });
+});
+
+after(async () => {
+    if (browser) await browser.close();
+    if (server && server.exitCode === null) {
+        const exited = new Promise((resolve) => server.on('exit', (code) => resolve(code)));
+        server.kill('SIGTERM');
+        assert.equal(await exited, 0, 'spindle serve exits 0 on SIGTERM');
+    }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    if (shotDir && !process.env.SPINDLE_CONSOLE_SHOT_DIR) rmSync(shotDir, { recursive: true, force: true });
+});
+
+// The rendered result rows, once the page says the query is done.
+async function results(page) {
+    await page.waitForSelector('#results[data-state="done"], #results[data-state="error"]');
+    const state = await page.getAttribute('#results', 'data-state');
+    assert.equal(state, 'done', `query failed: ${await page.textContent('#error')}`);
+    return page.$$eval('#results tbody tr', (rows) => rows.map((r) => ({
+        id: Number(r.dataset.id), score: Number(r.dataset.score), payload: JSON.parse(r.cells[3].textContent || 'null'),
+        shown: r.cells[2].textContent,
+    })));
+}
+
+function check(got, want, what) {
+    assert.equal(got.length, want.length, `${what}: ${got.length} rows, brute force has ${want.length}`);
+    for (let i = 0; i < want.length; ++i) {
+        assert.ok(close(got[i].score, want[i].s), `${what}: rank ${i} score ${got[i].score}, brute force ${want[i].s}`);
+        // Ties may come in either order only when the scores are equal.
+        if (got[i].id !== want[i].id) assert.ok(close(got[i].score, want.find((w) => w.id === got[i].id)?.s ?? NaN), `${what}: rank ${i} id ${got[i].id}`);
+        assert.deepEqual(got[i].payload, points[got[i].id - 1].payload, `${what}: payload of ${got[i].id}`);
+        assert.ok(got[i].shown.length > 0);
+    }
+}
+
+test('the web console in headless Chromium', async () => {
+    // The page itself needs no key; the API behind it does.
+    const plain = await fetch(`${base}/console`);
+    assert.equal(plain.status, 200);
+    assert.match(plain.headers.get('content-type'), /^text\/html/);
+    assert.equal((await fetch(`${base}/collections`)).status, 401);
+
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${base}/console`);
+    // Without the key the collection list fails with the server's 401 message.
+    await page.waitForFunction(() => document.getElementById('error').textContent.includes('401'));
+    await page.fill('#api-key', KEY);
+    await page.click('#reload');
+    await page.waitForSelector(`#collections tbody tr[data-name="${COLL}"]`);
+    const row = await page.$$eval(`#collections tbody tr[data-name="${COLL}"] td`, (tds) => tds.map((td) => td.textContent));
+    assert.equal(row[0], COLL);
+    assert.equal(Number(row[2]), N, 'points column');
+    assert.ok(Number(row[3]) >= 1, 'segments column');
+    assert.match(row[5], /^v \(indices, f32/);
+    assert.match(row[6], /tag: keyword/);
+    assert.match(await page.textContent('#tuned'), /No tuned approximate setting/);
+    assert.equal(await page.inputValue('#collection'), COLL);
+    assert.equal(await page.inputValue('#vector'), 'v');
+
+    await page.fill('#query', JSON.stringify(query));
+    await page.fill('#limit', '7');
+    await page.click('#run');
+    check(await results(page), bruteTop(query, 7, () => true), 'no filter');
+
+    await page.$eval('#results', (t) => { t.dataset.state = ''; });
+    await page.fill('#filter', JSON.stringify({ must: [{ key: 'tag', match: { value: 'red' } }] }));
+    await page.fill('#limit', '5');
+    await page.click('#run');
+    check(await results(page), bruteTop(query, 5, (p) => p.payload.tag === 'red'), 'filter tag=red');
+
+    // A bad filter shows the server's 400 message and no rows.
+    await page.$eval('#results', (t) => { t.dataset.state = ''; });
+    await page.fill('#filter', '{"must": [{"key": "tag", "match": {"value": ["x"]}}]}');
+    await page.click('#run');
+    await page.waitForSelector('#results[data-state="error"]');
+    assert.match(await page.textContent('#error'), /400/);
+    assert.equal((await page.$$('#results tbody tr')).length, 0);
+
+    const shot = path.join(shotDir, 'console.png');
+    await page.fill('#filter', '');
+    await page.$eval('#results', (t) => { t.dataset.state = ''; });
+    await page.click('#run');
+    await results(page);
+    await page.screenshot({ path: shot, fullPage: true });
+    const png = readFileSync(shot);
+    assert.ok(statSync(shot).size > 1000, 'screenshot is not empty');
+    assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+    assert.deepEqual(pageErrors, [], 'no JavaScript errors on the page');
+    await page.close();
+});
