@@ -5,31 +5,18 @@
 // SPINDLE_BIN (default build/tools/spindle, relative to the repository root).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.resolve(ROOT, process.env.SPINDLE_BIN ?? 'build/tools/spindle');
+import { rng, close, startServer, stopServer } from './spindle_server.mjs';
+
 const KEY = 'console-key-456';
 const COLL = 'console_docs';
 const TAGS = ['red', 'green', 'blue'];
 const N = 60;
 
-// Deterministic data (mulberry32); weights k/64 are exact in float32.
-function rng(seed) {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 const rand = rng(7);
 function sparse(nnz, dims) {
     const set = new Set();
@@ -53,10 +40,8 @@ function bruteTop(q, k, pred) {
     all.sort((x, y) => y.s - x.s || x.id - y.id);
     return all.slice(0, k);
 }
-function close(a, b) { return Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b)); }
 
-let server;
-let dataDir;
+let srv;
 let shotDir;
 let base;
 let browser;
@@ -73,20 +58,10 @@ async function api(method, p, body) {
 }
 
 before(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'spindle-console-'));
     // SPINDLE_CONSOLE_SHOT_DIR keeps the screenshot (console.png) there.
     shotDir = process.env.SPINDLE_CONSOLE_SHOT_DIR ?? mkdtempSync(path.join(tmpdir(), 'spindle-console-shot-'));
-    server = spawn(BIN, ['serve', '--data', dataDir, '--port', '0', '--api-key', KEY, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const port = await new Promise((resolve, reject) => {
-        let text = '';
-        server.stderr.on('data', (d) => {
-            text += d;
-            const m = text.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-            if (m) resolve(Number(m[1]));
-        });
-        server.on('exit', (code) => reject(new Error(`spindle serve exited (${code}): ${text}`)));
-        setTimeout(() => reject(new Error(`spindle serve did not start: ${text}`)), 30_000).unref();
-    });
+    srv = await startServer(KEY, 'spindle-console-');
+    const { port } = srv;
     base = `http://127.0.0.1:${port}`;
     await api('PUT', `/collections/${COLL}`, { sparse_vectors: { v: {} } });
     await api('PUT', `/collections/${COLL}/index`, { field_name: 'tag', field_schema: 'keyword' });
@@ -96,12 +71,7 @@ before(async () => {
 
 after(async () => {
     if (browser) await browser.close();
-    if (server && server.exitCode === null) {
-        const exited = new Promise((resolve) => server.on('exit', (code) => resolve(code)));
-        server.kill('SIGTERM');
-        assert.equal(await exited, 0, 'spindle serve exits 0 on SIGTERM');
-    }
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await stopServer(srv);
     if (shotDir && !process.env.SPINDLE_CONSOLE_SHOT_DIR) rmSync(shotDir, { recursive: true, force: true });
 });
 

@@ -4,32 +4,16 @@
 // (default build/tools/spindle, relative to the repository root).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { QdrantClient } from '@qdrant/js-client-rest';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.resolve(ROOT, process.env.SPINDLE_BIN ?? 'build/tools/spindle');
+import { rng, close, startServer, stopServer } from './spindle_server.mjs';
+
 const KEY = 'test-key-123';
 const N = 10_000;
 const DIMS = 2_000;
 const COLL = 'docs';
 const TAGS = ['red', 'green', 'blue'];
 
-// Deterministic data (mulberry32).
-function rng(seed) {
-    let a = seed >>> 0;
-    return () => {
-        a = (a + 0x6d2b79f5) >>> 0;
-        let t = a;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-}
 const rand = rng(42);
 function sparse(nnzMin, nnzMax) {
     const nnz = nnzMin + Math.floor(rand() * (nnzMax - nnzMin + 1));
@@ -83,7 +67,6 @@ function bruteTop(q, k, pred) {
     all.sort((x, y) => y.s - x.s || x.id - y.id);
     return all.slice(0, k);
 }
-function close(a, b) { return Math.abs(a - b) <= 1e-4 * Math.max(1, Math.abs(b)); }
 // Checks one result list against brute force: same length, every point
 // allowed with its true score, ranked by score, and none better left out.
 function checkResult(got, q, k, pred, what) {
@@ -104,35 +87,18 @@ function checkResult(got, q, k, pred, what) {
     }
 }
 
-let server;
-let dataDir;
+let srv;
 let client;
 let port;
 
 before(async () => {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'spindle-js-'));
-    server = spawn(BIN, ['serve', '--data', dataDir, '--port', '0', '--api-key', KEY, '--quiet'], { stdio: ['ignore', 'ignore', 'pipe'] });
-    port = await new Promise((resolve, reject) => {
-        let text = '';
-        server.stderr.on('data', (d) => {
-            text += d;
-            const m = text.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
-            if (m) resolve(Number(m[1]));
-        });
-        server.on('exit', (code) => reject(new Error(`spindle serve exited (${code}): ${text}`)));
-        setTimeout(() => reject(new Error(`spindle serve did not start: ${text}`)), 30_000).unref();
-    });
+    srv = await startServer(KEY, 'spindle-js-');
+    port = srv.port;
     client = new QdrantClient({ url: `http://127.0.0.1:${port}`, apiKey: KEY, checkCompatibility: false });
 });
 
 after(async () => {
-    if (server && server.exitCode === null) {
-        const exited = new Promise((resolve) => server.on('exit', (code, signal) => resolve({ code, signal })));
-        server.kill('SIGTERM');
-        const { code } = await exited;
-        assert.equal(code, 0, 'spindle serve exits 0 on SIGTERM');
-    }
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await stopServer(srv);
 });
 
 test('the Qdrant client against spindle serve', async (t) => {
