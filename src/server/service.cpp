@@ -85,24 +85,15 @@ json update_result(const WriteResult& w, bool wait) {
     return json{{"operation_id", w.lsn}, {"status", wait ? "completed" : "acknowledged"}};
 }
 
+// Qdrant's field_schema names are spindle's (to_string(PayloadType)), plus
+// "uuid", which spindle indexes as a keyword.
 std::optional<PayloadType> qdrant_payload_type(const std::string& t) {
-    if (t == "keyword" || t == "uuid") return PayloadType::keyword;
-    if (t == "integer") return PayloadType::integer;
-    if (t == "float") return PayloadType::floating;
-    if (t == "bool") return PayloadType::boolean;
-    if (t == "datetime") return PayloadType::datetime;
-    return std::nullopt;
-}
-
-std::string_view qdrant_type_name(PayloadType t) {
-    switch (t) {
-        case PayloadType::keyword: return "keyword";
-        case PayloadType::integer: return "integer";
-        case PayloadType::floating: return "float";
-        case PayloadType::boolean: return "bool";
-        case PayloadType::datetime: return "datetime";
+    if (t == "uuid") return PayloadType::keyword;
+    for (const PayloadType p : {PayloadType::keyword, PayloadType::integer, PayloadType::floating, PayloadType::boolean,
+                                PayloadType::datetime}) {
+        if (to_string(p) == t) return p;
     }
-    return "keyword";
+    return std::nullopt;
 }
 
 // Qdrant's sparse datatype <-> spindle's stored weight type.
@@ -203,7 +194,7 @@ json collection_info_json(const Collection& c) {
         vectors[name] = std::move(sv);
     }
     json schema = json::object();
-    for (const auto& [field, t] : cfg.payload_indexes) schema[field] = {{"data_type", qdrant_type_name(t)}};
+    for (const auto& [field, t] : cfg.payload_indexes) schema[field] = {{"data_type", to_string(t)}};
     std::uint64_t deleted = 0;
     json segments = json::array();
     for (const auto& s : info.segments) {
@@ -418,7 +409,7 @@ struct Service::Impl {
         CollectionConfig cfg = c->config();
         if (const auto it = cfg.payload_indexes.find(*field); it != cfg.payload_indexes.end()) {
             if (it->second != *t) {
-                bad_input(fmt::format("field `{}` is already indexed as {}", *field, qdrant_type_name(it->second)));
+                bad_input(fmt::format("field `{}` is already indexed as {}", *field, to_string(it->second)));
             }
             return json{{"operation_id", 0}, {"status", wait ? "completed" : "acknowledged"}};
         }
