@@ -50,12 +50,6 @@ using namespace spindle;
 
 namespace {
 
-std::string fmt_g(double x) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%g", x);
-    return buf;
-}
-
 // ---------------------------------------------------------------- signals
 
 /// Called without the GIL: takes it, runs Python's signal handlers (SIGINT
@@ -379,30 +373,6 @@ struct SearchKnobs {
     std::optional<double> target_recall;
 };
 
-/// target_recall=: approximate search with the vector's tuned defaults,
-/// which must have been tuned (spindle tune / spindle.tune) for at least
-/// that recall at a k of at least the one asked.
-void apply_target_recall(const Collection& c, const SearchKnobs& s, const std::string& vector, SearchRequest& r) {
-    if (!s.target_recall) return;
-    const double t = *s.target_recall;
-    if (!(t > 0 && t <= 1)) throw InvalidArgument("target_recall must be in (0, 1], got " + std::to_string(t));
-    if (s.exact || s.query_cut || s.heap_factor || s.knn || (s.algorithm && *s.algorithm != "approx")) {
-        throw InvalidArgument("target_recall= chooses the approx settings itself: drop exact, algorithm and the approx knobs");
-    }
-    const auto index = c.snapshot()->index(vector);
-    const auto& d = index->manifest().approx_defaults;
-    if (!d) {
-        throw InvalidArgument("vector '" + index->vector() + "' has no tuned approx setting: run spindle.tune(...) "
-                              "(or spindle tune) for recall " + fmt_g(t) + " first");
-    }
-    if (d->target_recall < t || d->k < s.k) {
-        throw InvalidArgument("the tuned setting of vector '" + index->vector() + "' is for recall@" + std::to_string(d->k) +
-                              " " + fmt_g(d->target_recall) + ", less than the recall@" + std::to_string(s.k) + " " +
-                              fmt_g(t) + " asked: tune again with that target");
-    }
-    r.algorithm = Algorithm::approx;
-}
-
 SearchRequest base_request(const SearchKnobs& s) {
     SearchRequest r;
     r.vector = s.vector;
@@ -428,6 +398,7 @@ SearchRequest base_request(const SearchKnobs& s) {
     r.query_cut = s.query_cut;
     r.heap_factor = s.heap_factor;
     r.knn = s.knn;
+    r.target_recall = s.target_recall;  // checked against the tuned setting by the library
     r.bmp_alpha = s.bmp_alpha;
     r.score_threshold = s.score_threshold;
     r.with_payload = s.with_payload;
@@ -493,7 +464,6 @@ py::tuple search_one(const PyCollection& h, const py::handle& query, const Searc
     std::string name = r.vector;
     const auto& v = vector_config(*c, name);
     r.vector = name;
-    apply_target_recall(*c, knobs, name, r);
     set_query(r, query, v);
     SearchResult res;
     {
@@ -511,7 +481,6 @@ py::tuple search_many(const PyCollection& h, const py::handle& queries, const Se
     SearchRequest base = base_request(knobs);
     std::string name = base.vector;
     const auto& v = vector_config(*c, name);
-    apply_target_recall(*c, knobs, name, base);
     std::vector<SearchRequest> reqs;
     std::vector<SearchResult> res;
     if (is_csr(queries)) {
@@ -1039,6 +1008,9 @@ py::dict info_dict(const PyCollection& h) {
         vectors[py::str(name)] = vd;
     }
     d["vectors"] = vectors;
+    py::dict payload_indexes;
+    for (const auto& [field, t] : i.manifest.config.payload_indexes) payload_indexes[py::str(field)] = std::string(to_string(t));
+    d["payload_indexes"] = payload_indexes;
     d["manifest_json"] = i.manifest.to_json();
     return d;
 }
@@ -1182,6 +1154,15 @@ PYBIND11_MODULE(_spindle, m) {
                  py::gil_scoped_release nogil;
                  c->flush();
              })
+        .def(
+            "create_payload_index",
+            [](const PyCollection& h, const std::string& field, const std::string& type) {
+                const auto c = h.get();
+                const PayloadType t = parse_payload_type(type);
+                py::gil_scoped_release nogil;
+                c->add_payload_index(field, t);
+            },
+            py::arg("field"), py::arg("type"))
         .def(
             "optimize",
             [](const PyCollection& h, std::size_t max_segments) {

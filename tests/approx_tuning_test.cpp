@@ -219,6 +219,129 @@ TEST(ApproxDefaults, LoadRejectsBadFileAndReplaceIsAtomic) {
     EXPECT_EQ(describe_approx(o), "query_cut 17, heap_factor 0.85, knn 0");
 }
 
+// The tuning curve stored with the defaults: round trip through a real
+// collection's manifest; an older manifest without it still opens; a bad
+// curve is refused naming the file and the point.
+TEST(ApproxDefaults, CurveRoundTripAndCorruption) {
+    CorpusParams p;
+    p.docs = 100;
+    TempDir dir;
+    BuildOptions with;
+    with.approx = small_approx();
+    build_index(dir / "idx", random_corpus(5, p), with);
+    ApproxDefaults d = *with_defaults().approx_defaults;
+    d.curve = {{1, 0.6, 0, 0.5, 0.01}, {3, 0.8, 0, 0.82, 0.03}, {5, 0.85, 0, 0.9531, 0.31}};
+    Collection::open(dir / "idx")->set_approx_defaults("default", d);
+    {
+        const Index idx(dir / "idx");
+        ASSERT_TRUE(idx.manifest().approx_defaults.has_value());
+        EXPECT_EQ(idx.manifest().approx_defaults->curve, d.curve);
+    }
+    CollectionManifest cm = load_current_manifest(dir / "idx");
+    EXPECT_EQ(cm.vectors.at("default").approx_defaults->curve, d.curve);
+    EXPECT_EQ(CollectionManifest::from_json(cm.to_json(), "x").to_json(), cm.to_json());
+    // Without a curve (as written before it was stored): no "curve" field, read back empty.
+    CollectionManifest old = cm;
+    old.vectors.at("default").approx_defaults->curve.clear();
+    EXPECT_EQ(old.to_json().find("\"curve\""), std::string::npos);
+    EXPECT_TRUE(CollectionManifest::from_json(old.to_json(), "x").vectors.at("default").approx_defaults->curve.empty());
+
+    auto doc = nlohmann::json::parse(cm.to_json());
+    auto& curve = doc["vectors"]["default"]["approx_defaults"]["curve"];
+    ASSERT_TRUE(curve.is_array());
+    const std::pair<const char*, nlohmann::json> bad[] = {
+        {"recall", 1.5}, {"query_cut", 0}, {"heap_factor", 0.0}, {"mean_ms", -1.0}, {"knn", "x"}};
+    for (const auto& [field, value] : bad) {
+        auto j = doc;
+        j["vectors"]["default"]["approx_defaults"]["curve"][1][field] = value;
+        expect_message([&] { (void)CollectionManifest::from_json(j.dump(), "coll/MANIFEST-000009"); }, "coll/MANIFEST-000009");
+        expect_message([&] { (void)CollectionManifest::from_json(j.dump(), "coll/MANIFEST-000009"); },
+                       std::string(field) == "knn" ? "curve[1].knn" : "curve[1]");
+    }
+    auto not_array = doc;
+    not_array["vectors"]["default"]["approx_defaults"]["curve"] = 3;
+    expect_message([&] { (void)CollectionManifest::from_json(not_array.dump(), "m"); }, "curve' is not an array");
+    ApproxDefaults huge = d;
+    huge.curve.assign(kMaxTunedCurve + 1, d.curve[0]);
+    EXPECT_THROW(Collection::open(dir / "idx")->set_approx_defaults("default", huge), InvalidArgument);
+}
+
+// SearchRequest::target_recall, resolved by the library for every surface
+// (server params, Python): the tuned setting must exist and be at least as
+// strong in recall and k; nothing else may choose the algorithm or knobs.
+TEST(ApproxDefaults, TargetRecallUsesTheTunedSettingOrSaysWhyNot) {
+    CorpusParams p;
+    p.docs = 200;
+    TempDir dir;
+    BuildOptions with;
+    with.approx = small_approx();
+    build_index(dir / "idx", random_corpus(6, p), with);
+    SearchRequest r;
+    r.query.tokens = {token_name(0), token_name(3)};
+    r.query.values = {1.0F, 0.5F};
+    r.k = 10;
+    r.target_recall = 0.9;
+    expect_message([&] { (void)Collection::open(dir / "idx")->search(r); }, "vector `default` has no tuned approx setting");
+    ApproxDefaults d = *with_defaults().approx_defaults;  // recall@20 0.95, query_cut 5, heap_factor 0.85
+    Collection::open(dir / "idx")->set_approx_defaults("default", d);
+    const auto c = Collection::open(dir / "idx", {.read_only = true});
+    const SearchResult res = c->search(r);
+    EXPECT_EQ(res.options.algorithm, Algorithm::approx);
+    EXPECT_EQ(res.options.query_cut, 5U);
+    EXPECT_DOUBLE_EQ(res.options.heap_factor, 0.85);
+    EXPECT_FALSE(res.points.empty());
+    SearchRequest stronger = r;
+    stronger.target_recall = 0.99;
+    expect_message([&] { (void)c->search(stronger); }, "run spindle tune --target-recall 0.99 -k 10");
+    SearchRequest deeper = r;
+    deeper.k = 30;
+    expect_message([&] { (void)c->search(deeper); }, "recall@20 0.95");
+    SearchRequest exact = r;
+    exact.algorithm = Algorithm::bmp;
+    expect_message([&] { (void)c->search(exact); }, "cannot be combined with algorithm bmp");
+    SearchRequest knob = r;
+    knob.query_cut = 3;
+    expect_message([&] { (void)c->search(knob); }, "either target_recall or query_cut");
+    SearchRequest out_of_range = r;
+    out_of_range.target_recall = 1.5;
+    expect_message([&] { (void)c->search(out_of_range); }, "target_recall must be in (0, 1]");
+}
+
+// accept_tuning stores the Pareto front of the timed settings, fastest first.
+TEST(Tune, AcceptStoresTheTimedParetoFront) {
+    TuneOptions opts;
+    opts.target_recall = 0.9;
+    opts.k = 10;
+    TuneResult r;
+    auto add = [&](std::size_t cut, double hf, double recall, double ms, bool timed) {
+        TunePoint p;
+        p.opts.algorithm = Algorithm::approx;
+        p.opts.query_cut = cut;
+        p.opts.heap_factor = hf;
+        p.recall = recall;
+        p.mean_ms = ms;
+        p.timed = timed;
+        r.points.push_back(p);
+    };
+    add(8, 0.9, 0.95, 0.40, true);   // on the front
+    add(2, 0.8, 0.70, 0.10, true);   // on the front (fastest)
+    add(4, 0.9, 0.80, 0.30, true);   // dominated by the next one (faster, more recall)
+    add(3, 0.9, 0.85, 0.20, true);   // on the front
+    add(1, 0.6, 0.99, 0.01, false);  // not timed: never on the stored curve
+    add(9, 1.0, 0.95, 0.50, true);   // same recall as a faster one: dominated
+    r.chosen = 0;
+    r.heldout_recall = 0.94;
+    r.heldout_mean_ms = 0.41;
+    const TuneVerdict v = accept_tuning(r, opts, true, false, "x");
+    ASSERT_EQ(v.defaults.curve.size(), 3U);
+    EXPECT_EQ(v.defaults.curve[0].query_cut, 2U);
+    EXPECT_EQ(v.defaults.curve[1].query_cut, 3U);
+    EXPECT_EQ(v.defaults.curve[2].query_cut, 8U);
+    EXPECT_DOUBLE_EQ(v.defaults.curve[2].recall, 0.95);
+    EXPECT_DOUBLE_EQ(v.defaults.curve[1].mean_ms, 0.20);
+    EXPECT_NO_THROW(v.defaults.validate());
+}
+
 TEST(Tune, SplitIsDeterministicAndDisjoint) {
     const auto [t1, h1] = split_queries(101, 0.5, 7);
     const auto [t2, h2] = split_queries(101, 0.5, 7);

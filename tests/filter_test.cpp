@@ -418,13 +418,18 @@ void check_filters(const Collection& c, const Model& model, const PayloadSchema&
     }
 }
 
-class FilterDifferential : public ::testing::TestWithParam<std::tuple<int, bool>> {};
+/// How the differential test's collection gets its payload indexes.
+enum class IndexMode { scan = 0, indexed = 1, added = 2 };  // added: add_payload_index part-way, over existing points
+
+class FilterDifferential : public ::testing::TestWithParam<std::tuple<int, int>> {};
 
 TEST_P(FilterDifferential, EveryExactAlgorithmEqualsBruteForceOverAllowedPoints) {
     skip_fsync_for_tests();
-    const auto [seed_param, indexed] = GetParam();
+    const auto [seed_param, mode_param] = GetParam();
+    const auto mode = static_cast<IndexMode>(mode_param);
+    const bool indexed = mode == IndexMode::indexed;
     const auto seed = static_cast<std::uint64_t>(seed_param);
-    std::mt19937_64 rng(seed * 104729 + (indexed ? 1 : 2));
+    std::mt19937_64 rng(seed * 104729 + (mode == IndexMode::scan ? 2 : mode == IndexMode::indexed ? 1 : 3));
     TempDir tmp;
     const std::string dir = tmp / "coll";
     CollectionConfig cfg;
@@ -437,14 +442,33 @@ TEST_P(FilterDifferential, EveryExactAlgorithmEqualsBruteForceOverAllowedPoints)
     cfg.segments.merge_factor = 2 + static_cast<std::uint32_t>(rng() % 3);
     cfg.segments.tier_floor_docs = 20;
     if (indexed) cfg.payload_indexes = kSchema;
-    const PayloadSchema schema = indexed ? kSchema : PayloadSchema{};
+    PayloadSchema schema = indexed ? kSchema : PayloadSchema{};
     auto c = Collection::create(dir, cfg);
     Model model;
     const std::size_t universe = 150 + rng() % 350;
     std::map<std::string, int> seen;
     for (int step = 0; step < 60; ++step) {
         const auto op = rng() % 10;
-        const std::string where = "seed " + std::to_string(seed) + (indexed ? " indexed" : " scan") + " step " + std::to_string(step);
+        const std::string where = "seed " + std::to_string(seed) +
+                                  (mode == IndexMode::scan ? " scan" : mode == IndexMode::indexed ? " indexed" : " added") +
+                                  " step " + std::to_string(step);
+        if (mode == IndexMode::added && step == 30) {
+            // Indexes declared over existing points (disk and in-memory segments).
+            for (const auto& [key, type] : kSchema) c->add_payload_index(key, type);
+            schema = kSchema;
+            ASSERT_EQ(c->config().payload_indexes, kSchema) << where;
+            for (const auto& seg : c->info().segments) {
+                if (!seg.in_memory) {
+                    EXPECT_EQ(seg.origin, "merge") << where << ": " << seg.name << " was not re-indexed";
+                }
+            }
+            c->add_payload_index(kSchema.begin()->first, kSchema.begin()->second);  // again: nothing to do
+            EXPECT_THROW(c->add_payload_index(kSchema.begin()->first, kSchema.begin()->second == PayloadType::keyword
+                                                                          ? PayloadType::integer : PayloadType::keyword),
+                         InvalidArgument);
+            check_filters(*c, model, schema, rng, universe, where + " (just added)", seen);
+            if (HasFatalFailure()) return;
+        }
         if (op < 5) {
             std::vector<Point> batch;
             Model staged;
@@ -480,7 +504,7 @@ TEST_P(FilterDifferential, EveryExactAlgorithmEqualsBruteForceOverAllowedPoints)
     EXPECT_GE(seen.size(), 4U) << spread;
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, FilterDifferential, ::testing::Combine(::testing::Range(1, 7), ::testing::Bool()));
+INSTANTIATE_TEST_SUITE_P(Seeds, FilterDifferential, ::testing::Combine(::testing::Range(1, 7), ::testing::Values(0, 1, 2)));
 
 // Malformed filters give InvalidArgument, never another exception or a
 // crash: random valid filters, byte-mutated, truncated and spliced (a

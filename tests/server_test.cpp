@@ -185,7 +185,7 @@ TEST_F(ServerTest, BadInput) {
               std::make_pair(400, std::string("Wrong input: Not existing vector name error: nope")));
     EXPECT_EQ(fail("POST", q, R"({"query": {"indices": [1], "values": [1]}, "params": {"hnsw": 1}})").first, 400);
     EXPECT_EQ(fail("POST", q, R"({"query": {"indices": [1], "values": [1]}, "params": {"target_recall": 0.9}})"),
-              std::make_pair(400, std::string("Wrong input: params.target_recall: vector `s` has no tuned setting (run spindle tune on the collection)")));
+              std::make_pair(400, std::string("Wrong input: target_recall: vector `s` has no tuned approx setting; run spindle tune (or spindle.tune) with --target-recall 0.9 first")));
     EXPECT_EQ(fail("POST", q, R"({"query": {"indices": [1], "values": [1]}, "filter": {"must": [{"key": "n", "range": {"gte": "x"}}]}})").first, 400);
     EXPECT_EQ(fail("POST", q, "[1, 2]"), std::make_pair(400, std::string("Wrong input: query: expected a JSON object, got array")));
     EXPECT_EQ(fail("PUT", "/collections/c/points", R"({"points": [{"id": -3, "vector": {}}]})"),
@@ -202,7 +202,13 @@ TEST_F(ServerTest, BadInput) {
     EXPECT_EQ(fail("PUT", "/collections/bad$name", R"({"sparse_vectors": {"s": {}}})").first, 400);
     EXPECT_EQ(fail("PUT", "/collections/d", R"({"vectors": {"size": 4, "distance": "Cosine"}})"),
               std::make_pair(400, std::string("Wrong input: dense vectors are not supported: spindle serves sparse vectors only (give \"sparse_vectors\")")));
-    EXPECT_EQ(fail("PUT", "/collections/c/index", R"({"field_name": "n", "field_schema": "integer"})").first, 400);
+    // A payload index on a collection that holds points is built over them;
+    // the same field with another type is refused.
+    ok("PUT", "/collections/c/index?wait=true", R"({"field_name": "n", "field_schema": "integer"})");
+    EXPECT_EQ(ok("GET", "/collections/c")["payload_schema"]["n"]["data_type"], "integer");
+    EXPECT_EQ(ok("POST", "/collections/c/points/count", R"({"filter": {"must": [{"key": "n", "range": {"gte": 2}}]}})")["count"], 1);
+    EXPECT_EQ(fail("PUT", "/collections/c/index", R"({"field_name": "tag", "field_schema": "integer"})"),
+              std::make_pair(400, std::string("Wrong input: field_name: payload field `tag` is already indexed as keyword, not integer")));
     // Deep nesting and long arrays are refused while parsing.
     EXPECT_EQ(fail("POST", q, std::string(100, '[') + std::string(100, ']')),
               std::make_pair(400, std::string("Wrong input: JSON body nested deeper than 64 levels")));

@@ -254,6 +254,13 @@ class Collection(_Searchable):
         """Flushes, then merges until at most ``max_segments`` segments remain."""
         self._h.optimize(max_segments)
 
+    def create_payload_index(self, field: str, type: str) -> None:
+        """Indexes payload field ``field`` (``keyword``, ``integer``, ``float``,
+        ``bool`` or ``datetime``) in a collection that may already hold points:
+        existing segments are rewritten with the index before this returns.
+        The same field with another type raises InvalidArgument."""
+        self._h.create_payload_index(field, type)
+
     def check(self) -> None:
         """Checks the collection's invariants (CorruptIndex on a violation)."""
         self._h.check()

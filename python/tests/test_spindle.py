@@ -145,6 +145,24 @@ def test_filters_and_payloads(coll):
     assert coll.scroll(from_id=95, limit=10)[-1]["id"] == 99
 
 
+def test_create_payload_index_over_existing_points(coll):
+    m = skewed(120, 50, 6, 8)
+    payloads = [{"lang": "en", "year": 2000 + i, "tier": "gold" if i % 3 == 0 else "basic"} for i in range(120)]
+    coll.upsert(np.arange(120), m, payloads=payloads)
+    coll.flush()
+    f = {"must": [{"key": "tier", "match": {"value": "gold"}}]}
+    q = {int(i): 1.0 for i in range(50)}
+    before = coll.search(q, k=50, filter=f)  # "tier" not indexed yet: read from the payloads
+    coll.create_payload_index("tier", "keyword")
+    assert coll.info()["payload_indexes"] == {"lang": "keyword", "year": "integer", "tier": "keyword"}
+    after = coll.search(q, k=50, filter=f)
+    assert after.ids == before.ids and after.scores == before.scores
+    assert coll.count(filter=f) == 40 and all(i % 3 == 0 for i in after.ids)
+    coll.create_payload_index("tier", "keyword")  # again: nothing to do
+    with pytest.raises(spindle.InvalidArgument, match="already indexed as keyword"):
+        coll.create_payload_index("tier", "integer")
+
+
 # ---------------------------------------------------------------- zero copy
 
 @pytest.mark.parametrize("itype,ftype", [(np.int32, np.float32), (np.int64, np.float64), (np.int32, np.float64)])
@@ -375,7 +393,7 @@ def test_tune_and_target_recall(tmp_path):
     assert hits.algorithm == "approx"
     ids, _ = idx.search_batch(qdicts[:4], target_recall=0.85)
     assert ids.shape == (4, 10)
-    with pytest.raises(spindle.InvalidArgument, match="tune again"):
+    with pytest.raises(spindle.InvalidArgument, match="run spindle tune --target-recall 0.99"):
         idx.search(qdicts[1], target_recall=0.99)
     with pytest.raises(spindle.InvalidArgument):
         spindle.tune(tmp_path / "a", qdicts[:1])

@@ -80,7 +80,7 @@ void LiveCollection::build_approx(const std::string& vector, const AddApproxOpti
     auto set_config = [&](std::optional<ApproxOptions> a) {
         auto cfg = std::make_shared<CollectionConfig>(*config_);
         cfg->vectors.at(vector).approx = std::move(a);
-        config_ = cfg;
+        install_config_locked(cfg);
     };
     if (it->second.approx) {
         // Replacing: step through a valid exact-only generation, so that no

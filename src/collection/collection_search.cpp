@@ -66,6 +66,31 @@ struct Candidate {
 
 SearchResult search_inner(const Snapshot& snap, const SearchRequest& r, SearchScratch& scratch);
 
+/// SearchRequest::target_recall: the stored tuned setting must exist and be
+/// at least as strong as asked (recall and k), and nothing else may choose
+/// the algorithm or the approx knobs.
+void check_target_recall(const SearchRequest& r, const Index& idx, const std::string& vname) {
+    const double t = *r.target_recall;
+    if (!(t > 0.0 && t <= 1.0)) throw InvalidArgument(fmt::format("target_recall must be in (0, 1], got {:g}", t));
+    if (r.algorithm && *r.algorithm != Algorithm::approx) {
+        throw InvalidArgument(fmt::format("target_recall chooses the approx algorithm and its settings: it cannot be combined with algorithm {}",
+                                          to_string(*r.algorithm)));
+    }
+    if (r.query_cut || r.heap_factor || r.knn) {
+        throw InvalidArgument("target_recall chooses the approx settings itself: give either target_recall or query_cut/heap_factor/knn");
+    }
+    const auto& d = idx.manifest().approx_defaults;
+    if (!idx.manifest().approx || !d) {
+        throw InvalidArgument(fmt::format("target_recall: vector `{}` has no tuned approx setting; run spindle tune (or spindle.tune) "
+                                          "with --target-recall {:g} first", vname, t));
+    }
+    if (d->target_recall + 1e-12 < t || d->k < r.k) {
+        throw InvalidArgument(fmt::format("target_recall: the tuned setting of vector `{}` is for recall@{} {:g} (held-out {:.3f}), "
+                                          "less than the recall@{} {:g} asked; run spindle tune --target-recall {:g} -k {}",
+                                          vname, d->k, d->target_recall, d->recall, r.k, t, t, r.k));
+    }
+}
+
 SearchResult search_on(const Snapshot& snap, const SearchRequest& r, SearchScratch& scratch) {
     const auto t0 = std::chrono::steady_clock::now();
     SearchResult res = search_inner(snap, r, scratch);
@@ -83,7 +108,8 @@ SearchResult search_inner(const Snapshot& snap, const SearchRequest& r, SearchSc
     }
     SearchResult res;
     SearchOptions& opts = res.options;
-    opts.algorithm = r.algorithm.value_or(auto_algorithm(cfg.text.has_value()));
+    if (r.target_recall) check_target_recall(r, idx, vname);
+    opts.algorithm = r.target_recall ? Algorithm::approx : r.algorithm.value_or(auto_algorithm(cfg.text.has_value()));
     opts.bmp_alpha = r.bmp_alpha;
     opts.direct = r.direct;
     if (opts.algorithm == Algorithm::approx) {
@@ -303,7 +329,7 @@ CollectionInfo LiveCollection::info() const {
         bool approx = true;
         for (const auto& [name, vi] : s.entry.vectors) {
             sum.bytes += vi.inverted_bytes + vi.forward_bytes + vi.approx_bytes;
-            if (config_->vectors.at(name).approx) approx = approx && vi.approx_bytes > 0;
+            if (snap->config->vectors.at(name).approx) approx = approx && vi.approx_bytes > 0;
         }
         sum.approx = approx;
         if (s.in_memory) info.memory_docs += s.data->docs;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <unordered_set>
@@ -75,6 +76,7 @@ termid_t LiveCollection::dimension_term(std::vector<termid_t>& cache, Vocabulary
 void LiveCollection::validate_points(std::span<const Point> points) const {
     std::vector<std::pair<std::size_t, std::string_view>> toks;
     std::vector<std::uint32_t> idx;
+    const CollectionConfig& config = this->config();  // outside the writer's lock: the published config
     for (std::size_t i = 0; i < points.size(); ++i) {
         const Point& p = points[i];
         // Messages are built only for an error: formatting a label per point
@@ -82,10 +84,10 @@ void LiveCollection::validate_points(std::span<const Point> points) const {
         const auto label = [&] { return point_label(i, p.id); };
         if (!p.id.is_number()) labelled(label, [&] { (void)PointId::key(p.id.str()); });
         for (const auto& [name, v] : p.vectors) {
-            const auto it = config_->vectors.find(name);
-            if (it == config_->vectors.end()) {
+            const auto it = config.vectors.find(name);
+            if (it == config.vectors.end()) {
                 std::string names;
-                for (const auto& [n, c] : config_->vectors) names += (names.empty() ? "" : ", ") + n;
+                for (const auto& [n, c] : config.vectors) names += (names.empty() ? "" : ", ") + n;
                 throw InvalidArgument(label() + ": unknown vector '" + name + "' (the collection has: " + names + ")");
             }
             const SparseVectorConfig& c = it->second;
@@ -504,6 +506,54 @@ void LiveCollection::flush() {
     if (flushed && !opts_.background_merges) maintain();
 }
 
+void LiveCollection::install_config_locked(std::shared_ptr<const CollectionConfig> c) {
+    configs_.push_back(c);
+    config_ = std::move(c);
+    config_now_.store(config_.get(), std::memory_order_release);
+}
+
+void LiveCollection::add_payload_index(const std::string& field, PayloadType type) {
+    check_writable();
+    check_payload_key(field);
+    {
+        std::lock_guard g(write_mu_);
+        if (const auto it = config_->payload_indexes.find(field); it != config_->payload_indexes.end()) {
+            if (it->second != type) {
+                throw InvalidArgument(fmt::format("payload field `{}` is already indexed as {}, not {}", field,
+                                                  to_string(it->second), to_string(type)));
+            }
+        } else {
+            auto cfg = std::make_shared<CollectionConfig>(*config_);
+            cfg->payload_indexes[field] = type;
+            cfg->validate();
+            CollectionManifest m = next_manifest_locked();
+            m.config = *cfg;
+            save_manifest_locked(std::move(m));  // durable before anything is built with it
+            install_config_locked(std::move(cfg));
+            publish_locked();
+        }
+    }
+    // Segments written before lack the field's index: rewrite each through
+    // the merge path (one at a time; merges already holding one are skipped).
+    std::lock_guard mg(merge_mu_);
+    std::set<std::string> tried;
+    for (;;) {
+        std::string name;
+        {
+            std::lock_guard g(write_mu_);
+            for (const auto& st : segs_) {
+                if (st.in_memory || tried.contains(st.entry.name)) continue;
+                if (st.data->payload_index && st.data->payload_index->field(field) != nullptr) continue;
+                name = st.entry.name;
+                break;
+            }
+        }
+        if (name.empty()) break;
+        tried.insert(name);
+        (void)run_one_merge({name});
+    }
+}
+
 void LiveCollection::set_approx_defaults(const std::string& vector, const ApproxDefaults& d) {
     check_writable();
     d.validate();
@@ -536,6 +586,7 @@ bool LiveCollection::run_one_merge(const std::vector<std::string>& names) {
     std::vector<SegState> sources;
     std::string name;
     std::map<std::string, std::uint64_t> num_terms;
+    std::shared_ptr<const CollectionConfig> config;  // as of the merge's start
     MergeFlag flag{merging_, write_mu_, {}};
     {
         std::lock_guard g(write_mu_);
@@ -549,8 +600,9 @@ bool LiveCollection::run_one_merge(const std::vector<std::string>& names) {
         flag.names = names;
         name = segment_name(manifest_.next_segment++);
         num_terms = num_terms_locked();
+        config = config_;
     }
-    DocBatch batch(*config_);
+    DocBatch batch(*config);
     std::vector<std::vector<docid_t>> mapping(sources.size());
     std::uint64_t dropped = 0;
     for (std::size_t i = 0; i < sources.size(); ++i) {
@@ -558,7 +610,7 @@ bool LiveCollection::run_one_merge(const std::vector<std::string>& names) {
         dropped += sources[i].deleted->cardinality();
     }
     std::optional<CollectionSegment> merged;
-    if (batch.docs() > 0) merged = write_disk_segment(dir_, name, batch, *config_, num_terms, "merge");
+    if (batch.docs() > 0) merged = write_disk_segment(dir_, name, batch, *config, num_terms, "merge");
     crash_point("merge:segment");
     std::error_code ec;
     try {

@@ -111,7 +111,7 @@ void LiveCollection::open_legacy() {
     v.approx = m.approx;
     v.text = m.text;
     cfg->vectors.emplace("default", v);
-    config_ = cfg;
+    install_config_locked(cfg);
     auto snap = std::make_shared<Snapshot>();
     snap->path = dir_;
     snap->config = config_;
@@ -153,7 +153,7 @@ void LiveCollection::open_existing() {
 void LiveCollection::load() {
     if (!opts_.read_only) take_lock();
     manifest_ = load_current_manifest(dir_);
-    config_ = std::make_shared<const CollectionConfig>(manifest_.config);
+    install_config_locked(std::make_shared<const CollectionConfig>(manifest_.config));
     for (const auto& [name, st] : manifest_.vectors) {
         Vocabulary v = Vocabulary::load(dir_ + "/" + st.vocabulary);
         if (v.size() != st.num_terms) {

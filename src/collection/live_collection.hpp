@@ -67,7 +67,8 @@ public:
     LiveCollection(std::string dir, OpenOptions opts);
     ~LiveCollection() override;
 
-    [[nodiscard]] const CollectionConfig& config() const override { return *config_; }
+    /// Valid for the collection's lifetime: replaced configs are kept (see configs_).
+    [[nodiscard]] const CollectionConfig& config() const override { return *config_now_.load(std::memory_order_acquire); }
     [[nodiscard]] const std::string& path() const override { return dir_; }
     [[nodiscard]] bool read_only() const override { return opts_.read_only; }
 
@@ -78,6 +79,7 @@ public:
     void optimize(std::size_t max_segments) override;
     void maintain() override;
     void set_approx_defaults(const std::string& vector, const ApproxDefaults& d) override;
+    void add_payload_index(const std::string& field, PayloadType type) override;
     void build_approx(const std::string& vector, const AddApproxOptions& opts) override;
 
     [[nodiscard]] SearchResult search(const SearchRequest& r) const override;
@@ -107,6 +109,9 @@ private:
     void replay_log();
     void publish_locked();
     void check_writable() const;
+    /// Makes `c` the collection's config (writer or open; config() readers
+    /// on other threads see it through config_now_).
+    void install_config_locked(std::shared_ptr<const CollectionConfig> c);
     void validate_points(std::span<const Point> points) const;
     std::uint64_t apply_upsert(std::span<const Point> points);
     std::uint64_t apply_remove(std::span<const PointId> ids);
@@ -125,7 +130,11 @@ private:
 
     std::string dir_;
     OpenOptions opts_;
-    std::shared_ptr<const CollectionConfig> config_;
+    std::shared_ptr<const CollectionConfig> config_;  ///< written under write_mu_ (or while opening)
+    /// Every config installed, so a reference from config() never dangles
+    /// (a config changes only by an admin call: build_approx, add_payload_index).
+    std::vector<std::shared_ptr<const CollectionConfig>> configs_;
+    std::atomic<const CollectionConfig*> config_now_{nullptr};
     bool legacy_ = false;
 
     mutable std::mutex snap_mu_;

@@ -82,8 +82,16 @@ json approx_json(const ApproxOptions& a) {
 }
 
 json defaults_json(const ApproxDefaults& d) {
-    return {{"query_cut", d.query_cut}, {"heap_factor", d.heap_factor}, {"knn", d.knn},
-            {"target_recall", d.target_recall}, {"k", d.k}, {"recall", d.recall}, {"mean_ms", d.mean_ms}};
+    json j = {{"query_cut", d.query_cut}, {"heap_factor", d.heap_factor}, {"knn", d.knn},
+              {"target_recall", d.target_recall}, {"k", d.k}, {"recall", d.recall}, {"mean_ms", d.mean_ms}};
+    if (!d.curve.empty()) {
+        json& c = j["curve"] = json::array();
+        for (const TunedPoint& p : d.curve) {
+            c.push_back({{"query_cut", p.query_cut}, {"heap_factor", p.heap_factor}, {"knn", p.knn},
+                         {"recall", p.recall}, {"mean_ms", p.mean_ms}});
+        }
+    }
+    return j;
 }
 
 json text_json(const TextSettings& t) {
@@ -181,6 +189,16 @@ struct Reader {
         d.k = u64(o, "k", path);
         d.recall = num(o, "recall", path);
         d.mean_ms = num(o, "mean_ms", path);
+        if (o.contains("curve")) {  // since the tuning curve is stored (optional)
+            const json& c = o.at("curve");
+            if (!c.is_array()) throw CorruptIndex(where + ": manifest field '" + path + "curve' is not an array");
+            for (std::size_t i = 0; i < c.size(); ++i) {
+                const std::string at = path + "curve[" + std::to_string(i) + "].";
+                if (!c[i].is_object()) throw CorruptIndex(where + ": manifest field '" + path + "curve[" + std::to_string(i) + "]' is not an object");
+                d.curve.push_back({u64(c[i], "query_cut", at), num(c[i], "heap_factor", at), u64(c[i], "knn", at),
+                                   num(c[i], "recall", at), num(c[i], "mean_ms", at)});
+            }
+        }
         valid([&] {
             d.validate();
             return 0;

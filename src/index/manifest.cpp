@@ -33,6 +33,17 @@ void ApproxDefaults::validate() const {
     if (!(mean_ms >= 0.0 && mean_ms < 1e12)) {
         throw InvalidArgument(fmt::format("approx defaults: mean_ms must be a non-negative number, got {}", mean_ms));
     }
+    if (curve.size() > kMaxTunedCurve) {
+        throw InvalidArgument(fmt::format("approx defaults: curve has {} points, more than {}", curve.size(), kMaxTunedCurve));
+    }
+    for (std::size_t i = 0; i < curve.size(); ++i) {
+        const TunedPoint& p = curve[i];
+        if (p.query_cut == 0 || !(p.heap_factor > 0.0 && p.heap_factor <= 1.0) || p.knn > 1024 ||
+            !(p.recall >= 0.0 && p.recall <= 1.0) || !(p.mean_ms >= 0.0 && p.mean_ms < 1e12)) {
+            throw InvalidArgument(fmt::format("approx defaults: curve[{}] is out of range (query_cut {}, heap_factor {}, knn {}, "
+                                              "recall {}, mean_ms {})", i, p.query_cut, p.heap_factor, p.knn, p.recall, p.mean_ms));
+        }
+    }
 }
 
 ComponentBytes Manifest::component_bytes() const {

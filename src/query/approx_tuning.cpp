@@ -270,6 +270,23 @@ TuneVerdict accept_tuning(const TuneResult& r, const TuneOptions& opts, bool sto
     v.defaults.k = opts.k;
     v.defaults.recall = r.heldout_recall;
     v.defaults.mean_ms = r.heldout_mean_ms;
+    // The curve: the Pareto front of the timed settings, fastest first (what
+    // the console draws): each point has a higher recall than every faster one.
+    std::vector<TunedPoint> timed;
+    for (const TunePoint& p : r.points) {
+        if (!p.timed) continue;
+        const ApproxDefaults k = to_defaults(p.opts);
+        timed.push_back({k.query_cut, k.heap_factor, k.knn, p.recall, p.mean_ms});
+    }
+    std::sort(timed.begin(), timed.end(), [](const TunedPoint& a, const TunedPoint& b) {
+        return a.mean_ms < b.mean_ms || (a.mean_ms == b.mean_ms && a.recall > b.recall);
+    });
+    double best = -1.0;
+    for (const TunedPoint& p : timed) {
+        if (p.recall <= best) continue;
+        best = p.recall;
+        if (v.defaults.curve.size() < kMaxTunedCurve) v.defaults.curve.push_back(p);
+    }
     return v;
 }
 

@@ -196,8 +196,60 @@ function showTuned() {
     body.appendChild(tr);
   }
   box.appendChild(table);
-  box.appendChild(el('p', 'The collection stores the tuned setting (one point of the recall/latency curve that spindle tune measured); ' +
-    'queries with params.target_recall use it.', 'muted'));
+  for (const [name, v] of tuned) box.appendChild(curvePlot(name, v.tuned));
+  box.appendChild(el('p', 'Each plot is the recall/latency curve spindle tune measured on its tuning queries (the Pareto front of the ' +
+    'settings it timed); the filled mark is the stored setting (its recall measured on held-out queries), the dashed line the ' +
+    'target. Queries with params.target_recall use the stored setting.', 'muted'));
+}
+
+// The stored tuning curve of one vector as an SVG (built through DOM calls,
+// values as text nodes): recall@k against mean latency.
+function curvePlot(name, t) {
+  const NS = 'http://www.w3.org/2000/svg';
+  const W = 520, H = 240, L = 56, R = 14, T = 22, B = 40;
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('width', W); svg.setAttribute('height', H);
+  svg.setAttribute('class', 'tuning-curve'); svg.setAttribute('data-vector', name);
+  const mk = (tag, attrs, text) => {
+    const e = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+    if (text !== undefined) e.textContent = String(text);
+    svg.appendChild(e);
+    return e;
+  };
+  const curve = Array.isArray(t.curve) ? t.curve : [];
+  const pts = curve.map((p) => [Number(p.mean_ms), Number(p.recall)]);
+  pts.push([Number(t.mean_ms), Number(t.recall)]);
+  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]).concat([Number(t.target_recall)]);
+  let x0 = 0, x1 = Math.max(...xs) * 1.08 || 1;
+  let y0 = Math.max(0, Math.min(...ys) - 0.02), y1 = Math.min(1, Math.max(...ys) + 0.02);
+  if (y1 <= y0) { y0 = Math.max(0, y0 - 0.05); y1 = Math.min(1, y1 + 0.05); }
+  const px = (x) => L + (x - x0) / (x1 - x0) * (W - L - R);
+  const py = (y) => H - B - (y - y0) / (y1 - y0) * (H - T - B);
+  mk('rect', { x: L, y: T, width: W - L - R, height: H - T - B, fill: 'none', stroke: '#9aa3ad' });
+  mk('text', { x: L, y: 15, 'font-size': 12 }, `${name}: recall@${t.k} vs mean ms (${curve.length} settings on the curve)`);
+  for (let i = 0; i <= 4; ++i) {
+    const xv = x0 + (x1 - x0) * i / 4, yv = y0 + (y1 - y0) * i / 4;
+    mk('text', { x: px(xv), y: H - B + 14, 'font-size': 10, 'text-anchor': 'middle' }, xv.toFixed(3));
+    mk('text', { x: L - 4, y: py(yv) + 3, 'font-size': 10, 'text-anchor': 'end' }, yv.toFixed(3));
+  }
+  mk('text', { x: (L + W - R) / 2, y: H - 6, 'font-size': 11, 'text-anchor': 'middle' }, 'mean latency, ms');
+  const ty = py(Number(t.target_recall));
+  mk('line', { x1: L, x2: W - R, y1: ty, y2: ty, stroke: '#b00020', 'stroke-dasharray': '4 3', class: 'target' });
+  if (curve.length > 0) {
+    mk('polyline', { points: curve.map((p) => `${px(Number(p.mean_ms))},${py(Number(p.recall))}`).join(' '),
+                     fill: 'none', stroke: '#0b57d0', 'stroke-width': 1.5, class: 'front' });
+    for (const p of curve) {
+      const c = mk('circle', { cx: px(Number(p.mean_ms)), cy: py(Number(p.recall)), r: 3, fill: '#fff', stroke: '#0b57d0', class: 'setting' });
+      const tip = document.createElementNS(NS, 'title');
+      tip.textContent = `query_cut ${p.query_cut}, heap_factor ${p.heap_factor}, knn ${p.knn}: recall ${Number(p.recall).toFixed(3)}, ${Number(p.mean_ms).toFixed(3)} ms`;
+      c.appendChild(tip);
+    }
+  } else {
+    mk('text', { x: L + 8, y: T + 16, 'font-size': 11, fill: '#6b7480' }, 'no curve stored (tuned before spindle stored curves): re-run spindle tune');
+  }
+  mk('circle', { cx: px(Number(t.mean_ms)), cy: py(Number(t.recall)), r: 5, fill: '#0b57d0', class: 'chosen' });
+  return svg;
 }
 
 // The query box: JSON {indices, values} or {token: weight}; anything that is

@@ -190,6 +190,12 @@ json collection_info_json(const Collection& c) {
             const ApproxDefaults& d = *it->second.approx_defaults;
             sv["tuned"] = {{"query_cut", d.query_cut}, {"heap_factor", d.heap_factor}, {"knn", d.knn}, {"k", d.k},
                            {"target_recall", d.target_recall}, {"recall", d.recall}, {"mean_ms", d.mean_ms}};
+            json curve = json::array();
+            for (const TunedPoint& p : d.curve) {
+                curve.push_back({{"query_cut", p.query_cut}, {"heap_factor", p.heap_factor}, {"knn", p.knn},
+                                 {"recall", p.recall}, {"mean_ms", p.mean_ms}});
+            }
+            sv["tuned"]["curve"] = std::move(curve);
         }
         vectors[name] = std::move(sv);
     }
@@ -406,30 +412,13 @@ struct Service::Impl {
         const std::lock_guard admin(admin_mu);
         auto c = find(name);
         writable(*c, name);
-        CollectionConfig cfg = c->config();
-        if (const auto it = cfg.payload_indexes.find(*field); it != cfg.payload_indexes.end()) {
-            if (it->second != *t) {
-                bad_input(fmt::format("field `{}` is already indexed as {}", *field, to_string(it->second)));
-            }
-            return json{{"operation_id", 0}, {"status", wait ? "completed" : "acknowledged"}};
+        // Existing segments are re-indexed by the library before it returns
+        // (so wait=false is acknowledged only once it is done, too).
+        try {
+            c->add_payload_index(*field, *t);
+        } catch (const InvalidArgument& e) {
+            bad_input(fmt::format("field_name: {}", e.what()));
         }
-        // A collection's payload indexes are fixed when it is created; an
-        // empty collection is re-created with the new field.
-        const CollectionInfo info = c->info();
-        if (info.points != 0 || !info.segments.empty() || info.memory_docs != 0) {
-            bad_input(fmt::format(
-                "spindle cannot add a payload index to collection `{}`, which holds points: create payload indexes before "
-                "the first upsert (or under \"spindle\": {{\"payload_indexes\": ...}} at creation). Filters on fields "
-                "without an index still work (they read the stored payloads)",
-                name));
-        }
-        cfg.payload_indexes[*field] = *t;
-        c.reset();
-        retire(name);
-        fs::remove_all(dir_of(name));
-        auto fresh = Collection::create(dir_of(name), cfg, open_options());
-        const std::unique_lock lock(map_mu);
-        colls[name] = std::move(fresh);
         return json{{"operation_id", 0}, {"status", wait ? "completed" : "acknowledged"}};
     }
 
@@ -616,7 +605,7 @@ struct Service::Impl {
     }
 
     // spindle's knobs in "params" (README, "Search params").
-    static void apply_params(const json* params, SearchRequest& r, const Collection& c, const std::string& vector) {
+    static void apply_params(const json* params, SearchRequest& r) {
         if (params == nullptr) return;
         require_object(*params, "params");
         static const char* const kKnown[] = {"exact", "hnsw_ef", "indexed_only", "quantization", "acorn", "algorithm",
@@ -646,20 +635,8 @@ struct Service::Impl {
             r.algorithm = Algorithm::approx;
         }
         if (exact && r.algorithm == Algorithm::approx) bad_input("params: exact is true but the approximate algorithm was asked for");
-        if (target) {
-            if (!(*target > 0.0 && *target <= 1.0)) bad_input(fmt::format("params.target_recall: must be in (0, 1], got {}", *target));
-            if (r.query_cut || r.heap_factor || r.knn) bad_input("params.target_recall: give either target_recall or query_cut/heap_factor/knn");
-            const auto index = c.snapshot()->index(vector);
-            const auto& d = index->manifest().approx_defaults;
-            if (!d) {
-                bad_input(fmt::format("params.target_recall: vector `{}` has no tuned setting (run spindle tune on the collection)", vector));
-            }
-            if (d->target_recall + 1e-12 < *target) {
-                bad_input(fmt::format("params.target_recall: the tuned setting of vector `{}` targets recall@{} {} (measured {:.3f}), less than {}; run spindle tune --target-recall {}",
-                                      vector, d->k, d->target_recall, d->recall, *target, *target));
-            }
-            // The stored defaults are the knobs approx uses when none are given.
-        }
+        // Checked against the vector's tuned setting by the library's search.
+        r.target_recall = target;
     }
 
     struct Query {
@@ -731,7 +708,7 @@ struct Service::Impl {
         q.payload = parse_payload_selector(member(body, "with_payload"), false, "with_payload");
         q.vectors = parse_vector_selector(member(body, "with_vector"), "with_vector");
         q.req.with_payload = q.payload.any;
-        apply_params(member(body, "params"), q.req, c, name);
+        apply_params(member(body, "params"), q.req);
         return q;
     }
 

@@ -5,15 +5,32 @@
 // SPINDLE_BIN (default build/tools/spindle, relative to the repository root).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-import { rng, close, startServer, stopServer } from './spindle_server.mjs';
+import { BIN, rng, close, startServer, stopServer } from './spindle_server.mjs';
 
 const KEY = 'console-key-456';
 const COLL = 'console_docs';
+const TUNED = 'tuned_docs';
+
+// A collection with approximate structures and a tuned setting, built by the
+// CLI in the server's data directory before it starts (the server has no
+// tune endpoint): generate, index --approx, tune.
+function buildTuned(dataDir) {
+    const work = mkdtempSync(path.join(tmpdir(), 'spindle-console-gen-'));
+    const run = (args) => execFileSync(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    try {
+        run(['generate', '--docs', '4000', '--queries', '300', '--seed', '5', '--format', 'csr', '--output-dir', `${work}/c`, '-q']);
+        run(['index', '--input', `${work}/c/docs.csr`, '--vocab', `${work}/c/vocab.txt`, '--output', `${dataDir}/${TUNED}`, '--approx', '-q']);
+        run(['tune', '--index', `${dataDir}/${TUNED}`, '--queries', `${work}/c/queries.tsv`, '--target-recall', '0.9', '--runs', '1', '--force']);
+    } finally {
+        rmSync(work, { recursive: true, force: true });
+    }
+}
 const TAGS = ['red', 'green', 'blue'];
 const N = 60;
 
@@ -60,7 +77,7 @@ async function api(method, p, body) {
 before(async () => {
     // SPINDLE_CONSOLE_SHOT_DIR keeps the screenshot (console.png) there.
     shotDir = process.env.SPINDLE_CONSOLE_SHOT_DIR ?? mkdtempSync(path.join(tmpdir(), 'spindle-console-shot-'));
-    srv = await startServer(KEY, 'spindle-console-');
+    srv = await startServer(KEY, 'spindle-console-', buildTuned);
     const { port } = srv;
     base = `http://127.0.0.1:${port}`;
     await api('PUT', `/collections/${COLL}`, { sparse_vectors: { v: {} } });
@@ -151,6 +168,52 @@ test('the web console in headless Chromium', async () => {
     const png = readFileSync(shot);
     assert.ok(statSync(shot).size > 1000, 'screenshot is not empty');
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+    assert.deepEqual(pageErrors, [], 'no JavaScript errors on the page');
+    await page.close();
+});
+
+test('the console draws the stored tuning curve', async () => {
+    const info = await api('GET', `/collections/${TUNED}`);
+    const [vector, v] = Object.entries(info.spindle.vectors)[0];
+    const t = v.tuned;
+    assert.ok(t, 'spindle tune stored a setting');
+    assert.ok(Array.isArray(t.curve) && t.curve.length >= 1, 'the tuning curve is stored and served');
+    for (let i = 1; i < t.curve.length; ++i) {  // a Pareto front, fastest first
+        assert.ok(t.curve[i].mean_ms >= t.curve[i - 1].mean_ms, `curve[${i}] is not slower than curve[${i - 1}]`);
+        assert.ok(t.curve[i].recall > t.curve[i - 1].recall, `curve[${i}] does not add recall`);
+    }
+
+    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`${base}/console`);
+    await page.fill('#api-key', KEY);
+    await page.click('#reload');
+    await page.waitForSelector(`#collections tbody tr[data-name="${TUNED}"]`);
+    await page.selectOption('#collection', TUNED);
+    await page.waitForSelector(`svg.tuning-curve[data-vector="${vector}"]`);
+    const drawn = await page.$eval('svg.tuning-curve', (svg) => {
+        const num = (e, a) => Number(e.getAttribute(a));
+        const front = svg.querySelector('polyline.front');
+        return {
+            w: num(svg, 'width'), h: num(svg, 'height'),
+            settings: [...svg.querySelectorAll('circle.setting')].map((c) => [num(c, 'cx'), num(c, 'cy')]),
+            chosen: [...svg.querySelectorAll('circle.chosen')].map((c) => [num(c, 'cx'), num(c, 'cy')]),
+            targets: svg.querySelectorAll('line.target').length,
+            front: front ? front.getAttribute('points').trim().split(/\s+/).length : 0,
+            text: svg.textContent,
+        };
+    });
+    assert.equal(drawn.settings.length, t.curve.length, 'one mark per stored curve point');
+    assert.equal(drawn.front, t.curve.length, 'the front is one line through the curve');
+    assert.equal(drawn.chosen.length, 1, 'the stored setting is marked');
+    assert.equal(drawn.targets, 1, 'the target recall line');
+    for (const [x, y] of [...drawn.settings, ...drawn.chosen]) {
+        assert.ok(x >= 0 && x <= drawn.w && y >= 0 && y <= drawn.h, `mark (${x}, ${y}) inside the plot`);
+    }
+    // Faster settings are drawn further left.
+    for (let i = 1; i < drawn.settings.length; ++i) assert.ok(drawn.settings[i][0] >= drawn.settings[i - 1][0]);
+    assert.match(drawn.text, new RegExp(`${vector}: recall@${t.k}`));
     assert.deepEqual(pageErrors, [], 'no JavaScript errors on the page');
     await page.close();
 });

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const BIN = path.resolve(ROOT, process.env.SPINDLE_BIN ?? 'build/tools/spindle');
+export const BIN = path.resolve(ROOT, process.env.SPINDLE_BIN ?? 'build/tools/spindle');
 
 // Deterministic numbers in [0, 1) (mulberry32).
 export function rng(seed) {
@@ -27,8 +27,10 @@ export function close(a, b) { return Math.abs(a - b) <= 1e-4 * Math.max(1, Math.
 
 // Starts `spindle serve --api-key KEY` on a free port; resolves to
 // {server, port, dataDir} once it prints the address it listens on.
-export async function startServer(key, prefix) {
+// `prepare(dataDir)`, if given, runs first (e.g. to build collections with the CLI).
+export async function startServer(key, prefix, prepare) {
     const dataDir = mkdtempSync(path.join(tmpdir(), prefix));
+    if (prepare) prepare(dataDir);
     const server = spawn(BIN, ['serve', '--data', dataDir, '--port', '0', '--api-key', key, '--quiet'],
                          { stdio: ['ignore', 'ignore', 'pipe'] });
     const port = await new Promise((resolve, reject) => {

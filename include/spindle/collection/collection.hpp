@@ -61,6 +61,11 @@ struct SearchRequest {
     std::optional<std::size_t> query_cut;
     std::optional<double> heap_factor;
     std::optional<std::size_t> knn;
+    /// Approximate search with the vector's tuned setting, which must have
+    /// been tuned (spindle tune) for at least this recall at a k of at least
+    /// `k`; refused (InvalidArgument) with an exact algorithm, with explicit
+    /// approx knobs, without a tuned setting or with a weaker one. In (0, 1].
+    std::optional<double> target_recall;
     double bmp_alpha = 1.0;
     std::optional<double> score_threshold;  ///< only results scoring at least this
     bool with_payload = false;
@@ -185,6 +190,16 @@ public:
     virtual void build_approx(const std::string& vector, const AddApproxOptions& opts) = 0;
     /// Stores tuned approx defaults for `vector` in a new manifest generation.
     virtual void set_approx_defaults(const std::string& vector, const ApproxDefaults& d) = 0;
+    /// Declares a payload index on `field` (a dotted key) in a collection
+    /// that may already hold points. Segments written from now on (upserts,
+    /// flushes, merges) index it; then every on-disk segment written before
+    /// is rewritten, one at a time, through the merge path (which also drops
+    /// its deleted points), so that conditions on the field read the index.
+    /// A segment not yet rewritten (or being merged meanwhile) answers those
+    /// conditions by reading its stored payloads: same results, slower.
+    /// Durable on return. Adding an index the collection has with the same
+    /// type does nothing; with another type it is refused (InvalidArgument).
+    virtual void add_payload_index(const std::string& field, PayloadType type) = 0;
 
     [[nodiscard]] virtual SearchResult search(const SearchRequest& r) const = 0;
     /// Searches every request on one snapshot with `threads` threads (0: all cores).

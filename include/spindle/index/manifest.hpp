@@ -42,6 +42,20 @@ struct TextSettings {
 /// search and bench use them when the user does not choose. The measured
 /// fields are provenance: the recall@k and mean latency on the held-out
 /// queries when the setting was chosen.
+/// One setting spindle tune timed on its tuning queries: a point of the
+/// recall/latency curve stored beside the chosen setting.
+struct TunedPoint {
+    std::uint64_t query_cut = 1;
+    double heap_factor = 1.0;
+    std::uint64_t knn = 0;
+    double recall = 0.0;   ///< mean recall@k on the tuning queries, [0, 1]
+    double mean_ms = 0.0;  ///< mean latency, ms, >= 0
+    bool operator==(const TunedPoint&) const = default;
+};
+
+/// At most this many points of a tuning curve are stored.
+inline constexpr std::size_t kMaxTunedCurve = 256;
+
 struct ApproxDefaults {
     std::uint64_t query_cut = 10;   ///< SearchOptions::query_cut, >= 1
     double heap_factor = 0.9;       ///< SearchOptions::heap_factor, (0, 1]
@@ -50,6 +64,11 @@ struct ApproxDefaults {
     std::uint64_t k = 10;           ///< the k of recall@k, >= 1
     double recall = 0.0;            ///< measured recall@k (held-out queries), [0, 1]
     double mean_ms = 0.0;           ///< measured mean latency, ms, >= 0
+    /// The recall/latency Pareto front of the settings tune timed (no other
+    /// timed setting was as fast with at least the recall), fastest first.
+    /// Empty when the setting was stored without one (older collections,
+    /// set_approx_defaults from a program).
+    std::vector<TunedPoint> curve;
     /// Throws InvalidArgument naming the first bad field.
     void validate() const;
 };
