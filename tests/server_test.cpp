@@ -1,5 +1,6 @@
 // spindle's Qdrant-compatible REST API through Service::handle (no sockets):
 // each endpoint's happy path, and bad input with its exact status and message.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -161,6 +162,24 @@ TEST_F(ServerTest, TokenVectors) {
     EXPECT_EQ(r["points"][0]["id"], 2);
     EXPECT_EQ(fail("POST", "/collections/t/points/query", R"({"query": {"indices": [1], "values": [1]}})"),
               std::make_pair(400, std::string("Wrong input: query: this vector is keyed by tokens: give {\"token\": weight, ...}, not indices")));
+    // Tokens that are also names of Qdrant query kinds (real WordPiece tokens
+    // of MS MARCO queries) are tokens when their value is a number.
+    ok("PUT", "/collections/t/points", R"({"points": [{"id": 3, "vector": {"w": {"sample": 3, "fusion": 1, "nearest": 1}}},
+                                                      {"id": 4, "vector": {"w": {"indices": 2, "values": 1}}}]})");
+    EXPECT_EQ(ok("POST", "/collections/t/points/query", R"({"query": {"values": 1, "indices": 1}})")["points"][0]["id"], 4);
+    for (const char* tok : {"sample", "fusion", "nearest", "recommend", "order_by"}) {
+        const json h = ok("POST", "/collections/t/points/query", fmt::format(R"({{"query": {{"{}": 1}}}})", tok));
+        if (std::string(tok) == "recommend" || std::string(tok) == "order_by") {
+            EXPECT_TRUE(h["points"].empty()) << tok;
+        } else {
+            ASSERT_EQ(h["points"].size(), 1U) << tok;
+            EXPECT_EQ(h["points"][0]["id"], 3) << tok;
+        }
+    }
+    EXPECT_EQ(fail("POST", "/collections/t/points/query", R"({"query": {"fusion": "rrf"}})"),
+              std::make_pair(400, std::string("Wrong input: query: `fusion` queries are not supported (sparse nearest queries only)")));
+    EXPECT_EQ(fail("POST", "/collections/t/points/query", R"({"query": {"sample": "random"}})").first, 400);
+    EXPECT_EQ(ok("POST", "/collections/t/points/query", R"({"query": {"nearest": {"world": 1}}})")["points"][0]["id"], 2);
 }
 
 TEST_F(ServerTest, BadInput) {

@@ -86,7 +86,7 @@ void register_serve(CLI::App& app) {
     cmd->add_option("--port", a->port, "Port (0: any free port, printed at start)")->capture_default_str()->check(CLI::Range(0, 65535));
     cmd->add_option("--api-key", a->api_key, "Key every request must carry (default: env SPINDLE_API_KEY; none: open)");
     cmd->add_option("--read-only-key", a->read_only_key, "Key that may read and search but not write (needs --api-key)");
-    cmd->add_option("--threads", a->threads, "Worker threads (0: hardware threads, at least 2)")->capture_default_str()->check(CLI::Range(0U, 1024U));
+    cmd->add_option("--threads", a->threads, "Worker threads = connections served at once; a kept-alive connection holds one (0: 4 per hardware thread, at least 8)")->capture_default_str()->check(CLI::Range(0U, 1024U));
     cmd->add_option("--max-body-bytes", a->max_body_bytes, "Largest request body (413 beyond)")->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 32));
     cmd->add_option("--timeout", a->timeout, "Seconds a client may stay silent while sending or receiving")->capture_default_str()->check(CLI::Range(1, 3600));
     cmd->add_flag("--quiet", a->quiet, "No access log");

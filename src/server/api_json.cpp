@@ -141,7 +141,10 @@ SparseVector parse_sparse_vector(const json& j, VectorKeys keys, const std::stri
                               j.type_name()));
     }
     SparseVector v;
-    const bool indexed_form = j.contains("indices") || j.contains("values");
+    // {"indices": [...], "values": [...]}; a token vector may hold the
+    // tokens "indices" and "values" (real WordPiece tokens) with numbers.
+    const auto array_at = [&](const char* k) { return j.contains(k) && j[k].is_array(); };
+    const bool indexed_form = array_at("indices") || array_at("values");
     if (keys == VectorKeys::indices) {
         const json* idx = member(j, "indices");
         const json* val = member(j, "values");

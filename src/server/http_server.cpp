@@ -16,6 +16,8 @@
 
 namespace spindle::server {
 
+unsigned default_worker_threads() { return std::max(8U, 4U * std::max(1U, std::thread::hardware_concurrency())); }
+
 struct HttpServer::Impl {
     Service& service;
     HttpServerOptions opt;
@@ -73,7 +75,10 @@ struct HttpServer::Impl {
 HttpServer::HttpServer(Service& service, HttpServerOptions options)
     : impl_(std::make_unique<Impl>(service, std::move(options))) {
     auto& h = impl_->http;
-    const unsigned threads = impl_->opt.threads != 0 ? impl_->opt.threads : std::max(2U, std::thread::hardware_concurrency());
+    // A worker serves one connection at a time for as long as it is kept
+    // alive, so the pool bounds concurrent connections, not CPU use:
+    // searches on more workers than cores share the cores.
+    const unsigned threads = impl_->opt.threads != 0 ? impl_->opt.threads : default_worker_threads();
     h.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
     h.set_read_timeout(impl_->opt.read_timeout_seconds, 0);
     h.set_write_timeout(impl_->opt.write_timeout_seconds, 0);

@@ -429,7 +429,7 @@ struct Service::Impl {
         if (v.is_array()) bad_input(where + ": dense vectors are not supported: give {\"vector_name\": {\"indices\": [...], \"values\": [...]}}");
         require_object(v, where);
         const auto& vs = c.config().vectors;
-        if (vs.size() == 1 && (v.contains("indices") && v.contains("values")) && vs.count("indices") == 0) {
+        if (vs.size() == 1 && v.contains("indices") && v.contains("values") && v["indices"].is_array() && vs.count("indices") == 0) {
             out[vs.begin()->first] = parse_sparse_vector(v, vs.begin()->second.keys, where);
             return out;
         }
@@ -667,13 +667,16 @@ struct Service::Impl {
             if (member(body, "lookup_from") != nullptr) bad_input("lookup_from is not supported");
             vname = get_string(body, "using", "").value_or("");
             qv = member(body, "query");
-            if (qv != nullptr && qv->is_object() && member(*qv, "nearest") != nullptr) qv = member(*qv, "nearest");
+            // Qdrant's query kinds are one-key objects whose value is not a
+            // number; {"token": weight} with a number is a token vector, even
+            // when the token is "sample", "fusion" or "nearest" (real
+            // WordPiece tokens).
+            const auto kind = [&](const char* k) { return qv != nullptr && qv->is_object() && qv->contains(k) && !(*qv)[k].is_number(); };
+            if (kind("nearest")) qv = member(*qv, "nearest");
             static const char* const kUnsupported[] = {"recommend", "discover", "context", "order_by", "fusion", "rrf",
                                                         "formula", "sample", "mmr"};
-            if (qv != nullptr && qv->is_object()) {
-                for (const char* k : kUnsupported) {
-                    if (qv->contains(k)) bad_input(fmt::format("query: `{}` queries are not supported (sparse nearest queries only)", k));
-                }
+            for (const char* k : kUnsupported) {
+                if (kind(k)) bad_input(fmt::format("query: `{}` queries are not supported (sparse nearest queries only)", k));
             }
         }
         if (member(body, "shard_key") != nullptr) bad_input("shard_key is not supported (spindle collections have one shard)");

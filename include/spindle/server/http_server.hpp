@@ -11,10 +11,14 @@
 
 namespace spindle::server {
 
+/// Workers when none are asked: 4 per hardware thread, at least 8 (a kept-alive
+/// connection holds its worker; searches are CPU-bound and share the cores).
+unsigned default_worker_threads();
+
 struct HttpServerOptions {
     std::string host = "127.0.0.1";
     int port = 6333;                 ///< 0: any free port (see HttpServer::port)
-    unsigned threads = 0;            ///< worker threads (0: hardware threads, at least 2)
+    unsigned threads = 0;            ///< worker threads = connections served at once (0: default_worker_threads())
     std::size_t max_body_bytes = 32u << 20;
     int read_timeout_seconds = 30;   ///< a client that sends nothing for this long is dropped
     int write_timeout_seconds = 30;  ///< a client that reads nothing for this long is dropped
