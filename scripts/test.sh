@@ -46,3 +46,12 @@ if ! build-fuzz/tests/fuzz/server_fuzz -max_total_time=60 -runs=5000000 -max_len
   exit 1
 fi
 tail -n 6 "$fuzz_dir/log"
+# The filter language: parse, then count on an indexed and an unindexed
+# collection against brute force (30 s; seeds in tests/fuzz/filter_corpus).
+mkdir "$fuzz_dir/filter"
+if ! build-fuzz/tests/fuzz/filter_fuzz -max_total_time=30 -runs=5000000 -max_len=2048 -timeout=10 -rss_limit_mb=2048 \
+     -artifact_prefix=build-fuzz/ -print_final_stats=1 "$fuzz_dir/filter" tests/fuzz/filter_corpus >"$fuzz_dir/filter.log" 2>&1; then
+  tail -n 120 "$fuzz_dir/filter.log"
+  exit 1
+fi
+tail -n 6 "$fuzz_dir/filter.log"

@@ -14,6 +14,7 @@ its vectors are sent as new points with integer ids id-base, id-base+1, ...
 is used (urllib, json), so Debian's /usr/bin/python3 runs it as it is.
 """
 import argparse
+import concurrent.futures
 import json
 import sys
 import time
@@ -64,34 +65,55 @@ def count(a):
 
 
 def stream(a):
+    """Sends a batch every batch/rate seconds (up to --in-flight at once, so a
+    slow batch does not lower the rate) and records each batch's ids once
+    its response has come back (wait=true: durable)."""
     if not a.vector:
         a.vector = only_vector(a)
     total = int(a.rate * a.seconds)
     vectors = read_vectors(a.docs, total)
     interval = a.batch / a.rate
-    acked, lat = 0, []
+
+    def send(first, n):
+        pts = [{"id": a.id_base + i, "vector": {a.vector: vectors[i % len(vectors)]}} for i in range(first, first + n)]
+        t0 = time.monotonic()
+        r = call(a.url, "PUT", f"/collections/{a.collection}/points?wait=true", {"points": pts}, a.api_key)
+        if r.get("status") != "ok":
+            raise RuntimeError(f"upsert: unexpected response {r!r}")
+        return first, n, time.monotonic() - t0
+
+    acked, sent, lat = 0, 0, []
     start = time.monotonic()
     next_at = start
-    with open(a.acked, "w", encoding="utf-8") as out:
-        while acked < total and time.monotonic() - start < a.seconds:
+    with open(a.acked, "w", encoding="utf-8") as out, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=a.in_flight) as pool:
+        pending = set()
+
+        def collect(done):
+            nonlocal acked
+            for f in done:
+                first, n, secs = f.result()  # a failed batch raises here: the run fails
+                lat.append(secs)
+                out.write("".join(f"{a.id_base + i}\n" for i in range(first, first + n)))
+                acked += n
+            out.flush()
+
+        while sent < total and time.monotonic() - start < a.seconds:
             now = time.monotonic()
             if now < next_at:
                 time.sleep(next_at - now)
             next_at += interval
-            n = min(a.batch, total - acked)
-            pts = []
-            for i in range(acked, acked + n):
-                v = vectors[i % len(vectors)]
-                pts.append({"id": a.id_base + i, "vector": {a.vector: v}})
-            t0 = time.monotonic()
-            r = call(a.url, "PUT", f"/collections/{a.collection}/points?wait=true", {"points": pts}, a.api_key)
-            lat.append(time.monotonic() - t0)
-            if r.get("status") != "ok":
-                sys.exit(f"upsert: unexpected response {r!r}")
-            for i in range(acked, acked + n):  # acknowledged: written before the next batch is sent
-                out.write(f"{a.id_base + i}\n")
-            out.flush()
-            acked += n
+            while len(pending) >= a.in_flight:  # at the limit: wait for one
+                done, pending = concurrent.futures.wait(pending, return_when=concurrent.futures.FIRST_COMPLETED)
+                collect(done)
+            n = min(a.batch, total - sent)
+            pending.add(pool.submit(send, sent, n))
+            sent += n
+            done = {f for f in pending if f.done()}
+            pending -= done
+            collect(done)
+        done, _ = concurrent.futures.wait(pending)
+        collect(done)
     secs = time.monotonic() - start
     lat.sort()
     rep = {"acked_points": acked, "seconds": round(secs, 3), "points_per_s": round(acked / secs, 1),
@@ -135,6 +157,7 @@ def main():
             p.add_argument("--batch", type=int, default=100, help="points per request (default 100)")
             p.add_argument("--seconds", type=float, default=30)
             p.add_argument("--id-base", type=int, default=1_000_000_000)
+            p.add_argument("--in-flight", type=int, default=4, help="batches sent at once at most (default 4)")
     a = ap.parse_args()
     {"stream": stream, "verify": verify, "count": count}[a.cmd](a)
 
