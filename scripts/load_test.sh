@@ -135,13 +135,17 @@ cli="$("$S" search --index "$srv/docs" --queries "$L/queries.tsv" --threads 2 -k
        --output /dev/null 2>&1 | grep -E 'QPS' | tail -n 1)"
 echo "  spindle search --threads 2: $cli" >&2
 
+commit="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD 2>/dev/null || echo +dirty)"
+cpu="$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -n1)"
+LOAD_COMMIT="$commit" LOAD_CPU="$cpu" LOAD_AVG="$(cut -d' ' -f1-3 /proc/loadavg)" LOAD_PARAMS="wrk -t2 -c$CONNECTIONS, ${PHASE_SECONDS}s phases, serve --threads $SERVER_THREADS, upserts $RATE/s in batches of 100" \
 "$PY" - "$alone" "$with" "$ups" "$ver" "$before" "$after" "$cli" "$L/report.json" "$DOCS" "$qkind" <<'PYEOF'
-import json, re, sys
+import json, os, re, sys
 alone, with_, ups, ver = (json.loads(x) for x in sys.argv[1:5])
 before, after, cli, out, docs, qkind = int(sys.argv[5]), int(sys.argv[6]), sys.argv[7], sys.argv[8], int(sys.argv[9]), sys.argv[10]
 m = re.search(r"QPS ([0-9.]+)", cli)
 cli_qps = float(m.group(1)) if m else None
-rep = {"docs": docs, "queries": qkind, "alone": alone, "with_upserts": with_, "upserts": ups, "verify": ver,
+rep = {"commit": os.environ["LOAD_COMMIT"], "cpu": os.environ["LOAD_CPU"], "load_average_at_end": os.environ["LOAD_AVG"],
+       "parameters": os.environ["LOAD_PARAMS"], "docs": docs, "queries": qkind, "alone": alone, "with_upserts": with_, "upserts": ups, "verify": ver,
        "count_before": before, "count_after": after, "cli_qps": cli_qps,
        "p99_ratio": round(with_["p99_ms"] / alone["p99_ms"], 3) if alone["p99_ms"] else None,
        "qps_vs_cli": round(alone["qps"] / cli_qps, 3) if cli_qps else None}

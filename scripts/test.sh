@@ -33,23 +33,23 @@ cmake --preset tsan >/dev/null
 cmake --build --preset tsan -j "$(nproc)"
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" build-tsan/tests/collection_concurrency_test
 # libFuzzer on spindle serve's request parsing and dispatch (clang, ASan +
-# UBSan; only the fuzz target and the library are built), bounded to 60 s.
+# UBSan; only the fuzz targets and the library are built), bounded to 40 s.
 # New inputs go to a temporary directory; tests/fuzz/corpus is the seed.
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc)"
 fuzz_dir="$(mktemp -d)"
 trap 'rm -rf "$fuzz_dir"' EXIT
 # A failing input is kept as build-fuzz/crash-* (replay: server_fuzz FILE).
-if ! build-fuzz/tests/fuzz/server_fuzz -max_total_time=60 -runs=5000000 -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+if ! build-fuzz/tests/fuzz/server_fuzz -max_total_time=40 -runs=5000000 -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
      -artifact_prefix=build-fuzz/ -print_final_stats=1 "$fuzz_dir" tests/fuzz/corpus >"$fuzz_dir/log" 2>&1; then
   tail -n 120 "$fuzz_dir/log"
   exit 1
 fi
 tail -n 6 "$fuzz_dir/log"
 # The filter language: parse, then count on an indexed and an unindexed
-# collection against brute force (30 s; seeds in tests/fuzz/filter_corpus).
+# collection against brute force (20 s; seeds in tests/fuzz/filter_corpus).
 mkdir "$fuzz_dir/filter"
-if ! build-fuzz/tests/fuzz/filter_fuzz -max_total_time=30 -runs=5000000 -max_len=2048 -timeout=10 -rss_limit_mb=2048 \
+if ! build-fuzz/tests/fuzz/filter_fuzz -max_total_time=20 -runs=5000000 -max_len=2048 -timeout=10 -rss_limit_mb=2048 \
      -artifact_prefix=build-fuzz/ -print_final_stats=1 "$fuzz_dir/filter" tests/fuzz/filter_corpus >"$fuzz_dir/filter.log" 2>&1; then
   tail -n 120 "$fuzz_dir/filter.log"
   exit 1

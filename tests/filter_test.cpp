@@ -508,7 +508,7 @@ INSTANTIATE_TEST_SUITE_P(Seeds, FilterDifferential, ::testing::Combine(::testing
 
 // Malformed filters give InvalidArgument, never another exception or a
 // crash: random valid filters, byte-mutated, truncated and spliced (a
-// deterministic stand-in for the libFuzzer target, which is not built yet;
+// deterministic companion of the libFuzzer target tests/fuzz/filter_fuzz.cpp;
 // run under ASan by the Debug suite).
 TEST(FilterParser, MutatedFiltersNeverCrash) {
     std::mt19937_64 rng(12);
