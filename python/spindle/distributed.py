@@ -708,9 +708,12 @@ class ShardedCollection:
                 missing.add(i)
         results = {}
         error = None
-        for key, (i, fut) in pending.items():
+        outcomes = self._gather([fut for _, fut in pending.values()])
+        for (key, (i, _)), out in zip(pending.items(), outcomes):
             try:
-                results[key] = fut.result()
+                if isinstance(out, BaseException):
+                    raise out
+                results[key] = out
             except _spindle.Error as e:  # IoError is an OSError too: a shard's own error
                 if error is None:
                     error = (i, e)
@@ -729,6 +732,29 @@ class ShardedCollection:
             done = sorted({calls[k][0] for k in results})
             raise self._unavailable(sorted(missing), what, done)
         return results, missing
+
+    def _gather(self, futs: list) -> list:
+        """The outcomes (results or exceptions) of actor calls, awaited
+        together on the client's event loop: one hand-over between this
+        thread and the loop for the whole fan-out, not one per shard."""
+        if not futs:
+            return []
+        import asyncio
+
+        async def one(f):
+            return await f  # an ActorFuture is awaitable on the client's loop
+
+        async def all_of():
+            return await asyncio.gather(*(one(f) for f in futs), return_exceptions=True)
+        if getattr(self.client, "asynchronous", False) or not hasattr(futs[0], "__await__"):
+            out = []
+            for f in futs:
+                try:
+                    out.append(f.result())
+                except Exception as e:  # noqa: BLE001 - returned as the outcome
+                    out.append(e)
+            return out
+        return self.client.sync(all_of)
 
     def _route_groups(self, ids: list) -> list:
         groups = [[] for _ in range(self.shards)]
