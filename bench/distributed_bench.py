@@ -102,18 +102,22 @@ def run_shards(shards, args, parts, queries, report):
                            silence_logs=50, memory_limit=0)
     client = Client(cluster, direct_to_workers=True)
     root = os.path.join(args.work, f"sharded-{shards}")
-    shutil.rmtree(root, ignore_errors=True)
-    vec = {"v": spindle.SparseVectorConfig(keys="tokens", weights="u16")}
-    sc = ShardedCollection.create(client, root, shards=shards, vectors=vec)
-    t0 = time.perf_counter()
-    n = sc.bulk_load(files=parts)
-    t_load = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    sc.optimize(1)
-    t_opt = time.perf_counter() - t0
+    if args.reuse and os.path.exists(os.path.join(root, "sharding.json")):
+        sc = ShardedCollection.open(client, root)
+        row = {"shards": shards, "reused": True}
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+        vec = {"v": spindle.SparseVectorConfig(keys="tokens", weights="u16")}
+        sc = ShardedCollection.create(client, root, shards=shards, vectors=vec)
+        t0 = time.perf_counter()
+        n = sc.bulk_load(files=parts)
+        t_load = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        sc.optimize(1)
+        t_opt = time.perf_counter() - t0
+        row = {"shards": shards, "docs": n, "bulk_load_s": t_load, "optimize_s": t_opt}
     info = sc.info()
-    row = {"shards": shards, "docs": n, "bulk_load_s": t_load, "optimize_s": t_opt,
-           "bytes": info["bytes"], "per_shard_points": [s["points"] for s in info["shards"]]}
+    row.update({"bytes": info["bytes"], "per_shard_points": [s["points"] for s in info["shards"]]})
 
     for q in queries[:20]:  # warm up
         sc.search(q, k=10)
@@ -124,6 +128,7 @@ def run_shards(shards, args, parts, queries, report):
         sc._fan({i: (i, "ping", ()) for i in range(shards)}, "ping")
         pings.append(time.perf_counter() - t0)
     lat, shard_max, overhead = [], [], []
+    cpu0 = time.process_time()
     for q in queries:
         t0 = time.perf_counter()
         h = sc.search(q, k=10)
@@ -131,15 +136,20 @@ def run_shards(shards, args, parts, queries, report):
         lat.append(wall)
         shard_max.append(max(h.shard_seconds.values()))
         overhead.append(wall - shard_max[-1])
+    cpu_seq = time.process_time() - cpu0
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
     res = sc.search_batch(queries, k=10, batch_size=args.batch_size)
     t_batch = time.perf_counter() - t0
+    cpu_batch = time.process_time() - cpu0
     row.update({
         "ping_ms_mean": 1e3 * statistics.mean(pings), "ping_ms_p99": 1e3 * pct(pings, 99),
         "search_ms_mean": 1e3 * statistics.mean(lat), "search_ms_p50": 1e3 * pct(lat, 50),
         "search_ms_p99": 1e3 * pct(lat, 99), "slowest_shard_ms_mean": 1e3 * statistics.mean(shard_max),
         "scatter_gather_ms_mean": 1e3 * statistics.mean(overhead), "sequential_qps": len(lat) / sum(lat),
         "batch_qps": len(queries) / t_batch,
+        "coordinator_cpu_ms_per_query_sequential": 1e3 * cpu_seq / len(queries),
+        "coordinator_cpu_ms_per_query_batch": 1e3 * cpu_batch / len(queries),
         "batch_shard_busy_s": {str(k): v for k, v in res.shard_seconds.items()},
     })
     report.append(row)
@@ -199,6 +209,7 @@ def main():
     ap.add_argument("--queries", type=int, default=500)
     ap.add_argument("--batch-size", type=int, default=64, help="queries per shard call in search_batch")
     ap.add_argument("--no-reference", action="store_true")
+    ap.add_argument("--reuse", action="store_true", help="open collections a previous run built (searches only)")
     ap.add_argument("--floor-only", action="store_true", help="only the empty round trips (no corpus needed)")
     ap.add_argument("--json", help="write the report here")
     args = ap.parse_args()

@@ -494,16 +494,22 @@ class ShardedCollection:
         self._closed = False
         #: Seconds to wait for a shard's actor to start (open and replay its log).
         self.start_timeout = 600
+        #: Reopen a dead shard on a live worker when a call finds it dead (and
+        #: retry the call) instead of raising ShardUnavailable; never under
+        #: allow_partial=True.
+        self.auto_reopen = False
 
     # -- lifecycle -------------------------------------------------------------
     @classmethod
     def create(cls, client, root: str, shards: int, vectors: dict, payload_indexes: dict | None = None,
-               segments: dict | None = None, workers: list | None = None, vocab=None) -> "ShardedCollection":
+               segments: dict | None = None, workers: list | None = None, vocab=None,
+               auto_reopen: bool = False) -> "ShardedCollection":
         """Creates ``shards`` empty collections in ``root/shard-XXXX`` (each
         ``Collection.create(path, vectors, payload_indexes, segments)``),
         each owned by an actor pinned to a worker (round robin over
         ``workers``, default all of the client's), and writes
-        ``root/sharding.json``. ``root`` must not exist or be empty."""
+        ``root/sharding.json``. ``root`` must not exist or be empty.
+        ``auto_reopen``: see the attribute of that name."""
         if not isinstance(shards, int) or isinstance(shards, bool) or shards < 1:
             raise _spindle.InvalidArgument(f"shards must be a positive integer, got {shards!r}")
         root = os.path.abspath(os.fspath(root))
@@ -524,6 +530,7 @@ class ShardedCollection:
                     "shard_dirs": [_shard_dir(i) for i in range(shards)], "vectors": _vectors_cfg(vectors),
                     "payload_indexes": dict(payload_indexes or {}), "segments": segments}
         self = cls(client, root, manifest, vocab)
+        self.auto_reopen = auto_reopen
         spec = {"vectors": manifest["vectors"], "payload_indexes": manifest["payload_indexes"], "segments": segments}
         try:
             placement = self._placement(workers, range(shards))
@@ -541,7 +548,8 @@ class ShardedCollection:
         return self
 
     @classmethod
-    def open(cls, client, root: str, workers: list | None = None, vocab=None) -> "ShardedCollection":
+    def open(cls, client, root: str, workers: list | None = None, vocab=None,
+             auto_reopen: bool = False) -> "ShardedCollection":
         """Opens the sharded collection in ``root`` (its ``sharding.json``): one
         actor per shard takes the shard's lock and replays its log."""
         root = os.path.abspath(os.fspath(root))
@@ -550,6 +558,7 @@ class ShardedCollection:
             if not os.path.isdir(os.path.join(root, d)):
                 raise _spindle.IoError(f"{root}/{MANIFEST} lists shard {d} but {os.path.join(root, d)} is missing")
         self = cls(client, root, manifest, vocab)
+        self.auto_reopen = auto_reopen
         try:
             placement = self._placement(workers, range(self.shards))
             for i in range(self.shards):
@@ -691,10 +700,12 @@ class ShardedCollection:
         if self._closed:
             raise _spindle.InvalidArgument(f"sharded collection {self.root} is closed")
 
-    def _fan(self, calls: dict, what: str, allow_partial: bool = False, acknowledged_ok=False):
+    def _fan(self, calls: dict, what: str, allow_partial: bool = False, retry: bool = True):
         """Runs ``{key: (shard, method, args)}`` concurrently; returns
         ``({key: result}, missing shards)``. A dead shard raises
-        ShardUnavailable unless ``allow_partial``."""
+        ShardUnavailable unless ``allow_partial``; with ``auto_reopen`` (and
+        not ``allow_partial``) dead shards are reopened and their calls run
+        once more (writes by id and by filter are idempotent)."""
         self._check_open()
         pending = {}
         missing = set()
@@ -728,6 +739,10 @@ class ShardedCollection:
             if isinstance(e, _spindle.Error):
                 raise type(e)(f"shard {i}: {e}") from e
             raise e
+        if missing and self.auto_reopen and retry and not allow_partial:
+            self.reopen(sorted(missing))
+            more, missing = self._fan({k: c for k, c in calls.items() if c[0] in missing}, what, retry=False)
+            results.update(more)
         if missing and not allow_partial:
             done = sorted({calls[k][0] for k in results})
             raise self._unavailable(sorted(missing), what, done)

@@ -337,5 +337,15 @@ def test_worker_killed_mid_ingest(client, tmp_path):
     assert sc.count() >= len(acked)
     full = sc.search(q, k=10)
     assert not full.partial
+
+    # auto_reopen: the next call that finds a shard dead reopens it and retries.
+    sc.auto_reopen = True
+    victim = sc.workers()[0]
+    os.kill(client.run(os.getpid)[victim], signal.SIGKILL)
+    ids, vecs, payloads = make_points(200, seed=999, start=10 ** 6)
+    r = sc.upsert(ids, {"v": vecs}, payloads)
+    assert r.applied == 200 and sc.dead_shards() == [] and sc.workers()[0] != victim
+    assert None not in sc.get(ids + acked, with_vectors=False)
+    assert not sc.search(q, k=10).partial
     sc.check()
     sc.close()
