@@ -168,9 +168,14 @@ class _ShardActor:
         self.path = path
         self.number = number
         if create is not None:
+            # With per-machine disks the root exists on the client's machine only.
+            os.makedirs(os.path.dirname(path), exist_ok=True)
             self.coll = Collection.create(path, create["vectors"], payload_indexes=create.get("payload_indexes"),
                                           segments=create.get("segments"), vocab=vocab)
         else:
+            if not os.path.isdir(path):
+                raise _spindle.IoError(f"{path} is missing (listed in {os.path.join(os.path.dirname(path), MANIFEST)}"
+                                       f"; on this worker's machine, pid {os.getpid()})")
             self.coll = Collection.open(path, vocab=vocab)  # takes the lock, replays the log
         self.pid = os.getpid()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix=f"spindle-shard-{number}-write")
@@ -554,9 +559,8 @@ class ShardedCollection:
         actor per shard takes the shard's lock and replays its log."""
         root = os.path.abspath(os.fspath(root))
         manifest = _read_manifest(root)
-        for d in manifest["shard_dirs"]:
-            if not os.path.isdir(os.path.join(root, d)):
-                raise _spindle.IoError(f"{root}/{MANIFEST} lists shard {d} but {os.path.join(root, d)} is missing")
+        # The shard directories are checked by the workers that open them
+        # (with per-machine disks they are not on the client's machine).
         self = cls(client, root, manifest, vocab)
         self.auto_reopen = auto_reopen
         try:
