@@ -289,7 +289,7 @@ def test_worker_killed_mid_ingest(client, tmp_path):
                                   payload_indexes=PAYLOAD_INDEXES)
     victim_shard = 2
     victim = sc.workers()[victim_shard]
-    pid = client.run(os.getpid)[victim]
+    pid = client.run(os.getpid, workers=[victim])[victim]
     acked = []          # ids whose shard acknowledged (wait=True: durable)
     failure = []
     started = threading.Event()
@@ -329,7 +329,10 @@ def test_worker_killed_mid_ingest(client, tmp_path):
 
     # The nanny restarts the worker; reopen the shard on a live worker: the log replays.
     deadline = time.time() + 60
-    while len(client.scheduler_info()["workers"]) < 4 and time.time() < deadline:
+    while time.time() < deadline:
+        live = client.scheduler_info()["workers"]
+        if victim not in live and len(live) == 4:
+            break
         time.sleep(0.2)
     assert sc.reopen() == [victim_shard]
     assert sc.dead_shards() == []
@@ -344,7 +347,7 @@ def test_worker_killed_mid_ingest(client, tmp_path):
     # auto_reopen: the next call that finds a shard dead reopens it and retries.
     sc.auto_reopen = True
     victim = sc.workers()[0]
-    os.kill(client.run(os.getpid)[victim], signal.SIGKILL)
+    os.kill(client.run(os.getpid, workers=[victim])[victim], signal.SIGKILL)
     ids, vecs, payloads = make_points(200, seed=999, start=10 ** 6)
     r = sc.upsert(ids, {"v": vecs}, payloads)
     assert r.applied == 200 and sc.dead_shards() == [] and sc.workers()[0] != victim
