@@ -47,6 +47,10 @@ _BATCH_QUERIES = 256  # queries per shard call of search_batch (pipelined)
 _LOAD_BATCH = 10_000  # points per upsert while bulk loading a shard
 
 
+class _Slow:
+    """The outcome of a shard call that did not answer within the timeout."""
+
+
 class ShardUnavailable(_spindle.Error):
     """A shard's actor is gone (its worker died or was lost).
 
@@ -503,6 +507,11 @@ class ShardedCollection:
         #: retry the call) instead of raising ShardUnavailable; never under
         #: allow_partial=True.
         self.auto_reopen = False
+        #: Seconds a shard call may take (None: no limit). A shard that does
+        #: not answer in time counts as unavailable for that call (an error,
+        #: or left out under allow_partial=True) but is not reopened: it is
+        #: alive and holds its lock. A write that timed out may still apply.
+        self.timeout = None
 
     # -- lifecycle -------------------------------------------------------------
     @classmethod
@@ -694,11 +703,17 @@ class ShardedCollection:
         return {i: self._workers[i] for i in range(self.shards)}
 
     # -- fan-out machinery -------------------------------------------------------
-    def _unavailable(self, missing, what: str, acknowledged=()):
-        names = ", ".join(f"shard {i} ({self._shard_path(i)}, worker {self._workers[i]})" for i in missing)
-        return ShardUnavailable(f"{what}: {names} unavailable: the worker holding it was lost; "
-                                "reopen it with ShardedCollection.reopen() (the log replays acknowledged writes)",
-                                missing, acknowledged)
+    def _unavailable(self, missing, what: str, acknowledged=(), slow=()):
+        lost = [i for i in missing if i not in slow]
+        parts = []
+        if lost:
+            names = ", ".join(f"shard {i} ({self._shard_path(i)}, worker {self._workers[i]})" for i in lost)
+            parts.append(f"{names} unavailable: the worker holding it was lost; reopen it with "
+                         "ShardedCollection.reopen() (the log replays acknowledged writes)")
+        if slow:
+            names = ", ".join(f"shard {i} ({self._shard_path(i)}, worker {self._workers[i]})" for i in sorted(slow))
+            parts.append(f"{names} did not answer within {self.timeout} s (timeout)")
+        return ShardUnavailable(f"{what}: " + "; ".join(parts), missing, acknowledged)
 
     def _check_open(self):
         if self._closed:
@@ -713,6 +728,7 @@ class ShardedCollection:
         self._check_open()
         pending = {}
         missing = set()
+        slow = set()
         for key, (i, method, args) in calls.items():
             if not self._alive(i):
                 missing.add(i)
@@ -723,8 +739,12 @@ class ShardedCollection:
                 missing.add(i)
         results = {}
         error = None
-        outcomes = self._gather([fut for _, fut in pending.values()])
+        outcomes = self._gather([fut for _, fut in pending.values()], [i for i, _ in pending.values()])
         for (key, (i, _)), out in zip(pending.items(), outcomes):
+            if isinstance(out, _Slow):
+                missing.add(i)
+                slow.add(i)
+                continue
             try:
                 if isinstance(out, BaseException):
                     raise out
@@ -743,28 +763,48 @@ class ShardedCollection:
             if isinstance(e, _spindle.Error):
                 raise type(e)(f"shard {i}: {e}") from e
             raise e
-        if missing and self.auto_reopen and retry and not allow_partial:
-            self.reopen(sorted(missing))
-            more, missing = self._fan({k: c for k, c in calls.items() if c[0] in missing}, what, retry=False)
+        dead = missing - slow  # a slow shard is alive and holds its lock: never reopened
+        if dead and self.auto_reopen and retry and not allow_partial:
+            self.reopen(sorted(dead))
+            more, again = self._fan({k: c for k, c in calls.items() if c[0] in dead}, what, retry=False)
             results.update(more)
+            missing = again | slow
         if missing and not allow_partial:
             done = sorted({calls[k][0] for k in results})
-            raise self._unavailable(sorted(missing), what, done)
+            raise self._unavailable(sorted(missing), what, done, slow)
         return results, missing
 
-    def _gather(self, futs: list) -> list:
+    def _gather(self, futs: list, shards: list | None = None) -> list:
         """The outcomes (results or exceptions) of actor calls, awaited
         together on the client's event loop: one hand-over between this
-        thread and the loop for the whole fan-out, not one per shard."""
+        thread and the loop for the whole fan-out, not one per shard.
+
+        A call still running is checked every 0.2 s against its shard's
+        actor future: once the scheduler has seen the worker die the call is
+        abandoned as lost (a call caught in Dask's connect retries would
+        otherwise wait out the 30 s connect timeout); past ``timeout`` it
+        counts as slow."""
         if not futs:
             return []
         import asyncio
+        shards = shards if shards is not None else [None] * len(futs)
 
-        async def one(f):
-            return await f  # an ActorFuture is awaitable on the client's loop
+        async def one(f, i):
+            task = asyncio.ensure_future(f)  # an ActorFuture is awaitable on the client's loop
+            t0 = time.monotonic()
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=0.2)
+                if done:
+                    return task.result()
+                if i is not None and self._futures[i] is not None and self._futures[i].status != "finished":
+                    task.cancel()
+                    return OSError(f"the worker of shard {i} was lost during the call")
+                if self.timeout is not None and time.monotonic() - t0 > self.timeout:
+                    task.cancel()
+                    return _Slow()
 
         async def all_of():
-            return await asyncio.gather(*(one(f) for f in futs), return_exceptions=True)
+            return await asyncio.gather(*(one(f, i) for f, i in zip(futs, shards)), return_exceptions=True)
         if getattr(self.client, "asynchronous", False) or not hasattr(futs[0], "__await__"):
             out = []
             for f in futs:

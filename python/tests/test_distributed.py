@@ -344,6 +344,21 @@ def test_worker_killed_mid_ingest(client, tmp_path):
     full = sc.search(q, k=10)
     assert not full.partial
 
+    # A stopped (not dead) worker: with a timeout its shard is left out, never reopened.
+    sc.timeout = 1.0
+    frozen = sc.workers()[1]
+    frozen_pid = client.run(os.getpid, workers=[frozen])[frozen]
+    os.kill(frozen_pid, signal.SIGSTOP)
+    try:
+        with pytest.raises(ShardUnavailable, match=r"shard 1 .*did not answer within 1.0 s"):
+            sc.search(q, k=10)
+        part = sc.search(q, k=10, allow_partial=True)
+        assert part.partial and part.missing_shards == [1]
+    finally:
+        os.kill(frozen_pid, signal.SIGCONT)
+    sc.timeout = None
+    assert not sc.search(q, k=10).partial and sc.dead_shards() == []
+
     # auto_reopen: the next call that finds a shard dead reopens it and retries.
     sc.auto_reopen = True
     victim = sc.workers()[0]
