@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <exception>
 #include <filesystem>
 #include <queue>
@@ -158,13 +159,44 @@ SearchResult search_inner(const Snapshot& snap, const SearchRequest& r, SearchSc
     }
     if (plan.terms.empty() || res.matched == 0) return res;
 
+    // Largest segment first; each later one is searched with a floor: once
+    // `want` candidates score at least theta, a document below theta cannot
+    // be among the results, so no segment scores one (ties at theta still
+    // enter and are ordered by id below). Without it every small segment
+    // (fresh upserts, in-memory tiers) found its own top-k from scratch:
+    // 7x the documents evaluated on 1M documents plus three small segments.
+    std::vector<std::size_t> order(idx.num_segments());
+    for (std::size_t s = 0; s < order.size(); ++s) order[s] = s;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return idx.segment(a).num_docs() > idx.segment(b).num_docs();
+    });
     std::vector<Candidate> cands;
-    for (std::size_t s = 0; s < idx.num_segments(); ++s) {
+    std::vector<double> best;  // the `want` best scores so far (a min-heap)
+    const auto worse = [](double x, double y) { return x > y; };
+    for (const std::size_t s : order) {
         const double mult = idx.segment(s).header().scale * plan.inv_scale;
         if (r.filter && whole[s] == 0 && allow[s].count() == 0) continue;
         const AllowSet* a = r.filter && whole[s] == 0 ? &allow[s] : nullptr;
-        for (const ScoredDoc& e : search_one_segment(idx, s, plan, opts, scratch, res.stats, true, a)) {
-            cands.push_back({static_cast<double>(e.score) * mult, s, e.doc, snap.point_id(s, e.doc)});
+        double theta = r.score_threshold.value_or(0.0);
+        if (best.size() >= want) theta = std::max(theta, best.front());
+        // Local units, rounded down with a margin: a document whose score
+        // times mult reaches theta is never below the floor.
+        score_t floor = 0;
+        if (theta > 0.0 && mult > 0.0) {
+            const double local = std::floor(theta / mult * (1.0 - 1e-9));
+            if (local >= 1.0) floor = local >= 1.8e19 ? ~score_t{0} : static_cast<score_t>(local);
+        }
+        for (const ScoredDoc& e : search_one_segment(idx, s, plan, opts, scratch, res.stats, true, a, floor)) {
+            const double score = static_cast<double>(e.score) * mult;
+            cands.push_back({score, s, e.doc, snap.point_id(s, e.doc)});
+            if (best.size() < want) {
+                best.push_back(score);
+                std::push_heap(best.begin(), best.end(), worse);
+            } else if (score > best.front()) {
+                std::pop_heap(best.begin(), best.end(), worse);
+                best.back() = score;
+                std::push_heap(best.begin(), best.end(), worse);
+            }
         }
     }
     std::sort(cands.begin(), cands.end(), [](const Candidate& a, const Candidate& b) {

@@ -32,9 +32,10 @@ void score_allowed(const SegmentViews<W>& v, const QueryPlan& plan, TopK& topk, 
 template <class W>
 std::vector<ScoredDoc> search_segment(const SegmentViews<W>& v, const ApproxView* approx, const Bitmap* deleted,
                                       const AllowSet* allowed, const QueryPlan& plan, const SearchOptions& opts,
-                                      std::size_t k, SearchScratch& scratch, SearchStats& stats) {
+                                      std::size_t k, SearchScratch& scratch, SearchStats& stats, score_t floor) {
     // Under a filter the allow-set already leaves deleted documents out.
-    TopK topk(k, allowed != nullptr ? nullptr : deleted, allowed);
+    if (opts.algorithm == Algorithm::approx && approx != nullptr) floor = 0;
+    TopK topk(k, allowed != nullptr ? nullptr : deleted, allowed, floor);
     const docid_t n = v.inv.num_docs;
     if (allowed != nullptr && opts.direct.value_or(score_directly(allowed->count(), n))) {
         ++stats.direct_segments;
@@ -108,12 +109,12 @@ bool score_directly(std::uint64_t allowed, std::uint64_t docs) {
 
 std::vector<ScoredDoc> search_one_segment(const Index& index, std::size_t s, const QueryPlan& plan,
                                           const SearchOptions& opts, SearchScratch& scratch, SearchStats& stats,
-                                          bool with_ties, const AllowSet* allowed) {
+                                          bool with_ties, const AllowSet* allowed, score_t floor) {
     const Segment& seg = index.segment(s);
     auto run = [&](std::size_t k) {
         return std::visit(
             [&](const auto& v) {
-                return search_segment(v, seg.approx(), index.deleted(s), allowed, plan, opts, k, scratch, stats);
+                return search_segment(v, seg.approx(), index.deleted(s), allowed, plan, opts, k, scratch, stats, floor);
             },
             seg.views());
     };

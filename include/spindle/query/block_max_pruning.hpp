@@ -352,7 +352,7 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
     //    decreasing bound order (ties by ascending first docid): once one
     //    range cannot enter, none of the rest can. The raw cutoff keeps a
     //    superset; visit_ordered() applies the exact test.
-    const score_t theta = topk.full() ? topk.kth().score : 1;
+    const score_t theta = topk.full() ? topk.kth().score : topk.floor();
     Acc cutoff;
     if constexpr (kIntegral) {
         cutoff = static_cast<Acc>(std::min<std::uint64_t>(theta >> shift, 0xFFFFFFFFU));

@@ -59,9 +59,14 @@ void check_searchable(const Index& index, const SearchOptions& opts);
 /// algorithm; a small allow-set (score_directly) is scored document by
 /// document through the forward index instead. An approx search that finds
 /// fewer than k allowed documents falls back to the exact bmp search.
+///
+/// `floor` (segment-local score units; 0: none): documents scoring less are
+/// neither wanted nor returned, e.g. because k documents of other segments
+/// already score at least that much. Ignored by approx on a segment with
+/// approximate structures (whose fewer-than-k fallback needs every result).
 std::vector<ScoredDoc> search_one_segment(const Index& index, std::size_t s, const QueryPlan& plan,
                                           const SearchOptions& opts, SearchScratch& scratch, SearchStats& stats,
-                                          bool with_ties, const AllowSet* allowed = nullptr);
+                                          bool with_ties, const AllowSet* allowed = nullptr, score_t floor = 0);
 
 /// Allow-sets of at most max(kDirectMinDocs, kDirectFraction x segment
 /// documents) are scored directly through the forward index (every

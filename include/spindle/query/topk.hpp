@@ -30,18 +30,26 @@ public:
     /// documents that may enter (a filter's allow-set). Reserves for at most
     /// 4096 entries up front: k may exceed the documents there are (the heap
     /// grows only with what is pushed).
-    explicit TopK(std::size_t k, const Bitmap* excluded = nullptr, const AllowSet* allowed = nullptr)
-        : k_(k), excluded_(excluded), allowed_(allowed) {
+    /// `floor`: a document needs at least this score to enter (0: any
+    /// positive score), e.g. the k-th score already found in other segments
+    /// of the same search, so that none below it is ever scored.
+    explicit TopK(std::size_t k, const Bitmap* excluded = nullptr, const AllowSet* allowed = nullptr, score_t floor = 0)
+        : k_(k), excluded_(excluded), allowed_(allowed), floor_(floor) {
         heap_.reserve(std::min<std::size_t>(k, 4096) + 1);
     }
 
     /// Score a new document must exceed to enter, for document-at-a-time
-    /// traversal (docids increase, so an equal score never wins): 0 until full.
-    [[nodiscard]] score_t threshold() const { return heap_.size() < k_ ? 0 : heap_.front().score; }
+    /// traversal (docids increase, so an equal score never wins): below the
+    /// floor until full.
+    [[nodiscard]] score_t threshold() const {
+        return heap_.size() < k_ ? (floor_ > 0 ? floor_ - 1 : 0) : heap_.front().score;
+    }
     [[nodiscard]] bool full() const { return heap_.size() >= k_; }
+    /// Least score that may enter while not full (at least 1).
+    [[nodiscard]] score_t floor() const { return std::max<score_t>(floor_, 1); }
     /// Would (score, doc) enter? Exact for any docid order.
     [[nodiscard]] bool would_enter(score_t score, docid_t doc) const {
-        if (score == 0) return false;
+        if (score == 0 || score < floor_) return false;
         return heap_.size() < k_ || ranks_before({score, doc}, heap_.front());
     }
     /// The current k-th entry (valid only when full()).
@@ -82,6 +90,7 @@ private:
     std::size_t k_;
     const Bitmap* excluded_ = nullptr;
     const AllowSet* allowed_ = nullptr;
+    score_t floor_ = 0;
     std::vector<ScoredDoc> heap_;  // heap ordered so that front() is the worst entry
 };
 
