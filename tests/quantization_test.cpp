@@ -237,7 +237,9 @@ TEST(Quantization, RankTiesCountedExactlyAndKeptInTheManifest) {
             ASSERT_EQ(m.segments.size(), 1U);
             const std::uint64_t want = brute_force_rank_ties(docs, wt);
             EXPECT_EQ(m.rank_tied, want) << "seed " << seed << " " << to_string(wt);
-            if (wt == WeightType::u8) EXPECT_GT(want, 0U) << "u8 on continuous weights ties some";
+            if (wt == WeightType::u8) {
+                EXPECT_GT(want, 0U) << "u8 on continuous weights ties some";
+            }
             // The example is a document holding a tied weight.
             if (want > 0) {
                 const std::string& ex = m.segments[0].tie_example;

@@ -25,7 +25,19 @@ namespace {
 
 // Defaults come from the library's option structs (one place each); the
 // help texts show them.
-const BuildOptions kBuildDefaults{};
+struct BuildDefaults {
+    WeightType weight_type;
+    std::uint64_t segment_docs;
+    std::uint32_t range_block;
+    double dense_ranges;
+    Reorder reorder;
+    BisectionOptions bisection;
+};
+BuildDefaults build_defaults() {
+    BuildOptions o;
+    return {o.weight_type, o.segment_docs, o.range_block, o.dense_ranges, o.reorder, std::move(o.bisection)};
+}
+const BuildDefaults kBuildDefaults = build_defaults();
 const text::Bm25Params kBm25Defaults{};
 /// Text indexes store BM25 weights as floats unless told otherwise.
 constexpr WeightType kTextWeights = WeightType::f32;

@@ -20,7 +20,6 @@ struct Quantized {
     std::vector<std::uint64_t> doc_begin{0};
     std::vector<termid_t> terms;
     std::vector<W> codes;
-    std::vector<float> weights;      ///< the input weight of each code (integer codes only)
     Quantization params;
     std::uint64_t dropped = 0;       ///< input weights equal to 0
     std::uint64_t clipped = 0;       ///< input weights above the largest storable one
@@ -33,7 +32,6 @@ Quantized<W> quantize(const SegmentBuffer& buf, std::span<const docid_t> order) 
     q.params = choose_quantization(buf.weights, std::is_same_v<W, float> ? WeightType::f32 : (std::is_same_v<W, std::uint16_t> ? WeightType::u16 : WeightType::u8));
     q.terms.reserve(buf.terms.size());
     q.codes.reserve(buf.terms.size());
-    if constexpr (std::is_integral_v<W>) q.weights.reserve(buf.terms.size());
     q.doc_begin.reserve(buf.doc_begin.size());
     for (std::size_t nd = 0; nd < buf.docs(); ++nd) {
         const std::size_t d = order.empty() ? nd : order[nd];
@@ -48,7 +46,6 @@ Quantized<W> quantize(const SegmentBuffer& buf, std::span<const docid_t> order) 
             }
             q.terms.push_back(buf.terms[i]);
             q.codes.push_back(quantize_weight<W>(w, q.params));
-            if constexpr (std::is_integral_v<W>) q.weights.push_back(w);
         }
         q.doc_begin.push_back(q.terms.size());
     }
@@ -67,7 +64,7 @@ template <class W>
 SegmentInfo write_typed(const Target& target, const SegmentBuffer& buf, std::size_t num_terms,
                         const SegmentWriteOptions& opts, std::span<const docid_t> order) {
     const std::string& seg_dir = target.dir;
-    Quantized<W> q = quantize<W>(buf, order);
+    const Quantized<W> q = quantize<W>(buf, order);
     const std::size_t n_docs = buf.docs();
     const std::size_t n_post = q.terms.size();
     if (n_docs > std::numeric_limits<docid_t>::max() - 1) throw InvalidArgument("segment exceeds 2^32-1 documents");
@@ -80,22 +77,27 @@ SegmentInfo write_typed(const Target& target, const SegmentBuffer& buf, std::siz
     std::vector<W> post_codes(n_post);
     RankTies ties;
     {
-        // Integer codes keep the input weights beside them until the rank
-        // ties of every posting list are counted.
+        // Integer codes get their input weights beside them (4 bytes a
+        // posting, freed at the end of this block) until the rank ties of
+        // every posting list are counted. The input weights are read from
+        // the buffer in step with the codes (which skip the zero weights).
         std::vector<float> post_weights(std::is_integral_v<W> ? n_post : 0);
         std::vector<std::uint64_t> fill(term_posting_begin.begin(), term_posting_begin.end() - 1);
         for (std::size_t d = 0; d < n_docs; ++d) {
+            std::uint64_t src = buf.doc_begin[order.empty() ? d : order[d]];
             for (std::uint64_t i = q.doc_begin[d]; i < q.doc_begin[d + 1]; ++i) {
                 const auto at = fill[q.terms[i]]++;
                 post_docs[at] = static_cast<docid_t>(d);
                 post_codes[at] = q.codes[i];
-                if constexpr (std::is_integral_v<W>) post_weights[at] = q.weights[i];
+                if constexpr (std::is_integral_v<W>) {
+                    while (!(buf.weights[src] > 0.0F)) ++src;
+                    post_weights[at] = buf.weights[src++];
+                }
             }
         }
         if constexpr (std::is_integral_v<W>) {
             ties = count_rank_ties<W>(term_posting_begin, post_codes, post_weights);
         }
-        q.weights = {};
     }
 
     // Posting blocks, block maxima and docid-range maxima.
