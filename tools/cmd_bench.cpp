@@ -447,7 +447,8 @@ void register_bench(CLI::App& app) {
         approx_sweep_description() +
         ",\nfrom low to high recall. --svg FILE draws every variant: approx settings as one curve, bmp@A\n"
         "with bmp as another, exact algorithms as labelled points (log latency axis; hover a marker\n"
-        "for its settings; hollow markers are off the Pareto front).");
+        "for its settings; hollow markers are off the Pareto front; the setting spindle tune stored is\n"
+        "marked when -a runs it, e.g. as plain approx).");
     cmd->add_option("--index,--collection", args->index, "Index directory")->required();
     cmd->add_option("--vector", args->vector, "Vector to use (default: the collection's only vector)");
     cmd->add_option("--queries", args->queries, "Query file (impact TSV, JSONL or CSR)")->required();

@@ -236,7 +236,8 @@ void register_tune(CLI::App& app) {
                               "(refused otherwise, exit 1)",
                               kTuneHeldOutMargin));
     cmd->add_option("--json", args->json, "Also write every setting tried and the choice as JSON");
-    cmd->add_option("--svg", args->svg, "Also plot the recall/latency of the timed settings (and the choice) as SVG");
+    cmd->add_option("--svg", args->svg, "Also plot the recall/latency of the timed settings as SVG: their Pareto front as a line, the others "
+                    "as hollow markers, the choice labelled, the target recall as a dashed line");
     cmd->add_flag("--in-memory", args->in_memory,
                   "Read the index files into memory (2 MiB pages where the kernel allows) instead of mapping them: "
                   "slower to open, fewer TLB misses (approx searches ~15-20 % faster on 1M documents)");
