@@ -294,5 +294,43 @@ TEST(Quantization, RankTieWarningAboveOnePercentOnly) {
     EXPECT_EQ(rank_tie_warning(exact), "");
 }
 
+// Flushes count rank ties like bulk builds; a merge re-quantizes decoded
+// (already tied) weights, so it carries its sources' counts, bounded by the
+// merged segment's postings, and the warning survives.
+TEST(Quantization, RankTiesSurviveFlushesAndMerges) {
+    skip_fsync_for_tests();
+    TempDir dir;
+    CollectionConfig cfg;
+    SparseVectorConfig v;
+    v.weight_type = WeightType::u8;
+    cfg.vectors.emplace("default", v);
+    auto c = Collection::create(dir / "c", cfg);
+    std::uint64_t flushed = 0;
+    for (int batch = 0; batch < 2; ++batch) {
+        std::vector<Point> pts;
+        for (int i = 0; i < 40; ++i) {
+            Point p;
+            p.id = PointId::key("b" + std::to_string(batch) + "-" + std::to_string(i));
+            // 40 weights of "a" within 0.4 % of each other and one of 2 per batch.
+            p.vectors["default"] = SparseVector{{}, {"a"}, {i == 0 ? 2.0F : 1.0F + 0.0001F * static_cast<float>(i)}};
+            pts.push_back(p);
+        }
+        c->upsert(pts);
+        c->flush();
+        const auto m = c->snapshot()->index("default")->manifest();
+        EXPECT_GT(m.rank_tied, flushed) << "batch " << batch;
+        flushed = m.rank_tied;
+    }
+    const std::string before = rank_tie_warning(c->snapshot()->index("default")->manifest());
+    EXPECT_NE(before.find("lost their rank order"), std::string::npos) << before;
+    c->optimize(1);
+    const auto m = c->snapshot()->index("default")->manifest();
+    ASSERT_EQ(m.segments.size(), 1U);
+    EXPECT_GE(m.rank_tied, flushed) << "carried through the merge";
+    EXPECT_LE(m.rank_tied, m.num_postings);
+    EXPECT_FALSE(m.segments[0].tie_example.empty());
+    EXPECT_NE(rank_tie_warning(m).find("lost their rank order"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace spindle::test
