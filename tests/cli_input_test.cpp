@@ -10,6 +10,8 @@
 
 #include "cli_util.hpp"
 #include "spindle/build/index_builder.hpp"
+#include "spindle/collection/query_loading.hpp"
+#include "spindle/io/line_reader.hpp"
 #include "spindle/index/collection_manifest.hpp"
 #include "spindle/query/approx_tuning.hpp"
 #include "spindle/query/searcher.hpp"
@@ -243,6 +245,31 @@ TEST(CliInput, ImpactQueriesOnATextIndexAreAnError) {  // item 7
     r = spindle(dir, search + (dir / "text.tsv"));
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_NE(r.out.find("1 Q0 d1 1 "), std::string::npos) << r.out;
+}
+
+// The heuristic on real files: every SPLADE impact topic of the MS MARCO dev
+// subset looks like one, no natural-language topic does.
+TEST(CliInput, ImpactQueryHeuristicOnMsMarcoTopics) {  // item 7
+    const std::string dir = shared_data() + "/msmarco";
+    if (!fs::exists(dir + "/topics.msmarco-passage.dev-subset.txt")) GTEST_SKIP() << "shared data absent: " << dir;
+    auto flagged = [](const std::string& path) {
+        std::pair<std::size_t, std::size_t> n{0, 0};
+        LineReader r(path);
+        std::string_view line;
+        while (r.next(line)) {
+            const auto tab = line.find('\t');
+            if (tab == std::string_view::npos) continue;
+            ++n.second;
+            n.first += looks_like_impact_query(line.substr(tab + 1)) ? 1 : 0;
+        }
+        return n;
+    };
+    const auto natural = flagged(dir + "/topics.msmarco-passage.dev-subset.txt");
+    EXPECT_EQ(natural.first, 0U) << "of " << natural.second;
+    EXPECT_GT(natural.second, 1000U);
+    const auto impact = flagged(dir + "/topics.msmarco-passage.dev-subset.splade-pp-ed.tsv.gz");
+    EXPECT_EQ(impact.first, impact.second);
+    EXPECT_GT(impact.second, 1000U);
 }
 
 TEST(CliInput, HelpShowsTheDefaultsTheCodeUses) {  // item 11
