@@ -6,7 +6,16 @@
 #include <filesystem>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "cli_util.hpp"
+#include "spindle/build/index_builder.hpp"
+#include "spindle/collection/query_loading.hpp"
+#include "spindle/io/line_reader.hpp"
+#include "spindle/index/collection_manifest.hpp"
+#include "spindle/query/approx_tuning.hpp"
+#include "spindle/query/searcher.hpp"
+#include "spindle/text/bm25.hpp"
 
 namespace spindle::test {
 namespace {
@@ -191,6 +200,163 @@ TEST(CliInput, OptionsAreConsistentAcrossCommands) {  // item 11
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("no/such"), std::string::npos) << r.err;
     EXPECT_EQ(r.out.find("latency"), std::string::npos) << "checked before the benchmark ran";
+}
+
+TEST(CliInput, QuantizationRankLossIsWarnedAndShownByInfo) {  // item 1
+    TempDir dir;
+    // 30 weights of x within 0.3 % of each other and one of 2: u8 (scale
+    // 1/128) stores 29 of them as one code, far more than 1 % of the postings.
+    std::string docs;
+    for (int i = 0; i < 30; ++i) docs += fmt::format("{{\"id\": \"d{}\", \"vector\": {{\"x\": {}}}}}\n", i, 1.0 + 0.0001 * i);
+    docs += "{\"id\": \"big\", \"vector\": {\"x\": 2}}\n";
+    write_text(dir / "d.jsonl", docs);
+    auto r = spindle(dir, "index --input " + (dir / "d.jsonl") + " --output " + (dir / "u8") + " --weights u8 -q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("warning: 29 of 31 weights (93.5 %) lost their rank order"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("first in document 'd"), std::string::npos) << r.out;
+    r = spindle(dir, "info " + (dir / "u8"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("quantization   warning: 29 of 31 weights"), std::string::npos) << r.out;
+    // f32 and u16 keep every order here: no warning.
+    for (const char* wt : {"f32", "u16"}) {
+        r = spindle(dir, "index --input " + (dir / "d.jsonl") + " --output " + (dir / wt) + " --weights " + wt + " -q");
+        ASSERT_EQ(r.code, 0) << r.err;
+        EXPECT_EQ(r.out.find("rank order"), std::string::npos) << wt << ": " << r.out;
+    }
+}
+
+TEST(CliInput, ImpactQueriesOnATextIndexAreAnError) {  // item 7
+    TempDir dir;
+    write_text(dir / "c.tsv", "d1\tthe cat sat on the mat\nd2\ta dog and a cat\nd3\tbrown dogs run\n");
+    auto r = spindle(dir, "index --text --input " + (dir / "c.tsv") + " --output " + (dir / "t") + " -q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    // Anserini impact TSV: tokens repeated by their weight.
+    write_text(dir / "impact.tsv", "1\tcat cat cat cat dog dog mat\n2\tdog dog dog dog dog brown brown\n");
+    const std::string search = "search --index " + (dir / "t") + " -q --queries ";
+    r = spindle(dir, search + (dir / "impact.tsv"));
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("2 of the 2 queries look like impact-format vector queries"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("query '1': 'cat cat cat cat dog dog mat'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--allow-empty"), std::string::npos) << r.err;
+    r = spindle(dir, search + (dir / "impact.tsv") + " --allow-empty");
+    EXPECT_EQ(r.code, 0) << r.err;
+    // Raw text (a repeated word here and there included) is searched as before.
+    write_text(dir / "text.tsv", "1\tcat on a mat\n2\tvery very very brown dogs\n");
+    r = spindle(dir, search + (dir / "text.tsv"));
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("1 Q0 d1 1 "), std::string::npos) << r.out;
+}
+
+// The heuristic on real files: every SPLADE impact topic of the MS MARCO dev
+// subset looks like one, no natural-language topic does (all 6980 of each
+// checked once; the first 1500 here, to keep the test short).
+TEST(CliInput, ImpactQueryHeuristicOnMsMarcoTopics) {  // item 7
+    const std::string dir = shared_data() + "/msmarco";
+    if (!fs::exists(dir + "/topics.msmarco-passage.dev-subset.txt")) GTEST_SKIP() << "shared data absent: " << dir;
+    auto flagged = [](const std::string& path) {
+        std::pair<std::size_t, std::size_t> n{0, 0};
+        LineReader r(path);
+        std::string_view line;
+        while (n.second < 1500 && r.next(line)) {  // the first 1500 topics: a bounded test
+            const auto tab = line.find('\t');
+            if (tab == std::string_view::npos) continue;
+            ++n.second;
+            n.first += looks_like_impact_query(line.substr(tab + 1)) ? 1 : 0;
+        }
+        return n;
+    };
+    const auto natural = flagged(dir + "/topics.msmarco-passage.dev-subset.txt");
+    EXPECT_EQ(natural.first, 0U) << "of " << natural.second;
+    EXPECT_GT(natural.second, 1000U);
+    const auto impact = flagged(dir + "/topics.msmarco-passage.dev-subset.splade-pp-ed.tsv.gz");
+    EXPECT_EQ(impact.first, impact.second);
+    EXPECT_GT(impact.second, 1000U);
+}
+
+TEST(CliInput, HelpShowsTheDefaultsTheCodeUses) {  // item 11
+    TempDir dir;
+    const SearchOptions search;
+    auto r = spindle(dir, "search --help");
+    ASSERT_EQ(r.code, 0);
+    EXPECT_NE(r.out.find(fmt::format("else {}", search.query_cut)), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(fmt::format("else {:g}", search.heap_factor)), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(fmt::format("max({}, {:g} %", kDirectMinDocs, 100 * kDirectFraction)), std::string::npos) << r.out;
+    r = spindle(dir, "tune --help");
+    EXPECT_NE(r.out.find(fmt::format("by more than {:g}", kTuneHeldOutMargin)), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(fmt::format("={:g} ", TuneOptions{}.target_recall)), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(fmt::format("--runs UINT:UINT in [1 - 100]={}", TuneOptions{}.runs)), std::string::npos) << r.out;
+    r = spindle(dir, "index --help");
+    const BuildOptions build;
+    EXPECT_NE(r.out.find(fmt::format("default {}, f32 with --text", to_string(build.weight_type))), std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find(fmt::format("in [1 - 4000000000]={}", build.segment_docs)), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(fmt::format("--bp-iterations UINT:UINT in [1 - 1000]={}", build.bisection.iterations)),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find(fmt::format("--k1 FLOAT={:g}", text::Bm25Params{}.k1)), std::string::npos) << r.out;
+}
+
+TEST(CliInput, MetricsTakeCommaAndSpaceSeparatedLists) {  // item 11
+    Fixture f;
+    write_text(f.dir / "qrels.txt", "1 0 a 1\n2 0 c 1\n");
+    const std::string q = "--qrels " + (f.dir / "qrels.txt");
+    for (const std::string& m : {std::string("--metrics map,recip_rank,P.1,2"), std::string("--metrics map recip_rank P.1,2"),
+                                 std::string("-m map -m recip_rank,P.1,2")}) {
+        const auto r = f.search(q + " " + m);
+        ASSERT_EQ(r.code, 0) << m << ": " << r.err;
+        for (const char* name : {"map ", "recip_rank ", "P_1 ", "P_2 "}) {
+            EXPECT_NE(r.err.find(name), std::string::npos) << m << ": " << name << " missing\n" << r.err;
+        }
+        EXPECT_EQ(r.err.find("ndcg_cut_10"), std::string::npos) << m << ": the defaults are replaced";
+    }
+    auto r = f.search(q + " --metrics map,,P.1");
+    EXPECT_EQ(r.code, 1);
+    // eval -m takes the same lists.
+    ASSERT_EQ(f.search("--output " + (f.dir / "run")).code, 0);
+    r = spindle(f.dir, "eval --qrels " + (f.dir / "qrels.txt") + " --run " + (f.dir / "run") + " -m map,P.1,2");
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (const char* name : {"map ", "P_1 ", "P_2 "}) EXPECT_NE(r.out.find(name), std::string::npos) << name << "\n" << r.out;
+}
+
+// Item 8: tune refuses to store a setting whose held-out recall misses the
+// target by more than kTuneHeldOutMargin, unless --force. The queries are
+// placed so that the tuning part is easy (one document per rare term: any
+// setting finds it) and the held-out part hard (a term in 30 documents of
+// which the approximate structures keep 2: recall@10 0.2 at every setting).
+TEST(CliInput, TuneRefusesAHeldOutMissUnlessForced) {
+    TempDir dir;
+    std::string docs;
+    for (int i = 0; i < 30; ++i) docs += fmt::format("{{\"id\": \"h{}\", \"vector\": {{\"hot\": {}}}}}\n", i, 1 + i);
+    for (int i = 0; i < 20; ++i) docs += fmt::format("{{\"id\": \"e{}\", \"vector\": {{\"r{}\": 1}}}}\n", i, i);
+    write_text(dir / "d.jsonl", docs);
+    auto r = spindle(dir, "index --input " + (dir / "d.jsonl") + " --output " + (dir / "i") +
+                              " --approx --approx-lambda 2 --approx-knn 0 -q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::size_t n = 20;
+    const auto [tuning, heldout] = split_queries(n, 0.5, 42);
+    std::vector<std::string> lines(n);
+    for (std::size_t i = 0; i < tuning.size(); ++i) lines[tuning[i]] = fmt::format("t{}\tr{}", i, i);
+    for (std::size_t i = 0; i < heldout.size(); ++i) lines[heldout[i]] = fmt::format("h{}\thot", i);
+    std::string qs;
+    for (const auto& l : lines) qs += l + "\n";
+    write_text(dir / "q.tsv", qs);
+    const std::string manifest_before = read_file(dir / ("i/" + read_current(dir / "i")));
+    const std::string tune = "tune --index " + (dir / "i") + " --queries " + (dir / "q.tsv") +
+                             " --seed 42 --held-out 0.5 --runs 1 --target-recall 0.9 -q";
+    r = spindle(dir, tune);
+    EXPECT_EQ(r.code, 1) << r.out << r.err;
+    EXPECT_NE(r.err.find("the held-out recall@10 0.2000 misses the target 0.9 by more than"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("--force"), std::string::npos) << r.err;
+    EXPECT_EQ(read_file(dir / ("i/" + read_current(dir / "i"))), manifest_before) << "nothing stored";
+    r = spindle(dir, "info " + (dir / "i"));
+    EXPECT_NE(r.out.find("approx query defaults none"), std::string::npos) << r.out;
+    r = spindle(dir, tune + " --force");
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("warning: --force: storing a setting whose held-out recall 0.2000"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("stored as the query defaults"), std::string::npos) << r.out;
+    r = spindle(dir, "info " + (dir / "i"));
+    EXPECT_EQ(r.out.find("approx query defaults none"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("approx query defaults query_cut"), std::string::npos) << r.out;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "spindle/collection/collection.hpp"
@@ -193,6 +194,142 @@ TEST(Quantization, LiveCollectionFlushUsesTheSameQuantizer) {
     ASSERT_EQ(res.points.size(), 50U);
     EXPECT_EQ(res.points[0].id, PointId::key("d49"));  // ranks of ordinary weights kept
     EXPECT_EQ(res.points[1].id, PointId::key("d48"));
+}
+
+// Rank order (issue 10, item 1): a weight "changes rank order" when its code
+// equals that of a strictly different weight of the same term. Brute force
+// over every pair of each term's weights, against the writer's one-pass count.
+std::uint64_t brute_force_rank_ties(const std::vector<Vec>& docs, WeightType wt) {
+    if (wt == WeightType::f32) return 0;
+    std::vector<float> all;
+    std::map<std::string, std::vector<float>> by_term;
+    for (const auto& d : docs) {
+        for (const auto& [t, w] : d.terms) {
+            all.push_back(w);
+            by_term[t].push_back(w);
+        }
+    }
+    const Quantization q = choose_quantization(all, wt);
+    auto code = [&](float w) -> std::uint32_t {
+        return wt == WeightType::u8 ? quantize_weight<std::uint8_t>(w, q) : quantize_weight<std::uint16_t>(w, q);
+    };
+    std::uint64_t n = 0;
+    for (const auto& [t, ws] : by_term) {
+        for (std::size_t i = 0; i < ws.size(); ++i) {
+            bool tied = false;
+            for (std::size_t j = 0; j < ws.size() && !tied; ++j) tied = ws[j] != ws[i] && code(ws[j]) == code(ws[i]);
+            n += tied ? 1 : 0;
+        }
+    }
+    return n;
+}
+
+TEST(Quantization, RankTiesCountedExactlyAndKeptInTheManifest) {
+    for (std::uint64_t seed : {3U, 4U, 5U}) {
+        CorpusParams p;
+        p.docs = 400;
+        p.discrete_weights = false;
+        auto docs = random_corpus(seed, p);
+        if (seed == 5) docs.push_back({"outlier", {{token_name(0), 5000.0F}}});  // clipping ties too
+        for (WeightType wt : {WeightType::f32, WeightType::u16, WeightType::u8}) {
+            TempDir dir;
+            const Manifest m = build_index(dir / "idx", docs, with_weights(wt));
+            ASSERT_EQ(m.segments.size(), 1U);
+            const std::uint64_t want = brute_force_rank_ties(docs, wt);
+            EXPECT_EQ(m.rank_tied, want) << "seed " << seed << " " << to_string(wt);
+            if (wt == WeightType::u8) {
+                EXPECT_GT(want, 0U) << "u8 on continuous weights ties some";
+            }
+            // The example is a document holding a tied weight.
+            if (want > 0) {
+                const std::string& ex = m.segments[0].tie_example;
+                bool found = false;
+                for (const auto& d : docs) found = found || d.id == ex;
+                EXPECT_TRUE(found) << "example '" << ex << "'";
+            }
+            const Index idx(dir / "idx");
+            EXPECT_EQ(idx.manifest().rank_tied, m.rank_tied) << "kept in the manifest";
+            EXPECT_EQ(rank_tie_warning(idx.manifest()), rank_tie_warning(m));
+        }
+    }
+}
+
+TEST(Quantization, RankTiesOfOneListByHand) {
+    // One term: weights 1.0, 1.001 and 2.0 with codes 5, 5, 9: the first two
+    // tie (2 weights), 2.0 keeps its rank. Equal inputs never count.
+    const std::vector<std::uint64_t> begin = {0, 3, 6};
+    const std::vector<std::uint8_t> codes = {5, 5, 9, 7, 7, 7};
+    const std::vector<float> weights = {1.0F, 1.001F, 2.0F, 0.5F, 0.5F, 0.5F};
+    const RankTies r = count_rank_ties<std::uint8_t>(begin, codes, weights);
+    EXPECT_EQ(r.count, 2U);
+    EXPECT_EQ(r.example, 1U) << "the posting that tied with a different weight";
+    // The same code in two different terms is no tie.
+    const std::vector<std::uint64_t> split = {0, 1, 2};
+    const std::vector<std::uint16_t> c2 = {4, 4};
+    const std::vector<float> w2 = {1.0F, 2.0F};
+    EXPECT_EQ(count_rank_ties<std::uint16_t>(split, c2, w2).count, 0U);
+}
+
+TEST(Quantization, RankTieWarningAboveOnePercentOnly) {
+    Manifest m;
+    m.weight_type = WeightType::u8;
+    m.num_postings = 1000;
+    SegmentInfo s;
+    s.rank_tied = 10;
+    s.tie_example = "doc7";
+    m.segments.push_back(s);
+    m.rank_tied = 10;
+    EXPECT_EQ(rank_tie_warning(m), "") << "1 % exactly is not more than 1 %";
+    m.rank_tied = m.segments[0].rank_tied = 11;
+    const std::string w = rank_tie_warning(m);
+    EXPECT_NE(w.find("11 of 1000 weights (1.1 %)"), std::string::npos) << w;
+    EXPECT_NE(w.find("'doc7'"), std::string::npos) << w;
+    EXPECT_NE(w.find("u8"), std::string::npos) << w;
+    // Discrete weights (multiples of 0.25) are exact in u8: no tie, no warning.
+    CorpusParams p;
+    p.docs = 300;
+    TempDir dir;
+    const Manifest exact = build_index(dir / "idx", random_corpus(9, p), with_weights(WeightType::u8));
+    EXPECT_EQ(exact.rank_tied, 0U);
+    EXPECT_EQ(rank_tie_warning(exact), "");
+}
+
+// Flushes count rank ties like bulk builds; a merge re-quantizes decoded
+// (already tied) weights, so it carries its sources' counts, bounded by the
+// merged segment's postings, and the warning survives.
+TEST(Quantization, RankTiesSurviveFlushesAndMerges) {
+    skip_fsync_for_tests();
+    TempDir dir;
+    CollectionConfig cfg;
+    SparseVectorConfig v;
+    v.weight_type = WeightType::u8;
+    cfg.vectors.emplace("default", v);
+    auto c = Collection::create(dir / "c", cfg);
+    std::uint64_t flushed = 0;
+    for (int batch = 0; batch < 2; ++batch) {
+        std::vector<Point> pts;
+        for (int i = 0; i < 40; ++i) {
+            Point p;
+            p.id = PointId::key("b" + std::to_string(batch) + "-" + std::to_string(i));
+            // 40 weights of "a" within 0.4 % of each other and one of 2 per batch.
+            p.vectors["default"] = SparseVector{{}, {"a"}, {i == 0 ? 2.0F : 1.0F + 0.0001F * static_cast<float>(i)}};
+            pts.push_back(p);
+        }
+        c->upsert(pts);
+        c->flush();
+        const auto m = c->snapshot()->index("default")->manifest();
+        EXPECT_GT(m.rank_tied, flushed) << "batch " << batch;
+        flushed = m.rank_tied;
+    }
+    const std::string before = rank_tie_warning(c->snapshot()->index("default")->manifest());
+    EXPECT_NE(before.find("lost their rank order"), std::string::npos) << before;
+    c->optimize(1);
+    const auto m = c->snapshot()->index("default")->manifest();
+    ASSERT_EQ(m.segments.size(), 1U);
+    EXPECT_GE(m.rank_tied, flushed) << "carried through the merge";
+    EXPECT_LE(m.rank_tied, m.num_postings);
+    EXPECT_FALSE(m.segments[0].tie_example.empty());
+    EXPECT_NE(rank_tie_warning(m).find("lost their rank order"), std::string::npos);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // log-axis ticks, degenerate inputs, and clear errors.
 #include <gtest/gtest-spi.h>
 #include <gtest/gtest.h>
+#include <fmt/format.h>
 
 #include <cctype>
 #include <cmath>
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -172,7 +174,8 @@ TEST(SvgPlot, TypicalPlotIsWellFormedAndNamesEverySeries) {
     const std::string svg = render_recall_latency_svg(text_of("Recall \"vs\" latency <k=10> & more"), series);
     const auto es = parse_xml(svg);
     EXPECT_EQ(count(es, "polyline"), 1U);
-    EXPECT_EQ(count(es, "circle") + count(es, "rect") + count(es, "polygon"), 7U + 3 + 3);  // markers, legend, background/frames
+    // Markers, legend markers (+ the hollow-marker note: the curve mixes both), background/frames.
+    EXPECT_EQ(count(es, "circle") + count(es, "rect") + count(es, "polygon"), 7U + 3 + 1 + 3);
     EXPECT_NE(svg.find("Recall &quot;vs&quot; latency &lt;k=10&gt; &amp; more"), std::string::npos);
     EXPECT_NE(svg.find("approx &lt;cut, hf&gt;"), std::string::npos);
     EXPECT_NE(svg.find(">bmp<"), std::string::npos);
@@ -380,6 +383,185 @@ TEST(BenchCurve, PlotSeriesGroupApproxAndBmpCurves) {
     ASSERT_EQ(plain.size(), 2U);
     EXPECT_EQ(plain[1].name, "bmp");
     parse_xml(render_recall_latency_svg(text_of("bench"), series));
+}
+
+/// Index of the first element named `name` with attribute `key` = `value` (or -1).
+int find_element(const std::vector<Element>& es, const std::string& name, const std::string& key, const std::string& value) {
+    for (std::size_t i = 0; i < es.size(); ++i) {
+        const auto it = es[i].attrs.find(key);
+        if (es[i].name == name && it != es[i].attrs.end() && it->second == value) return static_cast<int>(i);
+    }
+    return -1;
+}
+
+double num(const Element& e, const std::string& key) { return std::stod(e.attrs.at(key)); }
+
+bool is_marker(const Element& e) { return e.name == "circle" || e.name == "rect" || e.name == "polygon"; }
+
+struct Frame {
+    double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+};
+
+/// The plot frame: the unfilled rectangle with the dark stroke.
+Frame frame_of(const std::vector<Element>& es) {
+    for (const auto& e : es) {
+        if (e.name == "rect" && e.attrs.contains("fill") && e.attrs.at("fill") == "none" && e.attrs.at("stroke") == "#333333") {
+            return {num(e, "x"), num(e, "y"), num(e, "x") + num(e, "width"), num(e, "y") + num(e, "height")};
+        }
+    }
+    ADD_FAILURE() << "no frame";
+    return {};
+}
+
+TEST(SvgPlot, LegendMarkersMatchTheirSeries) {
+    std::vector<PlotSeries> series{
+        {"filled curve", {{0.1, 0.8, "a", false}, {0.3, 0.9, "b", false}}, true, false},
+        {"hollow points", {{0.2, 0.7, "c", true}, {0.4, 0.75, "d", true}}, false, false},
+        {"mixed", {{0.5, 0.95, "e", false}, {0.6, 0.9, "f", true}}, true, false}};
+    const std::string svg = render_recall_latency_svg(text_of("legend"), series);
+    const auto es = parse_xml(svg);
+    const int legend = find_element(es, "g", "class", "legend");
+    ASSERT_GE(legend, 0);
+    std::vector<const Element*> markers;
+    for (std::size_t i = static_cast<std::size_t>(legend) + 2; i < es.size(); ++i) {  // + 2: the group, its box
+        if (is_marker(es[i])) markers.push_back(&es[i]);
+    }
+    ASSERT_EQ(markers.size(), 4U) << "three series and the hollow-marker note";
+    EXPECT_EQ(markers[0]->name, "circle");
+    EXPECT_NE(markers[0]->attrs.at("fill"), "white") << "filled series, filled legend marker";
+    EXPECT_EQ(markers[1]->name, "rect") << "the series' own shape";
+    EXPECT_EQ(markers[1]->attrs.at("fill"), "white") << "all-hollow series, hollow legend marker";
+    EXPECT_EQ(markers[1]->attrs.at("stroke"), "#d62728") << "in the series' colour";
+    EXPECT_NE(markers[2]->attrs.at("fill"), "white");
+    EXPECT_EQ(markers[3]->attrs.at("fill"), "white");
+    EXPECT_NE(svg.find(">hollow: off the Pareto front<"), std::string::npos);
+    // No mixed series, no note.
+    series.pop_back();
+    EXPECT_EQ(render_recall_latency_svg(text_of("legend"), series).find("hollow:"), std::string::npos);
+}
+
+TEST(SvgPlot, LabelsStayInsideTheFrame) {
+    // Labelled points crowded at every edge: fastest and slowest latency,
+    // recall 1 and the lowest recall; labels all 12 characters long.
+    PlotSeries s{"edge", {}, false, true};
+    int n = 0;
+    for (double ms : {0.01, 0.0101, 0.0102, 0.5, 9.8, 9.9, 10.0}) {
+        for (double rec : {0.0, 0.001, 0.5, 0.999, 1.0}) s.points.push_back({ms, rec, fmt::format("setting-{:04}", n++), false});
+    }
+    PlotText text = text_of("edges");
+    text.subtitle.push_back(std::string(220, 'x'));  // a long provenance line widens the document
+    text.recall_lines.push_back({0.999, "target recall 0.999"});
+    const std::string svg = render_recall_latency_svg(text, {s});
+    const auto es = parse_xml(svg);
+    const Frame f = frame_of(es);
+    const int labels = find_element(es, "g", "class", "labels");
+    ASSERT_GE(labels, 0);
+    std::size_t checked = 0;
+    for (std::size_t i = static_cast<std::size_t>(labels) + 1; i < es.size() && es[i].name == "text"; ++i) {
+        const double w = 6.6 * 12;
+        const double x = num(es[i], "x");
+        const double y = num(es[i], "y");
+        const bool end = es[i].attrs.at("text-anchor") == "end";
+        const double x0 = end ? x - w : x;
+        EXPECT_GE(x0, f.x0 - 1e-6) << "label " << checked << " at " << x << "," << y;
+        EXPECT_LE(x0 + w, f.x1 + 1e-6) << "label " << checked << " at " << x << "," << y;
+        EXPECT_GE(y - 10, f.y0 - 1e-6) << "label " << checked;
+        EXPECT_LE(y, f.y1 + 1e-6) << "label " << checked;
+        ++checked;
+    }
+    EXPECT_EQ(checked, s.points.size());
+    EXPECT_GE(num(es[0], "width"), 72 + 6.6 * 220) << "the subtitle fits";
+}
+
+TEST(SvgPlot, RecallLineIsHorizontalAcrossTheFrame) {
+    PlotText text = text_of("target");
+    text.recall_lines.push_back({0.95, "target recall@10 0.95"});
+    // Every point above the target: the axis still reaches down to it.
+    const std::string svg = render_recall_latency_svg(text, {{"c", {{0.1, 0.97, "", false}, {0.3, 0.99, "", false}}, true, false}});
+    const auto es = parse_xml(svg);
+    const Frame f = frame_of(es);
+    const int at = find_element(es, "line", "stroke-dasharray", "6 4");
+    ASSERT_GE(at, 0) << "no dashed line";
+    const Element& l = es[static_cast<std::size_t>(at)];
+    EXPECT_EQ(num(l, "y1"), num(l, "y2"));
+    EXPECT_DOUBLE_EQ(num(l, "x1"), f.x0);
+    EXPECT_DOUBLE_EQ(num(l, "x2"), f.x1);
+    EXPECT_GT(num(l, "y1"), f.y0);
+    EXPECT_LT(num(l, "y1"), f.y1);
+    // Below both points (larger y), since its recall is lower.
+    const auto poly = find_element(es, "polyline", "stroke-width", "1.8");
+    ASSERT_GE(poly, 0);
+    EXPECT_NE(svg.find(">target recall@10 0.95<"), std::string::npos);
+    EXPECT_NE(svg.find(">0.90<"), std::string::npos) << "the recall axis reaches the target";
+    text.recall_lines[0].recall = 1.5;
+    EXPECT_THROW(render_recall_latency_svg(text, {}), InvalidArgument);
+}
+
+TunePoint tune_point(double ms, double recall, bool timed, std::size_t cut) {
+    TunePoint p;
+    p.opts.algorithm = Algorithm::approx;
+    p.opts.query_cut = cut;
+    p.mean_ms = ms;
+    p.recall = recall;
+    p.timed = timed;
+    return p;
+}
+
+TEST(BenchCurve, TunePlotDrawsTheParetoFrontAsALine) {
+    // In the order tried (a staircase), latency zig-zags; B and E are dominated, G untimed.
+    const std::vector<TunePoint> points = {tune_point(0.1, 0.80, true, 1),  tune_point(0.2, 0.70, true, 2),
+                                           tune_point(0.3, 0.90, true, 3),  tune_point(0.25, 0.85, true, 4),
+                                           tune_point(0.5, 0.88, true, 5),  tune_point(0.6, 0.97, true, 6),
+                                           tune_point(5.0, 0.99, false, 7)};
+    const auto series = tune_plot_series(points, 5, 0.96);
+    ASSERT_EQ(series.size(), 3U);
+    EXPECT_TRUE(series[0].connected);
+    std::vector<double> ms;
+    for (const auto& p : series[0].points) {
+        ms.push_back(p.latency_ms);
+        EXPECT_FALSE(p.hollow);
+    }
+    EXPECT_EQ(ms, (std::vector<double>{0.1, 0.25, 0.3, 0.6})) << "the non-dominated timed points, by latency";
+    EXPECT_FALSE(series[1].connected);
+    ASSERT_EQ(series[1].points.size(), 2U);
+    for (const auto& p : series[1].points) EXPECT_TRUE(p.hollow);
+    EXPECT_EQ(series[2].name, "chosen (held-out recall 0.9600)");
+    ASSERT_EQ(series[2].points.size(), 1U);
+    EXPECT_EQ(series[2].points[0].latency_ms, 0.6);
+    EXPECT_TRUE(series[2].label_points);
+    // Drawn: one polyline, monotone (x increasing, y decreasing: recall up).
+    const auto es = parse_xml(render_recall_latency_svg(text_of("tune"), series));
+    const int poly = find_element(es, "polyline", "stroke-width", "1.8");
+    ASSERT_GE(poly, 0);
+    EXPECT_EQ(count(es, "polyline"), 1U);
+    std::string pts = es[static_cast<std::size_t>(poly)].attrs.at("points");
+    for (char& c : pts) c = c == ',' ? ' ' : c;
+    std::istringstream in(pts);
+    std::vector<std::pair<double, double>> xy;
+    for (double x = 0, y = 0; in >> x >> y;) xy.emplace_back(x, y);
+    ASSERT_EQ(xy.size(), 4U);
+    for (std::size_t i = 1; i < xy.size(); ++i) {
+        EXPECT_GT(xy[i].first, xy[i - 1].first);
+        EXPECT_LT(xy[i].second, xy[i - 1].second);
+    }
+    // Nothing chosen: no chosen series.
+    EXPECT_EQ(tune_plot_series(points, std::nullopt, 0).size(), 2U);
+}
+
+TEST(BenchCurve, TunedSettingIsMarkedOnTheBenchPlot) {
+    const auto entries = sample_entries();
+    auto series = recall_latency_series(entries);
+    const std::size_t before = series.size();
+    series.push_back(tuned_setting_series(entries[3], "query_cut 5, heap_factor 0.9, knn 0"));
+    ASSERT_EQ(series.size(), before + 1);
+    EXPECT_TRUE(series.back().label_points);
+    ASSERT_EQ(series.back().points.size(), 1U);
+    EXPECT_EQ(series.back().points[0].latency_ms, entries[3].mean_ms);
+    EXPECT_EQ(series.back().points[0].recall, entries[3].recall);
+    const std::string svg = render_recall_latency_svg(text_of("bench"), series);
+    parse_xml(svg);
+    EXPECT_NE(svg.find(">tuned: query_cut 5, heap_factor 0.9, knn 0<"), std::string::npos) << "legend entry";
+    EXPECT_NE(svg.find(">tuned (" + entries[3].label + ")<"), std::string::npos) << "point label";
 }
 
 }  // namespace

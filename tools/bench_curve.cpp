@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "bench_report.hpp"
+#include "spindle/query/approx_settings.hpp"
 
 
 namespace spindle::cli {
@@ -152,6 +153,46 @@ std::vector<PlotSeries> recall_latency_series(const std::vector<CurveEntry>& ent
     if (!bmp.points.empty()) all.push_back(std::move(bmp));
     std::move(exact.begin(), exact.end(), std::back_inserter(all));
     return all;
+}
+
+PlotSeries tuned_setting_series(const CurveEntry& entry, const std::string& setting) {
+    return PlotSeries{"tuned: " + setting, {{entry.mean_ms, entry.recall, "tuned (" + entry.label + ")", false}}, false,
+                      true};
+}
+
+std::vector<PlotSeries> tune_plot_series(const std::vector<TunePoint>& points, std::optional<std::size_t> chosen,
+                                         double heldout_recall) {
+    std::vector<std::size_t> order;
+    for (std::size_t i = 0; i < points.size(); ++i) {
+        if (points[i].timed && points[i].mean_ms > 0) order.push_back(i);
+    }
+    // Fastest first, the better recall first among equal latencies: a point
+    // is on the front when its recall beats every point before it.
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        if (points[a].mean_ms != points[b].mean_ms) return points[a].mean_ms < points[b].mean_ms;
+        return points[a].recall > points[b].recall;
+    });
+    PlotSeries front{"Pareto front of the timed settings", {}, true, false};
+    PlotSeries other{"other timed settings", {}, false, false};
+    double best = -1.0;
+    for (const std::size_t i : order) {
+        const TunePoint& p = points[i];
+        const bool on_front = p.recall > best;
+        best = std::max(best, p.recall);
+        (on_front ? front : other).points.push_back({p.mean_ms, p.recall, describe_approx(p.opts), !on_front});
+    }
+    front.label_points = front.points.size() <= 6;
+    std::vector<PlotSeries> series;
+    if (!front.points.empty()) series.push_back(std::move(front));
+    if (!other.points.empty()) series.push_back(std::move(other));
+    if (chosen && *chosen < points.size() && points[*chosen].mean_ms > 0) {
+        const TunePoint& c = points[*chosen];
+        series.push_back({fmt::format("chosen (held-out recall {:.4f})", heldout_recall),
+                          {{c.mean_ms, c.recall, "chosen: " + describe_approx(c.opts), false}},
+                          false,
+                          true});
+    }
+    return series;
 }
 
 }  // namespace spindle::cli

@@ -4,12 +4,14 @@
 // and JSON section, and the series of the --svg plot.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "spindle/query/algorithm.hpp"
+#include "spindle/query/approx_tuning.hpp"
 #include "svg_plot.hpp"
 
 namespace spindle::cli {
@@ -60,5 +62,17 @@ nlohmann::ordered_json curve_json(const std::vector<CurveEntry>& entries);
 /// with exact bmp as another; every other exact algorithm as a labelled point.
 /// Points off the Pareto front are hollow.
 std::vector<PlotSeries> recall_latency_series(const std::vector<CurveEntry>& entries);
+
+/// The series marking the setting stored by spindle tune (bench: the variant
+/// run with the index's stored defaults) as one labelled point, "tuned: ...".
+PlotSeries tuned_setting_series(const CurveEntry& entry, const std::string& setting);
+
+/// spindle tune's plot: the Pareto front of the timed settings (no faster or
+/// equally fast timed setting has at least its recall) as a line in latency
+/// order, the other timed settings as hollow markers, and the chosen setting
+/// as a labelled point. Untimed points are left out (their latency is a
+/// recall pass's, not comparable).
+std::vector<PlotSeries> tune_plot_series(const std::vector<TunePoint>& points, std::optional<std::size_t> chosen,
+                                         double heldout_recall);
 
 }  // namespace spindle::cli

@@ -3,10 +3,29 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <vector>
 
 namespace spindle::cli {
+
+std::vector<std::string> split_measure_lists(const std::vector<std::string>& args) {
+    std::vector<std::string> out;
+    for (const std::string& a : args) {
+        std::size_t from = 0;
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            if (a[i] != ',') continue;
+            // Measure names start with a letter; parameters never do
+            // (P.5,10  iprec_at_recall..10,.20  utility.2,-1,0,0).
+            const bool next_measure = i + 1 < a.size() && std::isalpha(static_cast<unsigned char>(a[i + 1])) != 0;
+            if (!next_measure && i + 1 < a.size()) continue;
+            out.push_back(a.substr(from, i - from));
+            from = i + 1;
+        }
+        out.push_back(a.substr(from));
+    }
+    return out;
+}
 
 CLI::Option* add_k_option(CLI::App* cmd, std::size_t& k, const std::string& help) {
     return cmd->add_option("-k,--k", k, help)

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 namespace spindle::cli {
 
@@ -17,6 +18,14 @@ inline constexpr const char* kExitCodesHelp =
 
 /// -k/--k: a positive integer, "k must be a positive integer (got '0')" otherwise.
 CLI::Option* add_k_option(CLI::App* cmd, std::size_t& k, const std::string& help);
+
+/// trec_eval measure arguments with comma lists split into measures:
+/// "map,ndcg_cut.10,P.5,10" -> map, ndcg_cut.10, P.5,10. A comma followed by
+/// a letter starts the next measure (names start with one); any other
+/// continues the measure's parameters (P.5,10, iprec_at_recall..10,.20,
+/// utility.2,-1,0,0). Empty pieces ("map,,P.5", "map,") are kept, so the
+/// parser names them.
+std::vector<std::string> split_measure_lists(const std::vector<std::string>& args);
 
 /// "error: ..." for a CLI11 parse error, in spindle's words (unknown options
 /// with a suggestion from the command's own options).

@@ -399,7 +399,26 @@ void run_bench(const BenchArgs& a) {
         text.subtitle.push_back(index_line);
         text.subtitle.push_back(fmt::format("queries {}: {} queries, k={}, {} warm-up + {} timed runs, 1 thread, {}",
                                             a.queries, nq, a.k, a.warmup, a.runs, a.sequential ? "sequential" : "interleaved"));
-        write_recall_latency_svg(a.svg, text, recall_latency_series(curve));
+        std::vector<PlotSeries> series = recall_latency_series(curve);
+        if (m.approx_defaults) {
+            // Mark the setting spindle tune stored: the approx variant run with exactly its knobs.
+            bool marked = false;
+            for (std::size_t j = 0; j < nv && !marked; ++j) {
+                if (variants[j].opts.algorithm != Algorithm::approx) continue;
+                bool same = true;
+                for (const auto& knob : approx_knobs()) {
+                    same = same && knob.get(variants[j].opts) == knob.get_stored(*m.approx_defaults);
+                }
+                if (!same) continue;
+                series.push_back(tuned_setting_series(curve[j], describe_approx(*m.approx_defaults)));
+                marked = true;
+            }
+            if (!marked) {
+                text.subtitle.push_back("tuned setting " + describe_approx(*m.approx_defaults) +
+                                        " not among the variants (add -a approx to mark it)");
+            }
+        }
+        write_recall_latency_svg(a.svg, text, series);
         fmt::print("{}wrote {}\n", a.json.empty() ? "\n" : "", a.svg);
     }
 }
@@ -428,7 +447,8 @@ void register_bench(CLI::App& app) {
         approx_sweep_description() +
         ",\nfrom low to high recall. --svg FILE draws every variant: approx settings as one curve, bmp@A\n"
         "with bmp as another, exact algorithms as labelled points (log latency axis; hover a marker\n"
-        "for its settings; hollow markers are off the Pareto front).");
+        "for its settings; hollow markers are off the Pareto front; the setting spindle tune stored is\n"
+        "marked when -a runs it, e.g. as plain approx).");
     cmd->add_option("--index,--collection", args->index, "Index directory")->required();
     cmd->add_option("--vector", args->vector, "Vector to use (default: the collection's only vector)");
     cmd->add_option("--queries", args->queries, "Query file (impact TSV, JSONL or CSR)")->required();

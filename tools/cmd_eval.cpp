@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_options.hpp"
 #include "commands.hpp"
 #include "spindle/io/line_reader.hpp"
 #include "spindle/common/error.hpp"
@@ -44,7 +45,7 @@ void run_eval(EvalArgs a) {
     if (a.max_results > 0) opts.max_results = static_cast<std::size_t>(a.max_results);
     opts.average_complete = a.complete;
     opts.validate();
-    const auto measures = eval::MeasureSet::parse(a.measures);  // before reading: bad -m fails fast
+    const auto measures = eval::MeasureSet::parse(split_measure_lists(a.measures));  // before reading: bad -m fails fast
     const auto qrels = eval::read_qrels(a.qrels);
     const auto run = eval::read_run(a.run);
     const auto e = eval::evaluate(qrels, run, measures, opts);
@@ -75,7 +76,8 @@ void register_eval(CLI::App& app) {
     cmd->add_option("files", args->files, "QRELS RUN, as trec_eval takes them (instead of --qrels/--run)")
         ->expected(0, 2);
     cmd->add_option("-m,--measure", args->measures,
-                    "Measure, with optional parameters (map, P.5,10, ndcg_cut.10, official, all_trec); repeatable")
+                    "Measure, with optional parameters (map, P.5,10, ndcg_cut.10, official, all_trec); repeatable, or "
+                    "several separated by commas (map,P.5,10: a comma not followed by a letter continues the parameters)")
         ->allow_extra_args(false);
     cmd->add_flag("-q,--per-query", args->per_query, "Also print each query's values");
     cmd->add_flag("-c,--complete", args->complete, "Average over every query of the qrels (missing ones score 0)");

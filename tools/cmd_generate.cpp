@@ -15,11 +15,11 @@ namespace spindle::cli {
 namespace {
 
 struct GenerateArgs {
-    std::uint64_t docs = 100'000;
-    std::uint64_t seed = 42;
+    std::uint64_t docs = gen::GenerateOptions{}.docs;
+    std::uint64_t seed = gen::GenerateOptions{}.seed;
     std::string output_dir;
     std::string format = "both";
-    std::uint64_t queries = 1000;
+    std::uint64_t queries = gen::GenerateOptions{}.queries;
     std::string stats_json;
     std::string real_queries;
     bool quiet = false;

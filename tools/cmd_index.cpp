@@ -23,23 +23,42 @@
 namespace spindle::cli {
 namespace {
 
+// Defaults come from the library's option structs (one place each); the
+// help texts show them.
+struct BuildDefaults {
+    WeightType weight_type;
+    std::uint64_t segment_docs;
+    std::uint32_t range_block;
+    double dense_ranges;
+    Reorder reorder;
+    BisectionOptions bisection;
+};
+BuildDefaults build_defaults() {
+    BuildOptions o;
+    return {o.weight_type, o.segment_docs, o.range_block, o.dense_ranges, o.reorder, std::move(o.bisection)};
+}
+const BuildDefaults kBuildDefaults = build_defaults();
+const text::Bm25Params kBm25Defaults{};
+/// Text indexes store BM25 weights as floats unless told otherwise.
+constexpr WeightType kTextWeights = WeightType::f32;
+
 struct IndexArgs {
     std::vector<std::string> inputs;
     std::string output;
-    std::string weights;  // default: u16 for vectors, f32 for text
+    std::string weights;  // default: kBuildDefaults.weight_type for vectors, kTextWeights for text
     bool text = false;
     std::string analyzer;
     std::string collection_format = "auto";
-    float k1 = 0.9F;
-    float b = 0.4F;
+    float k1 = kBm25Defaults.k1;
+    float b = kBm25Defaults.b;
     std::string format = "auto";
     std::string vocab;
-    std::uint64_t segment_docs = 2'000'000;
-    std::uint32_t range_block = 8;
-    double dense_ranges = 1.0 / 8;
-    std::string reorder = "none";
-    std::uint32_t bp_iterations = 6;
-    std::uint32_t bp_leaf = 8;
+    std::uint64_t segment_docs = kBuildDefaults.segment_docs;
+    std::uint32_t range_block = kBuildDefaults.range_block;
+    double dense_ranges = kBuildDefaults.dense_ranges;
+    std::string reorder{to_string(kBuildDefaults.reorder)};
+    std::uint32_t bp_iterations = kBuildDefaults.bisection.iterations;
+    std::uint32_t bp_leaf = kBuildDefaults.bisection.leaf_docs;
     unsigned threads = 0;
     bool overwrite = false;
     bool allow_empty = false;
@@ -88,7 +107,7 @@ void run_index(const IndexArgs& a) {
     const auto start = std::chrono::steady_clock::now();
     const bool text_mode = a.text || !a.analyzer.empty();
     BuildOptions opts;
-    opts.weight_type = parse_weight_type(a.weights.empty() ? (text_mode ? "f32" : "u16") : a.weights);
+    opts.weight_type = a.weights.empty() ? (text_mode ? kTextWeights : kBuildDefaults.weight_type) : parse_weight_type(a.weights);
     opts.segment_docs = a.segment_docs;
     opts.range_block = a.range_block;
     opts.dense_ranges = a.dense_ranges;
@@ -147,6 +166,7 @@ void print_summary(const IndexArgs& a, const Manifest& m, double secs) {
     fmt::print("  terms {}, postings {}, zero weights dropped {}, segments {}, weights {}\n", m.num_terms,
                m.num_postings, m.zero_dropped, m.segments.size(), to_string(m.weight_type));
     if (const std::string w = clip_warning(m); !w.empty()) fmt::print("  {}\n", w);
+    if (const std::string w = rank_tie_warning(m); !w.empty()) fmt::print("  {}\n", w);
     if (const std::string b = LineReader::bom_note(a.inputs); !b.empty()) fmt::print("  {}\n", b);
     if (m.reorder != Reorder::none) {
         double reorder_s = 0;
@@ -180,13 +200,14 @@ void register_index(CLI::App& app) {
         "temporary directory and renamed into place only when complete.\n"
         "With --text the input is raw text (BEIR corpus.jsonl, Anserini {id, contents} JSONL,\n"
         "id<TAB>text, TREC <DOC> or SMART .I/.T/.W), analyzed like Lucene's EnglishAnalyzer and\n"
-        "weighted with Lucene's BM25 (stored as f32 unless --weights says otherwise).\n\n"
+        "weighted with Lucene's BM25 (stored as " + std::string(to_string(kTextWeights)) + " unless --weights says otherwise).\n\n"
         "Example: spindle index --input docs.jsonl --output idx/ --weights u8\n"
         "         spindle index --text --input scifact/corpus.jsonl --output idx/ --k1 0.9 --b 0.4");
     cmd->add_option("-i,--input", args->inputs, "Collection file(s) to index, in order")->required();
     cmd->add_option("-o,--output", args->output, "Index directory to create")->required();
     cmd->add_option("--weights", args->weights,
-                    "Stored weight type: f32, u16 or u8 (quantized, scale in header); default u16, f32 with --text");
+                    fmt::format("Stored weight type: f32, u16 or u8 (quantized, scale in header); default {}, {} with --text",
+                                to_string(kBuildDefaults.weight_type), to_string(kTextWeights)));
     cmd->add_flag("--text", args->text, "Input is raw text: analyze it and store BM25 weights");
     cmd->add_option("--analyzer", args->analyzer, "Text analyzer (implies --text): english");
     cmd->add_option("--collection-format", args->collection_format,

@@ -81,6 +81,12 @@ void print_vector(const Index& index) {
     fmt::print("terms          {}\n", m.num_terms);
     fmt::print("postings       {} ({} zero weights dropped)\n", m.num_postings, m.zero_dropped);
     if (const std::string w = clip_warning(m); !w.empty()) fmt::print("quantization   {}\n", w);
+    if (const std::string w = rank_tie_warning(m); !w.empty()) {
+        fmt::print("quantization   {}\n", w);
+    } else if (m.rank_tied > 0) {
+        fmt::print("rank ties      {} weights ({:.2f} % of postings) tied with a different weight of their term\n",
+                   m.rank_tied, 100.0 * static_cast<double>(m.rank_tied) * per);
+    }
     fmt::print("blocks         {} postings per block, {} docids per bmp range\n", m.posting_block, m.range_block);
     double reorder_s = 0;
     for (const auto& seg : m.segments) reorder_s += seg.reorder_seconds;

@@ -30,6 +30,9 @@
 namespace spindle::cli {
 namespace {
 
+/// The built-in query defaults (SearchOptions: one place each), shown in --help.
+const SearchOptions kSearchDefaults{};
+
 struct SearchArgs {
     std::string index;
     std::string vector;
@@ -38,12 +41,12 @@ struct SearchArgs {
     std::string algorithm = "auto";
     std::string format = "auto";
     std::string tag = "spindle";
-    std::size_t k = 10;
+    std::size_t k = kSearchDefaults.k;
     unsigned threads = 1;
-    double bmp_alpha = 1.0;
-    std::size_t query_cut = 10;
-    double heap_factor = 0.9;
-    std::size_t knn = 0;
+    double bmp_alpha = kSearchDefaults.bmp_alpha;
+    std::size_t query_cut = kSearchDefaults.query_cut;
+    double heap_factor = kSearchDefaults.heap_factor;
+    std::size_t knn = kSearchDefaults.knn;
     bool quiet = false;
     bool in_memory = false;
     std::string qrels;
@@ -126,11 +129,11 @@ void run_search(const SearchArgs& a_in) {
     const std::string vector = index->vector();
     // More results than documents: all the matching ones (no k slots allocated).
     base.k = std::max<std::size_t>(1, std::min<std::size_t>(a.k, index->live_docs()));
-    const auto queries = load_queries({a.queries, a.format, a.text, a.number_queries}, *index);
+    const auto queries = load_queries({a.queries, a.format, a.text, a.number_queries, a.allow_empty}, *index);
     std::optional<eval::MeasureSet> metrics;
     std::optional<eval::Qrels> qrels;
     if (!a.qrels.empty()) {  // read before searching: bad metrics or qrels fail fast
-        metrics = eval::MeasureSet::parse(a.metrics);
+        metrics = eval::MeasureSet::parse(split_measure_lists(a.metrics));
         qrels = eval::read_qrels(a.qrels);
         // As spindle eval: judgments that share no query with the run are an error.
         bool shared = false;
@@ -258,12 +261,14 @@ void register_search(CLI::App& app) {
         ->check(CLI::Range(0U, 1024U));
     cmd->add_option("--bmp-alpha", args->bmp_alpha, "bmp bound factor in (0,1]; 1 is exact")->capture_default_str();
     cmd->add_option("--query-cut", args->query_cut,
-                    "approx: the query's largest terms whose blocks are visited (>= 1); default: the index's "
-                    "stored default (spindle tune), else 10")
+                    fmt::format("approx: the query's largest terms whose blocks are visited (>= 1); default: the "
+                                "index's stored default (spindle tune), else {}",
+                                kSearchDefaults.query_cut))
         ->capture_default_str();
     cmd->add_option("--heap-factor", args->heap_factor,
-                    "approx: a block is scored when its summary score >= k-th score / heap factor; (0,1], 1 skips "
-                    "least; default: the index's stored default (spindle tune), else 0.9")
+                    fmt::format("approx: a block is scored when its summary score >= k-th score / heap factor; "
+                                "(0,1], 1 skips least; default: the index's stored default (spindle tune), else {:g}",
+                                kSearchDefaults.heap_factor))
         ->capture_default_str();
     cmd->add_option("--knn", args->knn,
                     "approx: graph neighbours of each result also scored (0: none; needs an index built with "
@@ -277,20 +282,22 @@ void register_search(CLI::App& app) {
                     "only matching points are scored and returned");
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->add_option("--filter-direct", args->direct,
-                    "Under --filter: score the allowed points directly through the forward index (yes), never (no), "
-                    "or when they are few (auto: at most max(2048, 1 % of a segment))")
+                    fmt::format("Under --filter: score the allowed points directly through the forward index (yes), "
+                                "never (no), or when they are few (auto: at most max({}, {:g} % of a segment))",
+                                kDirectMinDocs, 100.0 * kDirectFraction))
         ->capture_default_str();
     cmd->add_option("--qrels", args->qrels, "Relevance judgments: evaluate the results and print the metrics");
     cmd->add_option("-m,--metrics", args->metrics,
-                    "trec_eval measures for --qrels, as spindle eval -m: repeat the option or separate with spaces "
-                    "(a measure's own parameters take commas: P.5,10)")
+                    "trec_eval measures for --qrels, as spindle eval -m: repeat the option, or separate them with "
+                    "spaces or commas (map,ndcg_cut.10; a comma not followed by a letter continues a measure's own "
+                    "parameters: P.5,10)")
         ->capture_default_str();
     cmd->add_flag("--text", args->text,
                   "Raw-text queries (implied by a text index): --format auto, beir, trec, smart or tsv");
     cmd->add_flag("--number-queries", args->number_queries, "Text queries get ids 1..n in file order (Cranfield)");
     cmd->add_flag("--allow-empty", args->allow_empty,
-                  "Accept a query file without queries, or whose queries share no term with the index (an error "
-                  "otherwise)");
+                  "Accept a query file without queries, whose queries share no term with the index, or of "
+                  "impact-format queries for a text index (an error otherwise)");
     cmd->callback([args, cmd] {
         for (const auto& knob : approx_knobs()) {
             const auto* opt = cmd->get_option_no_throw(std::string(knob.option));

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_curve.hpp"
 #include "bench_report.hpp"
 #include "cli_options.hpp"
 #include "commands.hpp"
@@ -28,6 +29,9 @@ namespace {
 /// How the held-out refusal (accept_tuning) ends: the options that fix it.
 constexpr std::string_view kLargerSample = "(more --queries, or a larger --held-out share), or pass --force to store the setting anyway";
 
+/// The library's tuning defaults (one place each), shown in --help.
+const TuneOptions kTuneDefaults{};
+
 struct TuneArgs {
     std::string index;
     std::string vector;
@@ -35,10 +39,10 @@ struct TuneArgs {
     std::string format = "auto";
     bool text = false;
     bool number_queries = false;
-    double target_recall = 0.95;
-    std::size_t k = 10;
+    double target_recall = kTuneDefaults.target_recall;
+    std::size_t k = kTuneDefaults.k;
     double held_out = 0.5;
-    unsigned runs = 3;
+    unsigned runs = kTuneDefaults.runs;
     std::uint64_t seed = 42;
     bool dry_run = false;
     bool force = false;  // store a setting even when the held-out check misses the target by more than the margin
@@ -48,32 +52,17 @@ struct TuneArgs {
     bool in_memory = false;
 };
 
-/// The timed settings as a recall/latency curve (Pareto points filled), the
-/// chosen one as a labelled point.
+/// The Pareto front of the timed settings as a line, the other timed
+/// settings as hollow markers, the chosen one as a labelled point and the
+/// target recall as a dashed horizontal line.
 void write_svg(const TuneArgs& a, const TuneResult& r) {
-    PlotSeries curve{"approx settings tried (timed)", {}, true, false};
-    std::vector<std::size_t> order;
-    for (std::size_t i = 0; i < r.points.size(); ++i) {
-        if (r.points[i].timed && r.points[i].mean_ms > 0) order.push_back(i);
-    }
-    std::sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) { return r.points[x].mean_ms < r.points[y].mean_ms; });
-    for (const std::size_t i : order) {
-        const TunePoint& p = r.points[i];
-        curve.points.push_back({p.mean_ms, p.recall, describe_approx(p.opts), !p.pareto});
-    }
-    std::vector<PlotSeries> series{curve};
-    if (r.chosen) {
-        const TunePoint& c = r.points[*r.chosen];
-        series.push_back({"chosen (held-out recall " + fmt::format("{:.4f}", r.heldout_recall) + ")",
-                          {{c.mean_ms, c.recall, describe_approx(c.opts), false}},
-                          false,
-                          true});
-    }
+    const std::vector<PlotSeries> series = tune_plot_series(r.points, r.chosen, r.heldout_recall);
     PlotText text;
     text.title = fmt::format("spindle tune: recall@{} / latency, target {:g}", a.k, a.target_recall);
     text.subtitle = {fmt::format("index {}, queries {}", a.index, a.queries),
                      "tuning queries; one thread, median of " + std::to_string(a.runs) + " runs per query"};
     text.y_title = fmt::format("recall@{}", a.k);
+    text.recall_lines.push_back({a.target_recall, fmt::format("target recall@{} {:g}", a.k, a.target_recall)});
     write_recall_latency_svg(a.svg, text, series);
     fmt::print("wrote {}\n", a.svg);
 }
@@ -243,10 +232,12 @@ void register_tune(CLI::App& app) {
     cmd->add_option("--seed", args->seed, "Seed of the tuning/held-out split")->capture_default_str();
     cmd->add_flag("--dry-run", args->dry_run, "Report the choice without storing it");
     cmd->add_flag("--force", args->force,
-                  "Store the choice even when its held-out recall misses the target by more than 0.05 (refused "
-                  "otherwise, exit 1)");
+                  fmt::format("Store the choice even when its held-out recall misses the target by more than {:g} "
+                              "(refused otherwise, exit 1)",
+                              kTuneHeldOutMargin));
     cmd->add_option("--json", args->json, "Also write every setting tried and the choice as JSON");
-    cmd->add_option("--svg", args->svg, "Also plot the recall/latency of the timed settings (and the choice) as SVG");
+    cmd->add_option("--svg", args->svg, "Also plot the recall/latency of the timed settings as SVG: their Pareto front as a line, the others "
+                    "as hollow markers, the choice labelled, the target recall as a dashed line");
     cmd->add_flag("--in-memory", args->in_memory,
                   "Read the index files into memory (2 MiB pages where the kernel allows) instead of mapping them: "
                   "slower to open, fewer TLB misses (approx searches ~15-20 % faster on 1M documents)");

@@ -40,7 +40,12 @@ double snap_125(double v, bool round_up) {
     return pow10(e - 1);
 }
 
-void validate(const std::vector<PlotSeries>& series) {
+void validate(const PlotText& text, const std::vector<PlotSeries>& series) {
+    for (const auto& l : text.recall_lines) {
+        if (!std::isfinite(l.recall) || l.recall < 0 || l.recall > 1 + kTolerance) {
+            throw InvalidArgument(fmt::format("svg plot: recall line '{}': recall {} is outside [0, 1]", l.label, l.recall));
+        }
+    }
     for (const auto& s : series) {
         for (const auto& p : s.points) {
             if (!std::isfinite(p.latency_ms) || p.latency_ms <= 0) {
@@ -172,7 +177,7 @@ std::string format_tick(double v) {
 }
 
 std::string render_recall_latency_svg(const PlotText& text, const std::vector<PlotSeries>& series) {
-    validate(series);
+    validate(text, series);
     double min_ms = 0;
     double max_ms = 0;
     double min_recall = 1;
@@ -188,6 +193,7 @@ std::string render_recall_latency_svg(const PlotText& text, const std::vector<Pl
             ++npoints;
         }
     }
+    for (const auto& l : text.recall_lines) min_recall = std::min(min_recall, l.recall);
     const AxisRange xr = npoints ? log_axis_range(min_ms, max_ms) : AxisRange{0.1, 10};
     const AxisRange yr = recall_axis_range(min_recall);
     const double y_top = 1 + 0.07 * (yr.hi - yr.lo);  // headroom so labels above points at recall 1 stay inside
@@ -196,14 +202,28 @@ std::string render_recall_latency_svg(const PlotText& text, const std::vector<Pl
     const double left = 72;
     const double plot_w = 600;
     const double right = left + plot_w;
-    const double legend_w = std::clamp(40 + kCharWidth * static_cast<double>(std::min<std::size_t>(longest_name, 40)), 120.0, 320.0);
-    const double width = right + 24 + legend_w + 12;
+    // Wide enough for the longest legend entry, the title (font-size 16) and
+    // every subtitle line, so no text runs off the document.
+    std::size_t legend_rows = 0;
+    bool mixed_fill = false;
+    for (const auto& s : series) {
+        if (s.points.empty()) continue;
+        ++legend_rows;
+        const bool any_hollow = std::any_of(s.points.begin(), s.points.end(), [](const PlotPoint& p) { return p.hollow; });
+        const bool all_hollow = std::all_of(s.points.begin(), s.points.end(), [](const PlotPoint& p) { return p.hollow; });
+        mixed_fill = mixed_fill || (any_hollow && !all_hollow);
+    }
+    const bool hollow_row = mixed_fill && !text.hollow_note.empty();
+    if (hollow_row) longest_name = std::max(longest_name, text.hollow_note.size());
+    const double legend_w = std::max(120.0, 40 + kCharWidth * static_cast<double>(longest_name));
+    double width = right + 24 + legend_w + 12;
+    width = std::max(width, left + kCharWidth * 16.0 / 11.0 * static_cast<double>(text.title.size()) + 12);
+    for (const auto& line : text.subtitle) width = std::max(width, left + kCharWidth * static_cast<double>(line.size()) + 12);
     const double top = 48 + 15 * static_cast<double>(text.subtitle.size()) + 8;
     const double plot_h = 400;
     const double bottom = top + plot_h;
-    std::size_t nseries = 0;
-    for (const auto& s : series) nseries += s.points.empty() ? 0 : 1;
-    const double height = std::max(bottom + 56, top + 20 * static_cast<double>(nseries) + 20);
+    const std::size_t nrows = legend_rows + (hollow_row ? 1 : 0);
+    const double height = std::max(bottom + 56, top + 20 * static_cast<double>(nrows) + 20);
     const double lx0 = std::log10(xr.lo);
     const double lx1 = std::log10(xr.hi);
     auto px = [&](double ms) { return left + (std::log10(ms) - lx0) / (lx1 - lx0) * plot_w; };
@@ -259,13 +279,32 @@ std::string render_recall_latency_svg(const PlotText& text, const std::vector<Pl
                    "<text x=\"18\" y=\"{0:.1f}\" text-anchor=\"middle\" font-size=\"12\" transform=\"rotate(-90 18 "
                    "{0:.1f})\">{1}</text>\n",
                    top + plot_h / 2, xml_escape(text.y_title));
+    std::vector<Box> taken;
+    if (!text.recall_lines.empty()) {
+        fmt::format_to(out, "<g class=\"recall-lines\">\n");
+        for (const auto& l : text.recall_lines) {
+            const double y = py(l.recall);
+            fmt::format_to(out,
+                           "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#555555\" "
+                           "stroke-width=\"1.2\" stroke-dasharray=\"6 4\"/>\n",
+                           left, y, right, y);
+            if (!l.label.empty()) {
+                const double w = kCharWidth * static_cast<double>(l.label.size());
+                // Above the line, or below it when too close to the top of the frame.
+                const double ty = y - 4 - 10 < top ? y + 14 : y - 4;
+                fmt::format_to(out, "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\" fill=\"#555555\">{}</text>\n",
+                               right - 4, ty, xml_escape(l.label));
+                taken.push_back({right - 4 - w, ty - 10, right - 4, ty + 2});
+            }
+        }
+        fmt::format_to(out, "</g>\n");
+    }
     if (npoints == 0) {
         fmt::format_to(out, "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\" font-size=\"14\" fill=\"#888888\">no data</text>\n",
                        left + plot_w / 2, top + plot_h / 2);
     }
 
     // Series (lines and markers), then labels placed around all markers so that they do not overlap.
-    std::vector<Box> taken;
     struct PendingLabel {
         double x, y;
         std::string text;
@@ -309,7 +348,9 @@ std::string render_recall_latency_svg(const PlotText& text, const std::vector<Pl
                            "<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" stroke-width=\"1.8\"/>\n",
                            lx - 12, ly, lx + 12, ly, colour);
         }
-        legend += marker(shape, lx, ly, colour, false, "");
+        // The legend marker is the series' own: hollow when all its points are.
+        const bool all_hollow = std::all_of(s.points.begin(), s.points.end(), [](const PlotPoint& p) { return p.hollow; });
+        legend += marker(shape, lx, ly, colour, all_hollow, "");
         fmt::format_to(std::back_inserter(legend), "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n", lx + 18, ly + 4,
                        xml_escape(s.name));
         ++legend_row;
@@ -337,12 +378,35 @@ std::string render_recall_latency_svg(const PlotText& text, const std::vector<Pl
                 break;
             }
         }
-        if (chosen == nullptr) chosen = l.x + 7 + w <= right ? &spots[0] : &spots[2];  // crowded: overlap rather than vanish
-        taken.push_back(box_at(*chosen));
-        fmt::format_to(out, "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\" fill=\"{}\">{}</text>\n", l.x + chosen->dx,
-                       l.y + chosen->dy, chosen->end ? "end" : "start", l.colour, xml_escape(l.text));
+        double tx = 0;
+        double ty = 0;
+        bool end = false;
+        if (chosen != nullptr) {
+            tx = l.x + chosen->dx;
+            ty = l.y + chosen->dy;
+            end = chosen->end;
+        } else {
+            // Crowded: overlap rather than vanish, but inside the frame
+            // (start-anchored box clamped to it; right of the marker when it fits).
+            end = false;
+            const double x0 = l.x + 7 + w <= right ? l.x + 7 : l.x - 7 - w;
+            tx = std::clamp(x0, left + 2, std::max(left + 2, right - 2 - w));
+            ty = std::clamp(l.y - 7, top + 12, bottom - 4);
+        }
+        const double bx0 = end ? tx - w : tx;
+        taken.push_back({bx0, ty - 10, bx0 + w, ty + 2});
+        fmt::format_to(out, "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"{}\" fill=\"{}\">{}</text>\n", tx, ty,
+                       end ? "end" : "start", l.colour, xml_escape(l.text));
     }
     fmt::format_to(out, "</g>\n");
+    if (hollow_row) {
+        const double ly = top + 14 + 20 * static_cast<double>(legend_row);
+        const double lx = right + 34;
+        legend += marker(0, lx, ly, "#555555", true, "");
+        fmt::format_to(std::back_inserter(legend), "<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"#555555\">{}</text>\n",
+                       lx + 18, ly + 4, xml_escape(text.hollow_note));
+        ++legend_row;
+    }
     if (legend_row > 0) {
         fmt::format_to(out,
                        "<g class=\"legend\">\n<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" "

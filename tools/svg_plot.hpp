@@ -23,17 +23,32 @@ struct PlotSeries {
     bool label_points = false;  ///< write each point's label next to its marker
 };
 
+/// A horizontal reference line across the plot (e.g. the target recall of spindle tune).
+struct RecallLine {
+    double recall = 0;  ///< in [0, 1]; the recall axis is extended to show it
+    std::string label;  ///< drawn just above the line at its right end, inside the frame
+};
+
 struct PlotText {
     std::string title;
     std::vector<std::string> subtitle;  ///< one line each: commit, CPU, corpus/index, k...
     std::string x_title = "mean latency per query (ms, log scale)";
     std::string y_title = "recall@k";
+    std::vector<RecallLine> recall_lines;
+    /// Legend row explaining hollow markers, shown when a series mixes hollow
+    /// and filled ones (a series whose markers are all hollow shows a hollow
+    /// legend marker instead).
+    std::string hollow_note = "hollow: off the Pareto front";
 };
 
 /// The plot as a standalone SVG document. Throws InvalidArgument naming the
 /// series and point for a latency that is not a positive finite number or a
-/// recall outside [0, 1]. Series without points are left out; with no point
-/// at all the axes are drawn over a default range with a "no data" note.
+/// recall outside [0, 1] (or a recall line outside [0, 1]). Series without
+/// points are left out; with no point at all the axes are drawn over a
+/// default range with a "no data" note. Every legend marker has its series'
+/// shape, colour and fill; point labels stay inside the plot frame (placed
+/// beside their marker where they overlap nothing, else clamped into the
+/// frame); the document is wide enough for the title, subtitle and legend.
 std::string render_recall_latency_svg(const PlotText& text, const std::vector<PlotSeries>& series);
 
 /// render_recall_latency_svg() written to `path` through a temporary file

@@ -64,14 +64,20 @@ void append_live(const SegmentData& seg, const Bitmap* deleted, DocBatch& out, s
     std::vector<std::pair<termid_t, float>> entries;
     for (const auto& [name, vec] : seg.vectors) {
         const SegmentInfo& src = vec->info();
-        if (src.clipped == 0 || !out.vectors.contains(name)) continue;
+        if ((src.clipped == 0 && src.rank_tied == 0) || !out.vectors.contains(name)) continue;
         DocBatch::Clips& c = out.carried_clips[name];
-        if (c.count == 0) {
-            c.example = src.clip_example;
-            c.cap = src.clip_cap;
+        if (src.clipped > 0) {
+            if (c.count == 0) {
+                c.example = src.clip_example;
+                c.cap = src.clip_cap;
+            }
+            c.count += src.clipped;
+            c.max = std::max(c.max, src.clip_max);
         }
-        c.count += src.clipped;
-        c.max = std::max(c.max, src.clip_max);
+        if (src.rank_tied > 0) {
+            if (c.rank_tied == 0) c.tie_example = src.tie_example;
+            c.rank_tied += src.rank_tied;
+        }
     }
     for (docid_t d = 0; d < seg.docs; ++d) {
         if (deleted != nullptr && deleted->contains(d)) continue;
@@ -113,12 +119,20 @@ void add_carried_clips(const DocBatch& b, const std::string& vname, SegmentInfo&
     const auto it = b.carried_clips.find(vname);
     if (it == b.carried_clips.end()) return;
     const DocBatch::Clips& c = it->second;
-    if (info.clipped == 0) {
-        info.clip_example = c.example;
-        info.clip_cap = c.cap;
+    if (c.count > 0) {
+        if (info.clipped == 0) {
+            info.clip_example = c.example;
+            info.clip_cap = c.cap;
+        }
+        info.clipped += c.count;
+        info.clip_max = std::max(info.clip_max, c.max);
     }
-    info.clipped += c.count;
-    info.clip_max = std::max(info.clip_max, c.max);
+    if (c.rank_tied > 0) {
+        if (info.rank_tied == 0) info.tie_example = c.tie_example;
+        // Counted per source segment (deleted documents included), so
+        // bounded by what the merged segment holds.
+        info.rank_tied = std::min(info.postings, info.rank_tied + c.rank_tied);
+    }
 }
 
 SegmentWriteOptions write_options(const SparseVectorConfig& v) {
@@ -154,6 +168,7 @@ std::shared_ptr<SegmentData> build_memory_segment(const std::string& name, const
         SegmentInfo info = build_vector_in_memory(name + "/" + vname, buf, num_terms.at(vname), write_options(v), files);
         info.name = name + "/" + vname;
         if (info.clipped > 0 && info.clip_example_doc < batch.ids.size()) info.clip_example = batch.ids[info.clip_example_doc].text();
+        if (info.rank_tied > 0 && info.tie_example_doc < batch.ids.size()) info.tie_example = batch.ids[info.tie_example_doc].text();
         add_carried_clips(batch, vname, info);
         s->vectors.emplace(vname, std::make_shared<const Segment>(std::move(files), std::nullopt, s->ids, info,
                                                                   v.weight_type, num_terms.at(vname)));
@@ -186,6 +201,7 @@ CollectionSegment write_disk_segment(const std::string& dir, const std::string& 
             SegmentInfo info = write_vector_files(vdir, batch.vectors.at(vname), num_terms.at(vname), write_options(v));
             info.name = name + "/" + vname;
             if (info.clipped > 0 && info.clip_example_doc < batch.ids.size()) info.clip_example = batch.ids[info.clip_example_doc].text();
+            if (info.rank_tied > 0 && info.tie_example_doc < batch.ids.size()) info.tie_example = batch.ids[info.tie_example_doc].text();
             add_carried_clips(batch, vname, info);
             if (v.approx && batch.docs() >= config.segments.approx_min_docs) {
                 auto ids = std::make_shared<const DocIds>(Container(staging + "/docids.bin", kinds::kDocIds), batch.docs());

@@ -32,6 +32,11 @@ struct DocBatch {
         std::string example;
         float max = 0.0F;  ///< largest input weight clipped
         float cap = 0.0F;  ///< what it was stored as
+        /// Weights whose rank order the sources' quantization lost (their
+        /// decoded weights are already tied, so the new quantizer cannot
+        /// see them) and a document with one.
+        std::uint64_t rank_tied = 0;
+        std::string tie_example;
     };
     std::map<std::string, Clips> carried_clips;
 

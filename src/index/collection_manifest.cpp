@@ -116,6 +116,10 @@ json segment_info_json(const SegmentInfo& g) {
         j["clip_cap"] = g.clip_cap;
         j["clip_example"] = g.clip_example;
     }
+    if (g.rank_tied > 0) {
+        j["rank_tied"] = g.rank_tied;
+        j["tie_example"] = g.tie_example;
+    }
     if (g.approx_bytes > 0) {
         j["approx_bytes"] = g.approx_bytes;
         j["approx_seconds"] = g.approx_seconds;
@@ -232,6 +236,14 @@ struct Reader {
             g.clip_max = static_cast<float>(num(o, "clip_max", path));
             g.clip_cap = static_cast<float>(num(o, "clip_cap", path));
             g.clip_example = str(o, "clip_example", path);
+        }
+        if (o.contains("rank_tied")) {  // optional: written only when quantization tied distinct weights
+            g.rank_tied = u64(o, "rank_tied", path);
+            g.tie_example = str(o, "tie_example", path);
+            if (g.rank_tied > g.postings) {
+                throw CorruptIndex(where + ": manifest field '" + path + "rank_tied' (" + std::to_string(g.rank_tied) +
+                                   ") exceeds the segment's postings (" + std::to_string(g.postings) + ")");
+            }
         }
         if (o.contains("approx_bytes")) {
             g.approx_bytes = u64(o, "approx_bytes", path);
@@ -470,6 +482,7 @@ Manifest CollectionManifest::vector_manifest(const std::string& vector) const {
         m.zero_dropped += si.zero_dropped;
         m.empty_docs += si.empty_docs;
         m.clipped += si.clipped;
+        m.rank_tied += si.rank_tied;
         SegmentInfo copy = si;
         copy.docids_bytes = g.docids_bytes;
         m.segments.push_back(std::move(copy));

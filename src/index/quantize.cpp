@@ -4,6 +4,8 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <limits>
+#include <vector>
 
 namespace spindle {
 
@@ -56,6 +58,53 @@ Quantization choose_quantization(std::span<const float> weights, WeightType wt) 
     return q;
 }
 
+template <class W>
+RankTies count_rank_ties(std::span<const std::uint64_t> list_begin, std::span<const W> codes,
+                         std::span<const float> weights) {
+    static_assert(std::is_integral_v<W>);
+    // One slot per code, valid for the term whose stamp it carries: the
+    // first weight seen with that code, how many share it, whether any differs.
+    struct Slot {
+        std::uint64_t stamp = 0;
+        float first = 0.0F;
+        std::uint64_t count = 0;
+        bool mixed = false;
+    };
+    std::vector<Slot> slots(std::size_t{std::numeric_limits<W>::max()} + 1);
+    std::vector<W> touched;
+    RankTies r;
+    bool have_example = false;
+    for (std::size_t t = 0; t + 1 < list_begin.size(); ++t) {
+        const std::uint64_t stamp = t + 1;
+        touched.clear();
+        for (std::uint64_t i = list_begin[t]; i < list_begin[t + 1]; ++i) {
+            Slot& s = slots[codes[i]];
+            if (s.stamp != stamp) {
+                s = Slot{stamp, weights[i], 1, false};
+                touched.push_back(codes[i]);
+                continue;
+            }
+            ++s.count;
+            if (weights[i] != s.first && !s.mixed) {
+                s.mixed = true;
+                if (!have_example) {
+                    r.example = i;
+                    have_example = true;
+                }
+            }
+        }
+        for (W c : touched) {
+            if (slots[c].mixed) r.count += slots[c].count;
+        }
+    }
+    return r;
+}
+
+template RankTies count_rank_ties<std::uint8_t>(std::span<const std::uint64_t>, std::span<const std::uint8_t>,
+                                                std::span<const float>);
+template RankTies count_rank_ties<std::uint16_t>(std::span<const std::uint64_t>, std::span<const std::uint16_t>,
+                                                 std::span<const float>);
+
 }  // namespace spindle
 
 #include <fmt/format.h>
@@ -78,6 +127,28 @@ std::string clip_warning(const Manifest& m) {
         "warning: {} weight{} clipped by {} quantization (largest {:.6g} stored as {:.6g}; first in document '{}'); "
         "ranking among clipped weights is lost: use --weights f32 to keep them",
         m.clipped, m.clipped == 1 ? "" : "s", to_string(m.weight_type), max_in, first->clip_cap, first->clip_example);
+}
+
+}  // namespace spindle
+
+namespace spindle {
+
+std::string rank_tie_warning(const Manifest& m) {
+    if (m.rank_tied == 0 || m.num_postings == 0) return {};
+    const double share = static_cast<double>(m.rank_tied) / static_cast<double>(m.num_postings);
+    if (!(share > kRankTieWarnShare)) return {};
+    std::string example;
+    for (const auto& s : m.segments) {
+        if (s.rank_tied > 0) {
+            example = s.tie_example;
+            break;
+        }
+    }
+    return fmt::format(
+        "warning: {} of {} weights ({:.1f} %) lost their rank order within their term's postings to {} quantization "
+        "(tied with a weight that differed before; first in document '{}'): use --weights {} to keep it",
+        m.rank_tied, m.num_postings, 100.0 * share, to_string(m.weight_type), example,
+        m.weight_type == WeightType::u8 ? "u16 or f32" : "f32");
 }
 
 }  // namespace spindle

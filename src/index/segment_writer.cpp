@@ -75,14 +75,28 @@ SegmentInfo write_typed(const Target& target, const SegmentBuffer& buf, std::siz
     for (std::size_t t = 0; t < num_terms; ++t) term_posting_begin[t + 1] += term_posting_begin[t];
     std::vector<docid_t> post_docs(n_post);
     std::vector<W> post_codes(n_post);
+    RankTies ties;
     {
+        // Integer codes get their input weights beside them (4 bytes a
+        // posting, freed at the end of this block) until the rank ties of
+        // every posting list are counted. The input weights are read from
+        // the buffer in step with the codes (which skip the zero weights).
+        std::vector<float> post_weights(std::is_integral_v<W> ? n_post : 0);
         std::vector<std::uint64_t> fill(term_posting_begin.begin(), term_posting_begin.end() - 1);
         for (std::size_t d = 0; d < n_docs; ++d) {
+            std::uint64_t src = buf.doc_begin[order.empty() ? d : order[d]];
             for (std::uint64_t i = q.doc_begin[d]; i < q.doc_begin[d + 1]; ++i) {
                 const auto at = fill[q.terms[i]]++;
                 post_docs[at] = static_cast<docid_t>(d);
                 post_codes[at] = q.codes[i];
+                if constexpr (std::is_integral_v<W>) {
+                    while (!(buf.weights[src] > 0.0F)) ++src;
+                    post_weights[at] = buf.weights[src++];
+                }
             }
+        }
+        if constexpr (std::is_integral_v<W>) {
+            ties = count_rank_ties<W>(term_posting_begin, post_codes, post_weights);
         }
     }
 
@@ -183,6 +197,15 @@ SegmentInfo write_typed(const Target& target, const SegmentBuffer& buf, std::siz
         if (q.clip_example + 1 < buf.id_offsets.size()) {
             info.clip_example = buf.id_chars.substr(buf.id_offsets[q.clip_example],
                                                     buf.id_offsets[q.clip_example + 1] - buf.id_offsets[q.clip_example]);
+        }
+    }
+    info.rank_tied = ties.count;
+    if (ties.count > 0) {
+        const docid_t d = post_docs[ties.example];
+        info.tie_example_doc = order.empty() ? d : order[d];
+        const std::size_t b = info.tie_example_doc;
+        if (b + 1 < buf.id_offsets.size()) {
+            info.tie_example = buf.id_chars.substr(buf.id_offsets[b], buf.id_offsets[b + 1] - buf.id_offsets[b]);
         }
     }
     {

@@ -84,6 +84,7 @@ struct Manifest {
     std::uint64_t empty_docs = 0;
     std::uint64_t zero_dropped = 0;
     std::uint64_t clipped = 0;  ///< weights clipped by quantization, all segments (each segment says which document)
+    std::uint64_t rank_tied = 0;  ///< weights whose rank order quantization lost, all segments (SegmentInfo::rank_tied)
     std::uint64_t vocab_bytes = 0;
     Reorder reorder = Reorder::none;  ///< how each segment's documents were ordered
     double build_seconds = 0.0;       ///< wall time of the build, reading input included

@@ -45,6 +45,28 @@ template <class W>
     }
 }
 
+/// Weights whose rank order within their term's posting list quantization
+/// lost: a weight counts when its code equals the code of another weight of
+/// the same term that was strictly different before quantizing (codes are a
+/// monotone function of the weight, so order is never inverted, only tied).
+/// Equivalently: the sizes of the (term, code) groups holding two or more
+/// distinct input weights, summed. Clipped weights tie at the largest code and
+/// count too. One pass over the postings (docs/format.md, "Quantization").
+struct RankTies {
+    std::uint64_t count = 0;
+    std::uint64_t example = 0;  ///< when count > 0: a posting that tied with a strictly different weight
+};
+
+/// `list_begin` (size T + 1) delimits each term's postings in `codes` and
+/// `weights` (the input weight of each code, same order).
+template <class W>
+RankTies count_rank_ties(std::span<const std::uint64_t> list_begin, std::span<const W> codes,
+                         std::span<const float> weights);
+
+/// Share of the postings above which the build summary and `spindle info`
+/// warn that quantization lost rank order (issue 10: "more than 1 %").
+inline constexpr double kRankTieWarnShare = 0.01;
+
 }  // namespace spindle
 
 #include <string>
@@ -54,4 +76,7 @@ struct Manifest;
 /// "N weights above X clipped to Y (first in document ID); ..." when any
 /// segment clipped weights, else empty: the build summary and `spindle info` print it.
 std::string clip_warning(const Manifest& m);
+/// "N of P weights (x %) lost their rank order ... (first in document ID)"
+/// when more than kRankTieWarnShare of the postings did, else empty.
+std::string rank_tie_warning(const Manifest& m);
 }  // namespace spindle

@@ -46,6 +46,12 @@ struct SegmentInfo {
     float clip_cap = 0.0F;           ///< ... and the weight it was stored as
     std::string clip_example;        ///< when clipped: the id of the first document with a clipped weight
     std::size_t clip_example_doc = 0;  ///< its position in the buffer (for callers keeping ids elsewhere)
+    /// Weights whose rank order within their term's postings quantization
+    /// lost (tied with a strictly different weight; see count_rank_ties in
+    /// quantize.hpp); 0 for f32.
+    std::uint64_t rank_tied = 0;
+    std::string tie_example;         ///< when rank_tied > 0: the id of a document with such a weight
+    std::size_t tie_example_doc = 0; ///< its position in the buffer
     std::uint64_t empty_docs = 0;    ///< documents without a stored entry
     double scale = 1.0;
     float max_weight = 0.0F;
