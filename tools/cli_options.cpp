@@ -6,6 +6,10 @@
 #include <charconv>
 #include <vector>
 
+#include "spindle/collection/filter.hpp"
+#include "spindle/common/error.hpp"
+#include "spindle/io/line_reader.hpp"
+
 namespace spindle::cli {
 
 CLI::Option* add_k_option(CLI::App* cmd, std::size_t& k, const std::string& help) {
@@ -21,6 +25,22 @@ CLI::Option* add_k_option(CLI::App* cmd, std::size_t& k, const std::string& help
                 return {};
             },
             "INT>0"));
+}
+
+std::shared_ptr<const Filter> read_filter(const std::string& arg, const std::string& label) {
+    if (arg.empty()) return nullptr;
+    std::string text = arg;
+    if (arg.front() == '@') {
+        text.clear();
+        LineReader r(arg.substr(1));
+        std::string_view line;
+        while (r.next(line)) text.append(line).push_back('\n');
+    }
+    try {
+        return std::make_shared<const Filter>(parse_filter(text));
+    } catch (const InvalidArgument& e) {
+        throw InvalidArgument(label + ": " + e.what());
+    }
 }
 
 namespace {

@@ -3,7 +3,12 @@
 // message), and the one error style of the CLI (exit codes in --help).
 #include <CLI/CLI.hpp>
 #include <cstddef>
+#include <memory>
 #include <string>
+
+namespace spindle {
+struct Filter;
+}
 
 namespace spindle::cli {
 
@@ -17,6 +22,11 @@ inline constexpr const char* kExitCodesHelp =
 
 /// -k/--k: a positive integer, "k must be a positive integer (got '0')" otherwise.
 CLI::Option* add_k_option(CLI::App* cmd, std::size_t& k, const std::string& help);
+
+/// --filter of search and bench: a payload filter in JSON, or @FILE holding
+/// one; null for "". A bad filter throws InvalidArgument "LABEL: filter:
+/// must[0]...", a missing @FILE IoError naming it.
+std::shared_ptr<const Filter> read_filter(const std::string& arg, const std::string& label = "--filter");
 
 /// "error: ..." for a CLI11 parse error, in spindle's words (unknown options
 /// with a suggestion from the command's own options).

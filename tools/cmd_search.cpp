@@ -56,23 +56,6 @@ struct SearchArgs {
     std::string direct = "auto";        // --filter-direct auto|yes|no
 };
 
-/// --filter: a filter in JSON, or @FILE holding one.
-std::shared_ptr<const Filter> read_filter(const std::string& arg) {
-    if (arg.empty()) return nullptr;
-    std::string text = arg;
-    if (arg.front() == '@') {
-        text.clear();
-        LineReader r(arg.substr(1));
-        std::string_view line;
-        while (r.next(line)) text.append(line).push_back('\n');
-    }
-    try {
-        return std::make_shared<const Filter>(parse_filter(text));
-    } catch (const InvalidArgument& e) {
-        throw InvalidArgument(std::string("--filter: ") + e.what());
-    }
-}
-
 /// --qrels: evaluates the results in memory (trec_eval semantics) and prints the "all" lines.
 void print_effectiveness(std::FILE* out, const eval::Qrels& qrels, const eval::MeasureSet& metrics,
                          const std::vector<TextQuery>& queries, const std::vector<SearchResult>& results,
