@@ -131,6 +131,8 @@ struct Row {
     double mean, p50, p90, p99, max, qps, recall;
     bool exact;
     double postings, docs, direct;
+    double returned;            ///< results per query (post-filtering may find fewer than k)
+    std::uint64_t outside = 0;  ///< results outside the filter, over all queries (must be 0)
 };
 
 }  // namespace
@@ -228,7 +230,13 @@ void run_filter_bench(const Collection& coll, const std::vector<TextQuery>& quer
             double sum = 0;
             double rec = 0;
             bool same = true;
+            std::uint64_t returned = 0;
+            std::uint64_t outside = 0;
             for (std::size_t q = 0; q < nq; ++q) {
+                returned += results[vi][q].size();
+                if (c.filter) {
+                    for (const auto& id : results[vi][q]) outside += m.allowed.contains(id) ? 0 : 1;
+                }
                 per_query.push_back(percentile(latency[vi][q], 0.5));
                 sum += per_query.back();
                 rec += recall_of(results[vi][q], reference[ci][q]);
@@ -246,6 +254,8 @@ void run_filter_bench(const Collection& coll, const std::vector<TextQuery>& quer
             r.qps = r.mean > 0 ? 1000.0 / r.mean : 0.0;
             r.recall = nq ? rec / static_cast<double>(nq) : 1.0;
             r.exact = same;
+            r.returned = nq ? static_cast<double>(returned) / static_cast<double>(nq) : 0.0;
+            r.outside = outside;
             r.postings = static_cast<double>(stats[vi].postings_scored) / warm;
             r.docs = static_cast<double>(stats[vi].docs_evaluated) / warm;
             r.direct = static_cast<double>(stats[vi].direct_segments) / warm;
@@ -281,7 +291,10 @@ void run_filter_bench(const Collection& coll, const std::vector<TextQuery>& quer
         fmt::print("{:<6} {:>10} {:>8} {:<20} {:>9} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.1f} {:>8.4f} {:>11.0f} {:>9.0f} {:>8.2f}{}\n",
                    r.filter + 1, measured[r.filter].matched, percent(measured[r.filter].selectivity),
                    variants[r.variant].label, r.k_searched, r.mean, r.p50, r.p90, r.p99, r.qps, r.recall, r.postings,
-                   r.docs, r.direct, r.exact ? "" : "  (approximate)");
+                   r.docs, r.direct,
+                   r.outside ? fmt::format("  ({} results outside the filter!)", r.outside)
+                   : r.exact ? ""
+                             : "  (approximate)");
     }
 
     if (!a.json.empty()) {
@@ -338,6 +351,8 @@ void run_filter_bench(const Collection& coll, const std::vector<TextQuery>& quer
                                {"qps", rounded(r.qps, 2)},
                                {"recall_at_k", rounded(r.recall, 5)},
                                {"identical_to_exhaustive", r.exact},
+                               {"results_per_query", rounded(r.returned, 3)},
+                               {"outside_filter", r.outside},
                                {"postings_scored_per_query", rounded(r.postings, 1)},
                                {"docs_evaluated_per_query", rounded(r.docs, 1)},
                                {"direct_segments_per_query", rounded(r.direct, 3)}});
