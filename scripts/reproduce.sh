@@ -139,7 +139,7 @@ case "$ROW" in
     # bucket is uniform in 0..9999: bucket < n selects n / 100 % of the points.
     [ -f "$WORK/corpus-payload/docs.jsonl" ] ||
       $S generate --docs 1000000 --queries 1000 --seed 42 --format jsonl --payload --output-dir "$WORK/corpus-payload"
-    [ -f "$WORK/idx-filter/MANIFEST" ] ||
+    [ -f "$WORK/idx-filter/CURRENT" ] ||
       $S index --input "$WORK/corpus-payload/docs.jsonl" --output "$WORK/idx-filter" --weights u8 --approx --approx-knn 0 \
         --payload-index bucket:integer --overwrite
     below() { echo "{\"must\":[{\"key\":\"bucket\",\"range\":{\"lt\":$1}}]}"; }
