@@ -43,6 +43,13 @@ std::shared_ptr<const Filter> read_filter(const std::string& arg, const std::str
     }
 }
 
+std::optional<bool> parse_filter_direct(const std::string& v) {
+    if (v == "yes") return true;
+    if (v == "no") return false;
+    if (v != "auto") throw InvalidArgument("--filter-direct must be auto, yes or no, got '" + v + "'");
+    return std::nullopt;
+}
+
 namespace {
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstddef>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace spindle {
@@ -27,6 +28,9 @@ CLI::Option* add_k_option(CLI::App* cmd, std::size_t& k, const std::string& help
 /// one; null for "". A bad filter throws InvalidArgument "LABEL: filter:
 /// must[0]...", a missing @FILE IoError naming it.
 std::shared_ptr<const Filter> read_filter(const std::string& arg, const std::string& label = "--filter");
+
+/// --filter-direct: "yes" true, "no" false, "auto" unset; InvalidArgument otherwise.
+std::optional<bool> parse_filter_direct(const std::string& v);
 
 /// "error: ..." for a CLI11 parse error, in spindle's words (unknown options
 /// with a suggestion from the command's own options).

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -63,6 +64,7 @@ struct BenchArgs {
     bool quiet = false;
     bool in_memory = false;
     std::vector<std::string> filters;  ///< --filter (repeatable): JSON, @FILE or none
+    std::string direct = "auto";       ///< --filter-direct auto|yes|no
 };
 
 /// A setting to time, and (approx) which knobs the spec set: the others come
@@ -169,6 +171,7 @@ void run_bench(const BenchArgs& a) {
         }
     }
     const std::vector<FilterCase> filter_cases = parse_filter_cases(a.filters);
+    const std::optional<bool> direct = parse_filter_direct(a.direct);
     // A read-only snapshot: flushed segments and what the log still holds.
     const auto coll = Collection::open(a.index, {.read_only = true, .in_memory = a.in_memory});
     const auto snap = coll->snapshot();
@@ -206,6 +209,7 @@ void run_bench(const BenchArgs& a) {
     if (!filter_cases.empty()) {
         std::vector<FilterBenchVariant> fv;
         for (const auto& v : variants) fv.push_back({v.label, v.opts, v.postfilter});
+        for (auto& v : fv) v.opts.direct = direct;
         run_filter_bench(*coll, queries, filter_cases, fv,
                          {a.index, a.vector, a.queries, a.k, a.warmup, a.runs, a.sequential, a.quiet, a.json, a.svg});
         return;
@@ -490,6 +494,10 @@ void register_bench(CLI::App& app) {
     cmd->add_option("--filter", args->filters,
                     "Payload filter (JSON, @FILE, or none) every variant runs under; repeat it for a selectivity "
                     "sweep (see below)");
+    cmd->add_option("--filter-direct", args->direct,
+                    "Under --filter: score the allowed points directly (yes), never (no) or by the threshold (auto), "
+                    "as spindle search --filter-direct")
+        ->capture_default_str();
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bars");
     cmd->callback([args] { run_bench(*args); });
 }

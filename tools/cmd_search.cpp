@@ -96,13 +96,7 @@ void run_search(const SearchArgs& a_in) {
     if (a.given.contains("--heap-factor")) base.heap_factor = a.heap_factor;
     if (a.given.contains("--knn")) base.knn = a.knn;
     base.filter = read_filter(a.filter);
-    if (a.direct == "yes") {
-        base.direct = true;
-    } else if (a.direct == "no") {
-        base.direct = false;
-    } else if (a.direct != "auto") {
-        throw InvalidArgument("--filter-direct must be auto, yes or no, got '" + a.direct + "'");
-    }
+    base.direct = parse_filter_direct(a.direct);
     const auto coll = Collection::open(a.index, {.read_only = true, .in_memory = a.in_memory});
     const auto snap = coll->snapshot();
     const auto index = snap->index(a.vector);
