@@ -370,7 +370,8 @@ void run_filter_bench(const Collection& coll, const std::vector<TextQuery>& quer
             s.label_points = true;
             for (const Row& r : rows) {
                 if (r.variant != vi || !(r.mean > 0)) continue;
-                s.points.push_back({r.mean, r.recall, percent(measured[r.filter].selectivity), false});
+                const std::string at = cases[r.filter].filter ? percent(measured[r.filter].selectivity) : "no filter";
+                s.points.push_back({r.mean, r.recall, at, false});
             }
             series.push_back(std::move(s));
         }
