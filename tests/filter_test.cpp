@@ -941,6 +941,13 @@ TEST(FilterCli, BenchUnderFiltersAndPostFiltering) {
     EXPECT_NE(r.err.find("--filter '" + bad + "': filter: must[0].range.gte: 'soon' is not an RFC 3339 date-time"),
               std::string::npos)
         << r.err;
+    {
+        std::ofstream q(dir / "own.jsonl");
+        q << R"({"id": "own", "vector": {"a": 1}, "filter": {"must": [{"key": "n", "range": {"lt": 5}}]}})" << "\n";
+    }
+    r = spindle_cli(dir, "bench --index " + (dir / "idx") + " --queries " + (dir / "own.jsonl") + " -q --filter none");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("query own carries its own filter"), std::string::npos) << r.err;
     r = spindle_cli(dir, "bench --index " + (dir / "idx") + " --queries " + (dir / "q.tsv") + " -q --filter @" +
                              (dir / "missing.json"));
     EXPECT_NE(r.code, 0);

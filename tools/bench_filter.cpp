@@ -140,6 +140,14 @@ struct Row {
 void run_filter_bench(const Collection& coll, const std::vector<TextQuery>& queries,
                       const std::vector<FilterCase>& cases, const std::vector<FilterBenchVariant>& variants,
                       const FilterBenchArgs& a) {
+    for (const auto& q : queries) {
+        // Post-filtering and the id-set checks know only the --filter cases.
+        if (!q.filter.empty()) {
+            throw InvalidArgument(a.queries + ": query " + q.id +
+                                  " carries its own filter; spindle bench --filter runs every query under the "
+                                  "--filter given (drop the queries' \"filter\" fields)");
+        }
+    }
     const auto snap = coll.snapshot();
     const auto index = snap->index(a.vector);
     const std::string vname = index->vector();
