@@ -31,6 +31,7 @@ approx-tune      spindle tune on generated queries 1-500 for recall@10 0.90, 0.9
 approx-curve     spindle bench on generated queries 501-1000: exhaustive, bmp, approx@sweep, the tuned default, plotted (SVG)
 approx-real      the same curve with the first 1000 real MS MARCO SPLADE++ ED queries (needs the shared data)
 approx-100k      100k generated docs indexed with --approx (default settings); bench exhaustive, bmp, approx@3/5/10,0.9, plotted (SVG)
+filter-sweep     1M generated docs with payloads (JSONL), index --approx --approx-knn 0 --payload-index bucket:integer; bench --filter at 0.1/1/10/50/100 % and none: bmp, approx at 3 settings, postfilter at the same (JSON + SVG)
 ingest           spindle bench-ingest on the 1M generated docs: ingest rate, search latency while writing, optimize vs bulk-built
 ingest-approx    the same on 200k docs with approximate structures built by flushes and merges
 micro            Google Benchmark kernels (spindle_micro)
@@ -134,6 +135,18 @@ case "$ROW" in
     $S bench --index "$WORK/idx-approx-100k" --queries "$WORK/corpus-100k/queries.tsv" --sequential \
       -a exhaustive,bmp,approx@3,0.9,approx@5,0.9,approx@10,0.9 --json "$WORK/approx-100k.json" \
       --svg "$WORK/approx-100k.svg" ;;
+  filter-sweep)
+    # bucket is uniform in 0..9999: bucket < n selects n / 100 % of the points.
+    [ -f "$WORK/corpus-payload/docs.jsonl" ] ||
+      $S generate --docs 1000000 --queries 1000 --seed 42 --format jsonl --payload --output-dir "$WORK/corpus-payload"
+    [ -f "$WORK/idx-filter/CURRENT" ] ||
+      $S index --input "$WORK/corpus-payload/docs.jsonl" --output "$WORK/idx-filter" --weights u8 --approx --approx-knn 0 \
+        --payload-index bucket:integer --overwrite
+    below() { echo "{\"must\":[{\"key\":\"bucket\",\"range\":{\"lt\":$1}}]}"; }
+    $S bench --index "$WORK/idx-filter" --queries "$WORK/corpus-payload/queries.tsv" --limit 200 --runs 2 \
+      -a bmp,approx,approx@5,0.9,approx@20,1,postfilter,postfilter@5,0.9,postfilter@20,1 \
+      --filter "$(below 10)" --filter "$(below 100)" --filter "$(below 1000)" --filter "$(below 5000)" \
+      --filter "$(below 10000)" --filter none --json "$WORK/filter-sweep.json" --svg "$WORK/filter-sweep.svg" ;;
   ingest)
     corpus
     rm -rf "$WORK/ingest"  # bench-ingest's own output from an earlier run

@@ -5,8 +5,8 @@
 // and every exact algorithm, through its own filtered traversal and through
 // direct scoring, returns exactly the brute-force top-k of the allowed
 // points, ties by id), the payload index file (persistence, reopen,
-// corruption), delete by filter, and approximate recall floors under
-// filters of 0.1 %, 1 %, 10 % and 50 % selectivity.
+// corruption), delete by filter, approximate recall floors under filters
+// of 0.1 %, 1 %, 10 % and 50 % selectivity, and the CLI (search and bench --filter).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -865,6 +865,93 @@ TEST(FilterCli, IndexWithPayloadsAndSearchWithFilter) {
     r = spindle_cli(dir, "index -i " + (dir / "docs.jsonl") + " -o " + (dir / "idx2") + " --payload-index cat:text -q");
     EXPECT_NE(r.code, 0);
     EXPECT_NE(r.err.find("unknown payload index type 'text'"), std::string::npos) << r.err;
+}
+
+
+// spindle bench --filter: recall is against the exact top-k under the filter
+// (here the unfiltered top-k holds no allowed point, so a reference without
+// the filter would give recall 0), post-filtering keeps only allowed points
+// and searches ceil(k / selectivity), `matched` is reported, and a bad
+// filter is an error that names it.
+TEST(FilterCli, BenchUnderFiltersAndPostFiltering) {
+    TempDir dir;
+    {
+        // Document i scores 1 + i on `a`: the best documents are the last ones.
+        std::ofstream docs(dir / "docs.jsonl");
+        for (int i = 0; i < 40; ++i) {
+            json d = {{"id", "d" + std::to_string(i)}, {"vector", {{"a", 1.0 + i}, {"b", 0.5}}}, {"payload", {{"n", i}}}};
+            docs << d.dump() << "\n";
+        }
+        std::ofstream q(dir / "q.tsv");
+        q << "q1\ta b\nq2\ta\n";
+        std::ofstream f(dir / "low.json");
+        f << R"({"must": [{"key": "n", "range": {"lt": 10}}]})";
+    }
+    auto r = spindle_cli(dir, "index -i " + (dir / "docs.jsonl") + " -o " + (dir / "idx") +
+                                  " --approx --approx-knn 0 --payload-index n:integer -q");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string high = R"('{"must":[{"key":"n","range":{"gte":20}}]}')";
+    r = spindle_cli(dir, "bench --index " + (dir / "idx") + " --queries " + (dir / "q.tsv") +
+                             " -k 3 --runs 1 -q -a exhaustive,bmp,maxscore,postfilter@10,1 --filter @" + (dir / "low.json") +
+                             " --filter " + high + " --filter none --json " + (dir / "b.json") + " --svg " + (dir / "b.svg"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("10 of 40 points match, selectivity 25 %"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("20 of 40 points match, selectivity 50 %"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("40 of 40 points match, selectivity 100 %"), std::string::npos) << r.out;
+    const json j = json::parse(slurp(dir / "b.json"));
+    ASSERT_EQ(j["filters"].size(), 3U);
+    EXPECT_EQ(j["filters"][0]["matched"], 10);
+    EXPECT_EQ(j["filters"][1]["matched"], 20);
+    EXPECT_EQ(j["filters"][2]["matched"], 40);
+    EXPECT_DOUBLE_EQ(j["filters"][0]["selectivity"].get<double>(), 0.25);
+    ASSERT_EQ(j["results"].size(), 12U);  // 3 filters x 4 variants
+    for (const auto& e : j["results"]) {
+        const std::string alg = e["algorithm"];
+        const std::string filter = e["filter"];
+        SCOPED_TRACE(alg + " under " + filter);
+        EXPECT_EQ(e["outside_filter"], 0);
+        if (alg != "postfilter@10,1") {
+            // Exact algorithms under the filter: the filtered exact top-3.
+            EXPECT_EQ(e["recall_at_k"], 1.0);
+            EXPECT_EQ(e["identical_to_exhaustive"], true);
+            EXPECT_EQ(e["results_per_query"], 3.0);
+            EXPECT_EQ(e["postfilter"], false);
+            continue;
+        }
+        EXPECT_EQ(e["postfilter"], true);
+        if (e["matched"] == 10) {
+            // k 3 / 25 % = 12: the unfiltered top-12 (d39..d28) holds no allowed point.
+            EXPECT_EQ(e["k_searched"], 12);
+            EXPECT_EQ(e["results_per_query"], 0.0);
+            EXPECT_EQ(e["recall_at_k"], 0.0);
+        } else if (e["matched"] == 20) {
+            // k 3 / 50 % = 6: d39..d34, all allowed; the first 3 are the filtered top-3.
+            EXPECT_EQ(e["k_searched"], 6);
+            EXPECT_EQ(e["results_per_query"], 3.0);
+        } else {
+            EXPECT_EQ(e["k_searched"], 3);  // no filter: approx at k
+            EXPECT_EQ(e["results_per_query"], 3.0);
+        }
+    }
+    EXPECT_NE(slurp(dir / "b.svg").find("postfilter@10,1"), std::string::npos);
+    // A bad filter names itself and the problem, before anything is measured.
+    const std::string bad = R"({"must":[{"key":"n","range":{"gte":"soon"}}]})";
+    r = spindle_cli(dir, "bench --index " + (dir / "idx") + " --queries " + (dir / "q.tsv") + " -q --filter '" + bad + "'");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("--filter '" + bad + "': filter: must[0].range.gte: 'soon' is not an RFC 3339 date-time"),
+              std::string::npos)
+        << r.err;
+    {
+        std::ofstream q(dir / "own.jsonl");
+        q << R"({"id": "own", "vector": {"a": 1}, "filter": {"must": [{"key": "n", "range": {"lt": 5}}]}})" << "\n";
+    }
+    r = spindle_cli(dir, "bench --index " + (dir / "idx") + " --queries " + (dir / "own.jsonl") + " -q --filter none");
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("query own carries its own filter"), std::string::npos) << r.err;
+    r = spindle_cli(dir, "bench --index " + (dir / "idx") + " --queries " + (dir / "q.tsv") + " -q --filter @" +
+                             (dir / "missing.json"));
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.err.find("missing.json"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -7,6 +7,10 @@
 #include <charconv>
 #include <vector>
 
+#include "spindle/collection/filter.hpp"
+#include "spindle/common/error.hpp"
+#include "spindle/io/line_reader.hpp"
+
 namespace spindle::cli {
 
 std::vector<std::string> split_measure_lists(const std::vector<std::string>& args) {
@@ -40,6 +44,29 @@ CLI::Option* add_k_option(CLI::App* cmd, std::size_t& k, const std::string& help
                 return {};
             },
             "INT>0"));
+}
+
+std::shared_ptr<const Filter> read_filter(const std::string& arg, const std::string& label) {
+    if (arg.empty()) return nullptr;
+    std::string text = arg;
+    if (arg.front() == '@') {
+        text.clear();
+        LineReader r(arg.substr(1));
+        std::string_view line;
+        while (r.next(line)) text.append(line).push_back('\n');
+    }
+    try {
+        return std::make_shared<const Filter>(parse_filter(text));
+    } catch (const InvalidArgument& e) {
+        throw InvalidArgument(label + ": " + e.what());
+    }
+}
+
+std::optional<bool> parse_filter_direct(const std::string& v) {
+    if (v == "yes") return true;
+    if (v == "no") return false;
+    if (v != "auto") throw InvalidArgument("--filter-direct must be auto, yes or no, got '" + v + "'");
+    return std::nullopt;
 }
 
 namespace {

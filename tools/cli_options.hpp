@@ -3,8 +3,14 @@
 // message), and the one error style of the CLI (exit codes in --help).
 #include <CLI/CLI.hpp>
 #include <cstddef>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
+
+namespace spindle {
+struct Filter;
+}
 
 namespace spindle::cli {
 
@@ -26,6 +32,14 @@ CLI::Option* add_k_option(CLI::App* cmd, std::size_t& k, const std::string& help
 /// utility.2,-1,0,0). Empty pieces ("map,,P.5", "map,") are kept, so the
 /// parser names them.
 std::vector<std::string> split_measure_lists(const std::vector<std::string>& args);
+
+/// --filter of search and bench: a payload filter in JSON, or @FILE holding
+/// one; null for "". A bad filter throws InvalidArgument "LABEL: filter:
+/// must[0]...", a missing @FILE IoError naming it.
+std::shared_ptr<const Filter> read_filter(const std::string& arg, const std::string& label = "--filter");
+
+/// --filter-direct: "yes" true, "no" false, "auto" unset; InvalidArgument otherwise.
+std::optional<bool> parse_filter_direct(const std::string& v);
 
 /// "error: ..." for a CLI11 parse error, in spindle's words (unknown options
 /// with a suggestion from the command's own options).

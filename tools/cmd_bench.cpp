@@ -18,12 +18,14 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "bench_curve.hpp"
+#include "bench_filter.hpp"
 #include "bench_report.hpp"
 #include "build_info.hpp"
 #include "cli_options.hpp"
@@ -61,12 +63,15 @@ struct BenchArgs {
     bool sequential = false;
     bool quiet = false;
     bool in_memory = false;
+    std::vector<std::string> filters;  ///< --filter (repeatable): JSON, @FILE or none
+    std::string direct = "auto";       ///< --filter-direct auto|yes|no
 };
 
 /// A setting to time, and (approx) which knobs the spec set: the others come
 /// from the index's stored defaults when it has them.
 struct Variant : TimedVariant {
     std::set<std::string, std::less<>> given;  ///< approx knob options the spec set, e.g. "--query-cut"
+    bool postfilter = false;  ///< postfilter@: approx, filtered afterwards (bench_filter.hpp)
 };
 
 /// "approx@QUERY_CUT,HEAP_FACTOR,KNN", e.g. approx@10,0.9 or approx@3,0.9,10 (any part may be omitted:
@@ -149,7 +154,8 @@ void run_bench(const BenchArgs& a) {
     std::vector<std::string> specs;
     for (const auto& piece : a.algorithms) {
         const bool numeric = !piece.empty() && (std::isdigit(static_cast<unsigned char>(piece[0])) || piece[0] == '.');
-        if (numeric && !specs.empty() && specs.back().starts_with("approx@") && specs.back() != kApproxSweep &&
+        if (numeric && !specs.empty() && (specs.back().starts_with("approx@") || specs.back().starts_with("postfilter@")) &&
+            specs.back() != kApproxSweep &&
             std::count(specs.back().begin(), specs.back().end(), ',') < 2) {
             specs.back() += "," + piece;
         } else {
@@ -164,6 +170,8 @@ void run_bench(const BenchArgs& a) {
             throw InvalidArgument(std::string(flag) + " " + path + ": directory " + parent.string() + " does not exist");
         }
     }
+    const std::vector<FilterCase> filter_cases = parse_filter_cases(a.filters);
+    const std::optional<bool> direct = parse_filter_direct(a.direct);
     // A read-only snapshot: flushed segments and what the log still holds.
     const auto coll = Collection::open(a.index, {.read_only = true, .in_memory = a.in_memory});
     const auto snap = coll->snapshot();
@@ -179,7 +187,13 @@ void run_bench(const BenchArgs& a) {
             if (std::find(expanded.begin(), expanded.end(), s) == expanded.end()) expanded.push_back(s);
         }
     }
-    for (const auto& spec : expanded) variants.push_back(parse_variant(spec, a.k));
+    for (const auto& spec : expanded) {
+        std::string runs_as = spec;  // postfilter@C,H runs approx@C,H
+        const bool post = strip_postfilter(runs_as);
+        variants.push_back(parse_variant(runs_as, a.k));
+        variants.back().label = spec;
+        variants.back().postfilter = post;
+    }
     if (variants.empty()) throw InvalidArgument("--algorithms lists nothing to run");
     for (auto& v : variants) {
         check_searchable(index, v.opts);
@@ -192,6 +206,14 @@ void run_bench(const BenchArgs& a) {
     auto queries = load_queries({a.queries, a.format, a.text, a.number_queries}, index);
     if (a.limit > 0 && queries.size() > a.limit) queries.resize(a.limit);
     if (queries.empty()) throw InvalidArgument(a.queries + ": no queries");
+    if (!filter_cases.empty()) {
+        std::vector<FilterBenchVariant> fv;
+        for (const auto& v : variants) fv.push_back({v.label, v.opts, v.postfilter});
+        for (auto& v : fv) v.opts.direct = direct;
+        run_filter_bench(*coll, queries, filter_cases, fv,
+                         {a.index, a.vector, a.queries, a.k, a.warmup, a.runs, a.sequential, a.quiet, a.json, a.svg});
+        return;
+    }
     const std::size_t nq = queries.size();
     std::vector<QueryPlan> plans;
     plans.reserve(nq);
@@ -448,7 +470,19 @@ void register_bench(CLI::App& app) {
         ",\nfrom low to high recall. --svg FILE draws every variant: approx settings as one curve, bmp@A\n"
         "with bmp as another, exact algorithms as labelled points (log latency axis; hover a marker\n"
         "for its settings; hollow markers are off the Pareto front; the setting spindle tune stored is\n"
-        "marked when -a runs it, e.g. as plain approx).");
+        "marked when -a runs it, e.g. as plain approx).\n\n"
+        "Filtered search: --filter FILTER (JSON as spindle search --filter, @FILE, or none for no filter;\n"
+        "repeat it for a selectivity sweep) runs every variant under each filter through the collection's\n"
+        "search, filter evaluation included in the latency; recall@k is against the exhaustive top-k under\n"
+        "the same filter, and the table and JSON give each filter's matched points and selectivity\n"
+        "(matched / live points). postfilter@C,H[,KNN] (postfilter: the approx defaults) is the\n"
+        "post-filtering baseline: unfiltered approx@C,H with k raised to ceil(k / selectivity) (at most\n"
+        "the live points), then the points outside the filter dropped and the first k kept (one lookup\n"
+        "per candidate in the filter's matching ids, computed once per filter; timed). Without --filter it\n"
+        "is approx@C,H. With --filter, --svg plots recall@k against latency, one curve per variant\n"
+        "through the filters, each point labelled with its selectivity. Example:\n"
+        "  spindle bench --index idx/ --queries q.tsv -a bmp,approx,postfilter \\\n"
+        "    --filter '{\"must\":[{\"key\":\"bucket\",\"range\":{\"lt\":100}}]}' --filter none --svg sweep.svg");
     cmd->add_option("--index,--collection", args->index, "Index directory")->required();
     cmd->add_option("--vector", args->vector, "Vector to use (default: the collection's only vector)");
     cmd->add_option("--queries", args->queries, "Query file (impact TSV, JSONL or CSR)")->required();
@@ -460,7 +494,7 @@ void register_bench(CLI::App& app) {
     cmd->add_option("-a,--algorithms", args->algorithms,
                     "Algorithms to compare, comma separated: " + algorithm_names() +
                         "; bmp@A sets bmp's alpha; approx@C,H sets approx's query cut and heap factor; "
-                        "approx@sweep runs a grid of approx settings")
+                        "approx@sweep runs a grid of approx settings; postfilter@C,H approx then filtering (--filter)")
         ->delimiter(',')
         ->capture_default_str();
     add_k_option(cmd, args->k, "Results per query (more than the documents: all matching ones)");
@@ -477,6 +511,13 @@ void register_bench(CLI::App& app) {
     cmd->add_flag("--in-memory", args->in_memory,
                   "Read the index files into memory (2 MiB pages where the kernel allows) instead of mapping them: "
                   "slower to open, fewer TLB misses (approx searches ~15-20 % faster on 1M documents)");
+    cmd->add_option("--filter", args->filters,
+                    "Payload filter (JSON, @FILE, or none) every variant runs under; repeat it for a selectivity "
+                    "sweep (see below)");
+    cmd->add_option("--filter-direct", args->direct,
+                    "Under --filter: score the allowed points directly (yes), never (no) or by the threshold (auto), "
+                    "as spindle search --filter-direct")
+        ->capture_default_str();
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bars");
     cmd->callback([args] { run_bench(*args); });
 }

@@ -59,23 +59,6 @@ struct SearchArgs {
     std::string direct = "auto";        // --filter-direct auto|yes|no
 };
 
-/// --filter: a filter in JSON, or @FILE holding one.
-std::shared_ptr<const Filter> read_filter(const std::string& arg) {
-    if (arg.empty()) return nullptr;
-    std::string text = arg;
-    if (arg.front() == '@') {
-        text.clear();
-        LineReader r(arg.substr(1));
-        std::string_view line;
-        while (r.next(line)) text.append(line).push_back('\n');
-    }
-    try {
-        return std::make_shared<const Filter>(parse_filter(text));
-    } catch (const InvalidArgument& e) {
-        throw InvalidArgument(std::string("--filter: ") + e.what());
-    }
-}
-
 /// --qrels: evaluates the results in memory (trec_eval semantics) and prints the "all" lines.
 void print_effectiveness(std::FILE* out, const eval::Qrels& qrels, const eval::MeasureSet& metrics,
                          const std::vector<TextQuery>& queries, const std::vector<SearchResult>& results,
@@ -116,13 +99,7 @@ void run_search(const SearchArgs& a_in) {
     if (a.given.contains("--heap-factor")) base.heap_factor = a.heap_factor;
     if (a.given.contains("--knn")) base.knn = a.knn;
     base.filter = read_filter(a.filter);
-    if (a.direct == "yes") {
-        base.direct = true;
-    } else if (a.direct == "no") {
-        base.direct = false;
-    } else if (a.direct != "auto") {
-        throw InvalidArgument("--filter-direct must be auto, yes or no, got '" + a.direct + "'");
-    }
+    base.direct = parse_filter_direct(a.direct);
     const auto coll = Collection::open(a.index, {.read_only = true, .in_memory = a.in_memory});
     const auto snap = coll->snapshot();
     const auto index = snap->index(a.vector);

@@ -44,6 +44,13 @@ struct TimingOptions {
 void time_queries(const Index& index, std::span<const QueryPlan> plans, std::span<TimedVariant> variants,
                   const TimingOptions& opts);
 
+/// The schedule of time_queries() for searches it does not run itself
+/// (spindle bench --filter, through the collection): calls run(v, q, timed)
+/// for every pass, query and variant in the order described at
+/// TimingOptions::sequential, then opts.progress. Throws InvalidArgument for runs == 0.
+void run_timing_schedule(std::size_t nq, std::size_t nv, const TimingOptions& opts,
+                         const std::function<void(std::size_t v, std::size_t q, bool timed)>& run);
+
 /// p-th quantile (0..1) of `values` by nearest rank; 0 for an empty vector.
 double percentile(std::vector<double> values, double p);
 
