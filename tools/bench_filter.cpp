@@ -306,15 +306,7 @@ void run_filter_bench(const Collection& coll, const std::vector<TextQuery>& quer
     }
 
     if (!a.json.empty()) {
-        nlohmann::ordered_json j;
-        j["tool"] = "spindle bench --filter";
-        j["commit"] = build_commit();
-        j["build_type"] = build_type();
-        j["compiler"] = build_compiler();
-        j["decoder"] = codec::decoder_name();
-        j["date"] = utc_now();
-        j["cpu"] = cpu;
-        j["hardware_threads"] = std::thread::hardware_concurrency();
+        nlohmann::ordered_json j = report_provenance("spindle bench --filter", cpu);
         j["index"] = {{"path", a.index},
                       {"live_points", live},
                       {"postings", man.num_postings},

@@ -23,6 +23,9 @@ std::string utc_now();
 nlohmann::ordered_json rounded(double v, int decimals);
 /// A knob value (approx_knobs() hold doubles): an integer when it is one.
 nlohmann::ordered_json knob_json(double v);
+/// The provenance every JSON report starts with: tool, commit, build type,
+/// compiler, block decoder, date, CPU (`cpu`) and hardware threads.
+nlohmann::ordered_json report_provenance(std::string_view tool, const std::string& cpu);
 /// Writes `j` (indented) to `path` atomically and prints "wrote PATH".
 void write_json_report(const std::string& path, const nlohmann::ordered_json& j);
 

@@ -343,15 +343,7 @@ void run_bench(const BenchArgs& a) {
     fmt::print("{}", curve_table(curve));
 
     if (!a.json.empty()) {
-        nlohmann::ordered_json j;
-        j["tool"] = "spindle bench";
-        j["commit"] = build_commit();
-        j["build_type"] = build_type();
-        j["compiler"] = build_compiler();
-        j["decoder"] = codec::decoder_name();
-        j["date"] = utc_now();
-        j["cpu"] = cpu;
-        j["hardware_threads"] = std::thread::hardware_concurrency();
+        nlohmann::ordered_json j = report_provenance("spindle bench", cpu);
         j["index"] = {{"path", a.index},
                       {"docs", m.num_docs},
                       {"postings", m.num_postings},
