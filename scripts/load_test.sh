@@ -20,6 +20,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 SMOKE=0
+if [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
+  sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
+  exit 0
+fi
 if [ "${1:-}" = "--smoke" ]; then SMOKE=1; shift; fi
 if [ $# -gt 0 ]; then echo "usage: scripts/load_test.sh [--smoke]" >&2; exit 2; fi
 if [ "$SMOKE" = 1 ]; then
