@@ -8,26 +8,9 @@
 #include <ctime>
 #include <fstream>
 
-#include <thread>
-
-#include "build_info.hpp"
-#include "spindle/codec/docid_codec.hpp"
 #include "spindle/io/file_util.hpp"
 
 namespace spindle::cli {
-
-nlohmann::ordered_json report_provenance(std::string_view tool, const std::string& cpu) {
-    nlohmann::ordered_json j;
-    j["tool"] = tool;
-    j["commit"] = build_commit();
-    j["build_type"] = build_type();
-    j["compiler"] = build_compiler();
-    j["decoder"] = codec::decoder_name();
-    j["date"] = utc_now();
-    j["cpu"] = cpu;
-    j["hardware_threads"] = std::thread::hardware_concurrency();
-    return j;
-}
 
 std::string cpu_model() {
     std::ifstream in("/proc/cpuinfo");
