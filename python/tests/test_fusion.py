@@ -143,3 +143,36 @@ def test_bad_hybrid_requests(hybrid):
         c.search(q, vector="a", prefetch=[{"query": q, "vector": "a"}], fusion="rrf")
     with pytest.raises(TypeError, match=r"prefetch\[0\]: unknown keys using"):
         c.query(prefetch=[{"query": q, "using": "a"}], fusion="rrf")
+
+
+def test_cli_fusion_equals_query(hybrid, tmp_path):
+    """spindle search --fusion over two query files writes the run Collection.query computes."""
+    import os
+    import pathlib
+    import subprocess
+    cli = pathlib.Path(os.environ.get("SPINDLE_CLI", pathlib.Path(__file__).resolve().parents[2] / "build" / "tools" / "spindle"))
+    if not cli.exists():
+        pytest.skip(f"the spindle CLI is not built at {cli} (set SPINDLE_CLI)")
+    c, vecs, rng = hybrid
+    qs = [(f"q{i}", rand_vec(rng, 2, 5), rand_vec(rng, 3, 6)) for i in range(8)]
+    # JSONL queries keyed by index (as decimal tokens); q7 is absent from the second file.
+    import json as _json
+    (tmp_path / "a.jsonl").write_text("".join(_json.dumps({"id": q, "vector": {str(d): w for d, w in a.items()}}) + "\n"
+                                              for q, a, _ in qs))
+    (tmp_path / "b.jsonl").write_text("".join(_json.dumps({"id": q, "vector": {str(d): w for d, w in b.items()}}) + "\n"
+                                              for q, _, b in qs[:-1]))
+    for fusion, py_fusion in (("rrf", "rrf"), ("dbsf", "dbsf"), ("convex:0.3", ("convex", 0.3))):
+        run = tmp_path / "run.trec"
+        subprocess.run([str(cli), "search", "--index", c.path, "--queries", str(tmp_path / "a.jsonl"), "--vector", "a",
+                        "--fuse-queries", str(tmp_path / "b.jsonl"), "--fuse-vector", "b", "--fusion", fusion,
+                        "--fuse-depth", "20", "-k", "5", "-q", "-o", str(run)], check=True, capture_output=True)
+        got = {}
+        for line in run.read_text().splitlines():
+            qid, _, doc, rank, score, _ = line.split()
+            got.setdefault(qid, []).append((int(doc), float(score)))
+        for q, a, b in qs:
+            pre = [{"query": a, "vector": "a", "limit": 20}]
+            pre.append({"query": b if q != "q7" else {}, "vector": "b", "limit": 20})
+            hits = c.query(prefetch=pre, fusion=py_fusion, k=5)
+            assert [d for d, _ in got.get(q, [])] == hits.ids, (fusion, q)
+            assert [s for _, s in got.get(q, [])] == pytest.approx(hits.scores, abs=1e-6), (fusion, q)
