@@ -241,11 +241,22 @@ TEST_F(ServerTest, HybridQueries) {
     EXPECT_EQ(fail("POST", q, "{" + pre + R"(, "query": {"fusion": "rff"}})"),
               std::make_pair(400, std::string("Wrong input: query.fusion: unknown fusion `rff` (rrf, dbsf; spindle also has {\"convex\": {\"alpha\": a}})")));
     EXPECT_EQ(fail("POST", q, R"({"prefetch": [{"query": {"indices": [1], "values": [1]}, "using": "zz"}], "query": {"fusion": "rrf"}})"),
-              std::make_pair(400, std::string("Wrong input: Not existing vector name error: zz")));
+              std::make_pair(400, std::string("Wrong input: prefetch[0]: Not existing vector name error: zz")));
     EXPECT_EQ(fail("POST", q, R"({"prefetch": [{"using": "a"}], "query": {"fusion": "rrf"}})"),
               std::make_pair(400, std::string("Wrong input: prefetch[0].query: required in a prefetch")));
     EXPECT_EQ(fail("POST", q, "{" + pre + R"(})"),
               std::make_pair(400, std::string("Wrong input: query: required with prefetch (a vector query re-scoring the prefetched points, or a fusion)")));
+    EXPECT_EQ(fail("POST", q, R"({"prefetch": {"prefetch": {"query": {"indices": [1], "values": ["x"]}, "using": "a"},
+                                               "query": {"fusion": "rrf"}}, "query": {"fusion": "rrf"}})"),
+              std::make_pair(400, std::string("Wrong input: prefetch.prefetch: query.values[0]: expected a number, got \"x\"")));
+    // A prefetch's params and score_threshold: a: 1 (3), 2 (2) at least 2; b: 2, 4, 1.
+    r = ok("POST", q, R"({"prefetch": [{"query": {"indices": [1], "values": [1]}, "using": "a", "score_threshold": 2,
+                                        "params": {"algorithm": "exhaustive"}},
+                                       {"query": {"indices": [7], "values": [1]}, "using": "b", "limit": 1}],
+                          "query": {"fusion": "rrf"}})");
+    ASSERT_EQ(r["points"].size(), 2U);
+    EXPECT_EQ(r["points"][0]["id"], 2);  // 1/3 + 1/2
+    EXPECT_EQ(r["points"][1]["id"], 1);  // 1/2
     EXPECT_EQ(fail("POST", q, "{" + pre + R"(, "query": {"rrf": {"k": 2, "x": 1}}})"),
               std::make_pair(400, std::string("Wrong input: query.rrf.x: unknown field")));
 }

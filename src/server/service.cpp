@@ -657,30 +657,6 @@ struct Service::Impl {
         return qv != nullptr && qv->is_object() && qv->contains(k) && !(*qv)[k].is_number();
     }
 
-    // The vector query of `qv` (null: none) for the vector `vname` into `req`.
-    // Returns false when there is none (points in id order).
-    bool parse_vector_query(const Collection& c, const json* qv, const std::string& vname, SearchRequest& req, bool legacy,
-                            const std::string& where) const {
-        const auto [name, vcfg] = resolve_vector(c, vname);
-        req.vector = name;
-        if (qv == nullptr) return false;
-        if (qv->is_string() && vcfg->text) {
-            req.text = qv->get<std::string>();
-        } else if (qv->is_object() && vcfg->text && member(*qv, "text") != nullptr) {
-            req.text = get_string(*qv, "text", where + ".").value_or("");
-        } else if (qv->is_number_unsigned() || qv->is_string()) {
-            // A point id: the query is that point's stored vector.
-            const PointId id = parse_point_id(*qv, where);
-            const auto got = c.get(std::span<const PointId>(&id, 1), true);
-            if (!got.front()) throw ApiError(404, fmt::format("Not found: No point with id {} found", id.text()));
-            const auto it = got.front()->vectors.find(name);
-            if (it != got.front()->vectors.end()) req.query = it->second;
-        } else {
-            req.query = parse_sparse_vector(*qv, vcfg->keys, legacy ? "vector" : where);
-        }
-        return true;
-    }
-
     // {"fusion": "rrf"|"dbsf"}, {"rrf": {"k", "weights"}} (Qdrant) or
     // {"convex": {"alpha", "weights", "normalization"}} (spindle's extension).
     static std::optional<FusionParams> parse_fusion_query(const json* qv, const std::string& where) {
@@ -748,60 +724,69 @@ struct Service::Impl {
         return std::nullopt;
     }
 
-    // A node of a query tree: the request body (root) or one of its prefetches.
+    // A node of a query tree (README, "Hybrid queries"): the request body
+    // (root) or one of its prefetches. A fusion node is parsed here; a vector
+    // query node is parsed by parse_query as a request of its own (without
+    // its prefetch), whose filter, limit and score_threshold become the node's.
     QueryRequest parse_query_node(const Collection& c, const json& j, std::size_t depth, const std::string& where) const {
         const std::string prefix = where.empty() ? "" : where + ".";
         require_object(j, where.empty() ? "query" : where);
         if (depth > kMaxQueryDepth) bad_input(fmt::format("{}: prefetches nest more than {} levels deep", where, kMaxQueryDepth));
         QueryRequest n;
         if (const json* p = member(j, "prefetch")) {
-            const auto add = [&](const json& e, std::size_t i, bool list) {
-                n.prefetch.push_back(parse_query_node(c, e, depth + 1, list ? fmt::format("{}prefetch[{}]", prefix, i) : prefix + "prefetch"));
-            };
             if (p->is_array()) {
-                for (std::size_t i = 0; i < p->size(); ++i) add((*p)[i], i, true);
+                for (std::size_t i = 0; i < p->size(); ++i) {
+                    n.prefetch.push_back(parse_query_node(c, (*p)[i], depth + 1, fmt::format("{}prefetch[{}]", prefix, i)));
+                }
             } else {
-                add(*p, 0, false);
+                n.prefetch.push_back(parse_query_node(c, *p, depth + 1, prefix + "prefetch"));
             }
         }
-        if (member(j, "lookup_from") != nullptr) bad_input(prefix + "lookup_from is not supported");
         const json* qv = member(j, "query");
         const std::string qwhere = prefix + "query";
         if (auto f = parse_fusion_query(qv, qwhere)) {
             if (n.prefetch.empty()) bad_input(fmt::format("{}: a fusion combines the results of prefetches: give `prefetch`", qwhere));
             if (member(j, "using") != nullptr) bad_input(fmt::format("{}using: a fusion query uses no vector", prefix));
             n.fusion = std::move(*f);
-        } else {
-            if (query_kind(qv, "nearest")) qv = member(*qv, "nearest");
-            static const char* const kUnsupported[] = {"recommend", "discover", "context", "order_by", "formula", "sample", "mmr"};
-            for (const char* k : kUnsupported) {
-                if (query_kind(qv, k)) bad_input(fmt::format("{}: `{}` queries are not supported (nearest queries and fusions only)", qwhere, k));
-            }
-            if (qv == nullptr && !n.prefetch.empty()) {
-                bad_input(fmt::format("{}: required with prefetch (a vector query re-scoring the prefetched points, or a fusion)", qwhere));
-            }
-            SearchRequest r;
-            if (parse_vector_query(c, qv, get_string(j, "using", prefix).value_or(""), r, false, qwhere)) {
-                apply_params(member(j, "params"), r);
-                n.search = std::move(r);
-            } else {
-                bad_input(fmt::format("{}: required in a prefetch", qwhere));
-            }
+            const std::size_t limit = get_uint(j, "limit", prefix).value_or(10);
+            if (limit > opt.max_limit) bad_input(fmt::format("{}limit: {} is more than the limit of {}", prefix, limit, opt.max_limit));
+            n.limit = limit;
+            n.score_threshold = get_number(j, "score_threshold", prefix);
+            n.filter = parse_filter_member(j);
+            return n;
         }
-        const std::size_t limit = get_uint(j, "limit", prefix).value_or(10);
-        if (limit > opt.max_limit) bad_input(fmt::format("{}limit: {} is more than the limit of {}", prefix, limit, opt.max_limit));
-        n.limit = limit;
-        n.score_threshold = get_number(j, "score_threshold", prefix);
-        n.filter = parse_filter_member(j);
+        if (qv == nullptr) {
+            bad_input(n.prefetch.empty() ? fmt::format("{}: required in a prefetch", qwhere)
+                                         : fmt::format("{}: required with prefetch (a vector query re-scoring the prefetched points, or a fusion)", qwhere));
+        }
+        json leaf = j;
+        leaf.erase("prefetch");
+        leaf.erase("offset");  // the root's, applied to the tree
+        Query q;
+        try {
+            q = parse_query(c, leaf, false);
+        } catch (const ApiError& e) {
+            std::string m = e.what();
+            constexpr std::string_view kPrefix = "Wrong input: ";
+            if (where.empty() || m.compare(0, kPrefix.size(), kPrefix) != 0) throw;
+            throw ApiError(e.status(), fmt::format("Wrong input: {}: {}", where, m.substr(kPrefix.size())));
+        }
+        n.limit = q.req.k;
+        n.filter = std::move(q.req.filter);
+        n.score_threshold = q.req.score_threshold;
+        q.req.score_threshold.reset();
+        q.req.with_payload = false;
+        q.req.offset = 0;
+        n.search = std::move(q.req);
         return n;
     }
+
 
     Query parse_query(const Collection& c, const json& body, bool legacy) const {
         require_object(body, legacy ? "search" : "query");
         Query q;
         std::string vname;
         const json* qv = nullptr;
-        if (member(body, "shard_key") != nullptr) bad_input("shard_key is not supported (spindle collections have one shard)");
         if (legacy) {
             const json* v = member(body, "vector");
             if (v == nullptr) bad_input("vector: required");
@@ -813,31 +798,53 @@ struct Service::Impl {
             } else {
                 qv = v;
             }
-        } else if (member(body, "prefetch") != nullptr) {
-            // A query tree (README, "Hybrid queries"): parsed whole, run by Collection::query.
-            q.tree = parse_query_node(c, body, 0, "");
-            q.tree->offset = get_uint(body, "offset", "").value_or(0);
-            if (q.tree->limit + q.tree->offset > opt.max_limit) {
-                bad_input(fmt::format("limit + offset: {} is more than the limit of {}", q.tree->limit + q.tree->offset, opt.max_limit));
-            }
-            q.payload = parse_payload_selector(member(body, "with_payload"), false, "with_payload");
-            q.vectors = parse_vector_selector(member(body, "with_vector"), "with_vector");
-            q.tree->with_payload = q.payload.any;
-            return q;
         } else {
+            if (member(body, "prefetch") != nullptr) {
+                q.tree = parse_query_node(c, body, 0, "");
+                q.tree->offset = get_uint(body, "offset", "").value_or(0);
+                if (q.tree->limit + q.tree->offset > opt.max_limit) {
+                    bad_input(fmt::format("limit + offset: {} is more than the limit of {}", q.tree->limit + q.tree->offset, opt.max_limit));
+                }
+                q.payload = parse_payload_selector(member(body, "with_payload"), false, "with_payload");
+                q.vectors = parse_vector_selector(member(body, "with_vector"), "with_vector");
+                q.tree->with_payload = q.payload.any;
+                return q;
+            }
             if (member(body, "lookup_from") != nullptr) bad_input("lookup_from is not supported");
             vname = get_string(body, "using", "").value_or("");
             qv = member(body, "query");
+            // Qdrant's query kinds are one-key objects whose value is not a
+            // number; {"token": weight} with a number is a token vector, even
+            // when the token is "sample", "fusion" or "nearest" (real
+            // WordPiece tokens).
+            const auto kind = [&](const char* k) { return qv != nullptr && qv->is_object() && qv->contains(k) && !(*qv)[k].is_number(); };
+            if (kind("nearest")) qv = member(*qv, "nearest");
             if (parse_fusion_query(qv, "query")) bad_input("query: a fusion combines the results of prefetches: give `prefetch`");
-            if (query_kind(qv, "nearest")) qv = member(*qv, "nearest");
-            static const char* const kUnsupported[] = {"recommend", "discover", "context", "order_by", "formula", "sample", "mmr"};
+            static const char* const kUnsupported[] = {"recommend", "discover", "context", "order_by",
+                                                        "formula", "sample", "mmr"};
             for (const char* k : kUnsupported) {
-                if (query_kind(qv, k)) bad_input(fmt::format("query: `{}` queries are not supported (nearest queries and fusions only)", k));
+                if (kind(k)) bad_input(fmt::format("query: `{}` queries are not supported (nearest queries and fusions of prefetches only)", k));
             }
         }
-        if (!parse_vector_query(c, qv, vname, q.req, legacy, legacy ? "vector" : "query")) {
+        if (member(body, "shard_key") != nullptr) bad_input("shard_key is not supported (spindle collections have one shard)");
+        const auto [name, vcfg] = resolve_vector(c, vname);
+        q.req.vector = name;
+        if (qv == nullptr) {
             if (legacy) bad_input("vector: required");
             q.by_id_order = true;
+        } else if (qv->is_string() && vcfg->text) {
+            q.req.text = qv->get<std::string>();
+        } else if (qv->is_object() && vcfg->text && member(*qv, "text") != nullptr) {
+            q.req.text = get_string(*qv, "text", "query.").value_or("");
+        } else if (qv->is_number_unsigned() || qv->is_string()) {
+            // A point id: the query is that point's stored vector.
+            const PointId id = parse_point_id(*qv, "query");
+            const auto got = c.get(std::span<const PointId>(&id, 1), true);
+            if (!got.front()) throw ApiError(404, fmt::format("Not found: No point with id {} found", id.text()));
+            const auto it = got.front()->vectors.find(name);
+            if (it != got.front()->vectors.end()) q.req.query = it->second;
+        } else {
+            q.req.query = parse_sparse_vector(*qv, vcfg->keys, legacy ? "vector" : "query");
         }
         const std::size_t limit = get_uint(body, "limit", "").value_or(10);
         const std::size_t offset = get_uint(body, "offset", "").value_or(0);
