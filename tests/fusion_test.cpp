@@ -136,6 +136,14 @@ TEST(FusionFormula, ConvexZScore) {
     expect_hits(fuse(l, p), {{1, 0.5}, {2, 0.0}, {3, -0.5}, {4, -0.5}});
 }
 
+TEST(FusionFormula, ConvexMirrorsAscendingLists) {
+    // Distances 1, 2, 3: min-max 1, .5, 0 (the first best); z 1, 0, -1.
+    const std::vector<RankedList> l = {list({{1, 1}, {2, 2}, {3, 3}}), list({{3, 10}})};
+    expect_hits(fuse(l, fp(FusionMethod::convex, {}, 1.0)), {{1, 1.0}, {2, 0.5}, {3, 0.0}});
+    expect_hits(fuse(l, fp(FusionMethod::convex, {1, 0}, std::nullopt, ScoreNormalization::z_score)),
+                {{1, 1.0}, {2, 0.0}, {3, -1.0}});
+}
+
 TEST(FusionFormula, Validation) {
     test::expect_message([] { validate_fusion(fp(FusionMethod::convex, {}, 1.5), 2); }, "alpha must be in [0, 1]");
     test::expect_message([] { validate_fusion(fp(FusionMethod::convex, {}, 0.5), 3); }, "alpha weighs two prefetch lists, got 3");

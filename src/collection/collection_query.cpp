@@ -140,6 +140,16 @@ private:
             f->must.push_back(std::move(c));
             r.filter = std::move(f);
             r.direct = true;
+            // Exact scores: no approximate search where a segment's live
+            // documents are all candidates (searched without an allow-set).
+            if (r.target_recall || r.algorithm == Algorithm::approx) {
+                r.algorithm.reset();
+                r.target_recall.reset();
+                r.query_cut.reset();
+                r.heap_factor.reset();
+                r.knn.reset();
+            }
+            r.bmp_alpha = 1.0;
         }
         SearchResult res;
         try {

@@ -70,17 +70,21 @@ std::vector<double> convex_normalize(const RankedList& l, ScoreNormalization n, 
     std::vector<double> out(l.size());
     absent = 0.0;
     if (l.empty()) return out;
+    // Ascending scores (distances): smaller is better, mirrored as dbsf does.
+    const double sign = l.front().score < l.back().score ? -1.0 : 1.0;
     if (n == ScoreNormalization::min_max) {
         const auto [lo, hi] = std::minmax_element(l.begin(), l.end(), [](const FusionHit& a, const FusionHit& b) {
             return a.score < b.score;
         });
         const double mn = lo->score;
         const double mx = hi->score;
-        for (std::size_t i = 0; i < l.size(); ++i) out[i] = mx == mn ? 1.0 : (l[i].score - mn) / (mx - mn);
+        for (std::size_t i = 0; i < l.size(); ++i) {
+            out[i] = mx == mn ? 1.0 : (sign > 0 ? (l[i].score - mn) : (mx - l[i].score)) / (mx - mn);
+        }
         return out;
     }
     const Stats s = stats_of(l);
-    for (std::size_t i = 0; i < l.size(); ++i) out[i] = s.sd == 0.0 ? 0.0 : (l[i].score - s.mean) / s.sd;
+    for (std::size_t i = 0; i < l.size(); ++i) out[i] = s.sd == 0.0 ? 0.0 : sign * (l[i].score - s.mean) / s.sd;
     absent = *std::min_element(out.begin(), out.end());
     return out;
 }

@@ -23,7 +23,8 @@
 //           (max - min); 1 when every score of the list is equal) or z-score
 //           ((s - mean) / sd, sample sd; 0 when sd is 0). A document absent
 //           from a list is scored as that list's worst hit (0 under min-max,
-//           the lowest z under z-score); an empty list adds nothing.
+//           the lowest z under z-score); an empty list adds nothing; an
+//           ascending list (distances) is mirrored as under dbsf.
 //           A spindle extension (Qdrant has no convex mode).
 //
 // Results: every item of any list once, by fused score descending, then
