@@ -571,7 +571,8 @@ FusionParams fusion_from(const py::dict& f) {
 
 /// One node of a query tree as the package normalizes it (see
 /// _Searchable.query): {"query", "vector", "limit", "filter",
-/// "score_threshold", "fusion", "prefetch", "exact", "algorithm"}. GIL held.
+/// "score_threshold", "fusion", "prefetch", "exact", "algorithm",
+/// "query_cut", "heap_factor", "knn", "target_recall", "bmp_alpha"}. GIL held.
 QueryRequest query_node(const Collection& c, const py::dict& d, std::size_t depth, const std::string& path) {
     if (depth > kMaxQueryDepth) {
         throw InvalidArgument("prefetches nest more than " + std::to_string(kMaxQueryDepth) + " levels deep");
@@ -591,6 +592,11 @@ QueryRequest query_node(const Collection& c, const py::dict& d, std::size_t dept
         knobs.vector = d["vector"].cast<std::string>();
         knobs.exact = d["exact"].cast<bool>();
         knobs.algorithm = d["algorithm"].cast<std::optional<std::string>>();
+        knobs.query_cut = d["query_cut"].cast<std::optional<std::size_t>>();
+        knobs.heap_factor = d["heap_factor"].cast<std::optional<double>>();
+        knobs.knn = d["knn"].cast<std::optional<std::size_t>>();
+        knobs.target_recall = d["target_recall"].cast<std::optional<double>>();
+        knobs.bmp_alpha = d["bmp_alpha"].cast<double>();
         try {
             SearchRequest r = base_request(knobs);
             std::string name = r.vector;

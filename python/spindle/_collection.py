@@ -40,7 +40,8 @@ class Hits:
     ``ids`` and ``scores`` are lists; ``payloads`` a list of dicts (``None``
     for a point without payload) when asked with ``with_payload=True``, else
     ``None``. Iterating yields ``(id, score)`` pairs. ``matched`` counts the
-    live points the filter allows; ``seconds`` is the library's own time.
+    live points the filter allows (``None`` for a ``query`` tree); ``seconds``
+    is the library's own time.
     """
     __slots__ = ("ids", "scores", "payloads", "matched", "seconds", "algorithm", "unknown_terms")
 
@@ -68,7 +69,8 @@ class Hits:
         return f"Hits([{body}{more}])"
 
 
-_PREFETCH_KEYS = {"query", "vector", "limit", "filter", "score_threshold", "fusion", "prefetch", "exact", "algorithm"}
+_PREFETCH_KEYS = {"query", "vector", "limit", "filter", "score_threshold", "fusion", "prefetch", "exact", "algorithm",
+                  "query_cut", "heap_factor", "knn", "target_recall", "bmp_alpha"}
 
 
 def _fusion_arg(f: Any) -> dict | None:
@@ -192,7 +194,8 @@ class _Searchable:
                 raise _spindle.InvalidArgument("search: give either query (re-scoring the prefetches) or fusion, not both")
             return self.query(query, prefetch=prefetch, fusion=fusion, vector=vector, k=k, offset=offset, filter=filter,
                               score_threshold=score_threshold, with_payload=with_payload, exact=exact,
-                              algorithm=algorithm)
+                              algorithm=algorithm, query_cut=query_cut, heap_factor=heap_factor, knn=knn,
+                              target_recall=target_recall, bmp_alpha=bmp_alpha)
         ids, scores, payloads, extra = self._h.search(
             query_arg(query, self._vocab), vector or "", k, offset, filter_arg(filter), exact, algorithm, query_cut,
             heap_factor, knn, bmp_alpha, score_threshold, with_payload, target_recall)
@@ -200,13 +203,15 @@ class _Searchable:
 
     def _node(self, where: str, query=None, vector=None, limit: int = 10, filter: Any = None,
               score_threshold: float | None = None, fusion: Any = None, prefetch: Any = None, exact: bool = False,
-              algorithm: str | None = None) -> dict:
+              algorithm: str | None = None, query_cut: int | None = None, heap_factor: float | None = None,
+              knn: int | None = None, target_recall: float | None = None, bmp_alpha: float = 1.0) -> dict:
         return {
             "query": None if query is None else query_arg(query, self._vocab),
             "vector": vector or "", "limit": int(limit), "filter": filter_arg(filter),
             "score_threshold": score_threshold, "fusion": _fusion_arg(fusion),
             "prefetch": [self._prefetch(p, f"{where}prefetch[{i}]") for i, p in enumerate(_prefetch_arg(prefetch))],
-            "exact": bool(exact), "algorithm": algorithm,
+            "exact": bool(exact), "algorithm": algorithm, "query_cut": query_cut, "heap_factor": heap_factor,
+            "knn": knn, "target_recall": target_recall, "bmp_alpha": float(bmp_alpha),
         }
 
     def _prefetch(self, p: Any, where: str) -> dict:
@@ -224,12 +229,16 @@ class _Searchable:
 
     def query(self, query=None, *, prefetch: Any = None, fusion: Any = None, vector: str | None = None, k: int = 10,
               offset: int = 0, filter: Any = None, score_threshold: float | None = None, with_payload: bool = False,
-              exact: bool = False, algorithm: str | None = None) -> Hits:
+              exact: bool = False, algorithm: str | None = None, query_cut: int | None = None,
+              heap_factor: float | None = None, knn: int | None = None, target_recall: float | None = None,
+              bmp_alpha: float = 1.0) -> Hits:
         """A query tree in the shape of Qdrant's Query API (README, "Hybrid queries").
 
         prefetch: sub-queries run first, each a dict with ``query``, ``vector``,
         ``limit`` (or ``k``; default 10), ``filter``, ``score_threshold``,
-        ``exact``, ``algorithm``, and nested ``prefetch`` / ``fusion``.
+        the search knobs of ``search`` (``exact``, ``algorithm``,
+        ``query_cut``, ``heap_factor``, ``knn``, ``target_recall``,
+        ``bmp_alpha``), and nested ``prefetch`` / ``fusion``.
         fusion: fuses the prefetch lists: ``"rrf"`` (Qdrant's, k = 2),
         ``"dbsf"``, ``("convex", alpha)`` (min-max normalized scores,
         alpha * first + (1 - alpha) * second) or a dict ``{"method": "rrf",
@@ -252,7 +261,8 @@ class _Searchable:
         [2, 1, 3] [0.8333, 0.75, 0.5833]
         """
         tree = self._node("", query=query, vector=vector, limit=k, filter=filter, score_threshold=score_threshold,
-                          fusion=fusion, prefetch=prefetch, exact=exact, algorithm=algorithm)
+                          fusion=fusion, prefetch=prefetch, exact=exact, algorithm=algorithm, query_cut=query_cut,
+                          heap_factor=heap_factor, knn=knn, target_recall=target_recall, bmp_alpha=bmp_alpha)
         ids, scores, payloads, extra = self._h.query(tree, offset, with_payload)
         return Hits(ids, scores, payloads, extra)
 

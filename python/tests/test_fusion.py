@@ -176,3 +176,17 @@ def test_cli_fusion_equals_query(hybrid, tmp_path):
             hits = c.query(prefetch=pre, fusion=py_fusion, k=5)
             assert [d for d, _ in got.get(q, [])] == hits.ids, (fusion, q)
             assert [s for _, s in got.get(q, [])] == pytest.approx(hits.scores, abs=1e-6), (fusion, q)
+
+
+def test_search_knobs_reach_the_prefetches(hybrid):
+    c, vecs, rng = hybrid
+    qa, qb = rand_vec(rng, 2, 5), rand_vec(rng, 3, 6)
+    lists = [ranking(vecs, "a", qa, 10), ranking(vecs, "b", qb, 10)]
+    pre = [{"query": qa, "vector": "a", "limit": 10, "algorithm": "maxscore"},
+           {"query": qb, "vector": "b", "limit": 10, "exact": True}]
+    check(c.query(prefetch=pre, fusion="rrf"), rrf(lists), 10, "knobs")
+    # Knobs are checked as search checks them.
+    with pytest.raises(spindle.InvalidArgument, match=r"prefetch\[0\]: .*approx"):
+        c.query(prefetch=[{"query": qa, "vector": "a", "query_cut": 3, "algorithm": "bmp"}], fusion="rrf")
+    with pytest.raises(spindle.InvalidArgument, match="target_recall"):
+        c.search(None, prefetch=[{"query": qa, "vector": "a", "target_recall": 0.9}], fusion="rrf")
