@@ -257,6 +257,8 @@ TEST_F(ServerTest, HybridQueries) {
     ASSERT_EQ(r["points"].size(), 2U);
     EXPECT_EQ(r["points"][0]["id"], 2);  // 1/3 + 1/2
     EXPECT_EQ(r["points"][1]["id"], 1);  // 1/2
+    EXPECT_EQ(fail("POST", q, R"({"prefetch": {"query": {"indices": [1], "values": [1]}, "using": "a", "offset": 1}, "query": {"fusion": "rrf"}})"),
+              std::make_pair(400, std::string("Wrong input: prefetch.offset: a prefetch has no offset (the request's offset applies to the final results)")));
     EXPECT_EQ(fail("POST", q, "{" + pre + R"(, "query": {"rrf": {"k": 2, "x": 1}}})"),
               std::make_pair(400, std::string("Wrong input: query.rrf.x: unknown field")));
 }

@@ -759,9 +759,13 @@ struct Service::Impl {
             bad_input(n.prefetch.empty() ? fmt::format("{}: required in a prefetch", qwhere)
                                          : fmt::format("{}: required with prefetch (a vector query re-scoring the prefetched points, or a fusion)", qwhere));
         }
-        json leaf = j;
-        leaf.erase("prefetch");
-        leaf.erase("offset");  // the root's, applied to the tree
+        if (!where.empty() && member(j, "offset") != nullptr) {
+            bad_input(fmt::format("{}offset: a prefetch has no offset (the request's offset applies to the final results)", prefix));
+        }
+        json leaf = json::object();  // the node without its prefetches; the root's offset applies to the tree
+        for (const auto& [k, v] : j.items()) {
+            if (k != "prefetch" && k != "offset") leaf[k] = v;
+        }
         Query q;
         try {
             q = parse_query(c, leaf, false);
