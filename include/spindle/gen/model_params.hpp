@@ -44,6 +44,12 @@ struct ModelParams {
     double head_weight_shift = -0.35;
     double core_weight_shift = 0.45;
     double background_weight_shift = -0.15;
+    /// Log-space spread of a topic term's typical weight across (topic, term)
+    /// pairs: when > 0, each pair gets a fixed offset ~ N(0, spread^2) and
+    /// documents vary around it with sigma sqrt(weight_sigma^2 - spread^2), so
+    /// the marginal stays lognormal(weight_sigma) but documents of one topic
+    /// weight its terms alike. 0 (calibrated model): no offsets.
+    double topic_weight_spread = 0.0;
 
     // Generated queries (impact TSV: integer weights by repetition).
     double query_terms_median = 42.0;
@@ -61,5 +67,30 @@ struct ModelParams {
     double query_weight_noise = 0.45;
     std::uint32_t query_weight_max = 3600;
 };
+
+/// The topical preset (`spindle generate --topics N`): documents of one
+/// subject share many terms and queries come from the same subjects, the case
+/// where block-max bounds get loose. Every document has exactly one topic
+/// (uniform over `topics`); `topic_share` of its terms come from that topic's
+/// `topic_terms`-term list (Zipf `topic_position_zipf` over list positions),
+/// the rest from a Zipf(1) background over the whole vocabulary (no separate
+/// head); ~114 nonzeros per document. Each (topic, term) has a typical weight
+/// (log-offset ~ N(0, topic_weight_spread^2)), so documents of one topic
+/// weight its terms alike and score alike: block-max bounds get loose. Queries keep the calibrated length and
+/// weight model (so their marginal statistics stay those of the real
+/// queries) but draw `query_topic_share` of their terms from one topic.
+struct TopicalOptions {
+    std::uint32_t topics = 200;
+    std::uint32_t topic_terms = 300;
+    double topic_share = 0.85;
+    double topic_position_zipf = 0.3;
+    double query_topic_share = 0.6;
+    double doc_nnz_mean = 114.0;
+    double topic_weight_spread = 0.8;
+};
+
+/// The calibrated parameters with the topical preset applied; throws
+/// InvalidArgument (through validate()) when an option is out of range.
+ModelParams topical_params(const TopicalOptions& t);
 
 }  // namespace spindle::gen
