@@ -65,8 +65,10 @@ ModelParams topical_params(const TopicalOptions& t) {
     p.secondary_share = 0.0;
     p.head_terms = 0;  // the background is one Zipf(1) over the whole vocabulary
     p.tail_zipf = 1.0;
+    p.topic_list_zipf = 0.5;
     p.doc_nnz_mean = t.doc_nnz_mean;
     p.query_topic_share = t.query_topic_share;
+    p.query_background_key = static_cast<double>(t.topic_terms);  // topic terms weigh more
     p.topic_weight_spread = t.topic_weight_spread;
     validate(p);
     return p;
@@ -84,6 +86,10 @@ CorpusModel::CorpusModel(const ModelParams& params, std::uint64_t seed, const Re
     std::vector<double> w(p_.vocab_size - p_.head_terms);
     for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::pow(static_cast<double>(i + 1), -p_.tail_zipf);
     tail_ = AliasTable(w);
+    if (p_.topic_list_zipf >= 0) {
+        for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::pow(static_cast<double>(i + 1), -p_.topic_list_zipf);
+        topic_list_ = AliasTable(w);
+    }
 
     w.assign(p_.topics, 0);
     for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::pow(static_cast<double>(i + 1), -p_.topic_popularity_zipf);
@@ -144,7 +150,7 @@ void CorpusModel::build_topics(std::uint64_t seed, const RealQueries* real) {
         }
         const std::uint32_t core = n;
         while (n < t_len) {
-            const std::uint32_t tok = p_.head_terms + tail_.sample(rng);
+            const std::uint32_t tok = p_.head_terms + (topic_list_.size() > 0 ? topic_list_ : tail_).sample(rng);
             if (used[tok]) continue;
             used[tok] = 1;
             list[n++] = tok;
@@ -278,7 +284,7 @@ void CorpusModel::Sampler::query(std::uint64_t qno, ImpactQuery& out, std::uint3
             key = static_cast<double>(pos);
         } else {
             id = m.query_background_.sample(rng);
-            key = 8.0 + 100.0 * rng.uniform();
+            key = p.query_background_key + 100.0 * rng.uniform();
         }
         if (mark(id)) pending_.push_back({id, static_cast<float>(key)});
     }

@@ -81,6 +81,7 @@ private:
     std::uint32_t real_tokens_ = 0;
     std::vector<double> head_prob_;           ///< per head column, at mean length
     AliasTable tail_;                         ///< over columns [head_terms, vocab)
+    AliasTable topic_list_;                   ///< draws of topic lists (empty: tail_)
     AliasTable topic_pick_;                   ///< topic popularity
     AliasTable position_;                     ///< position inside a topic list
     AliasTable query_background_;             ///< query terms outside the topic
