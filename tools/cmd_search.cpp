@@ -397,6 +397,12 @@ void register_search(CLI::App& app) {
         "--fusion-weights as Qdrant's weighted RRF), dbsf (Qdrant's distribution-based score\n"
         "fusion: mean +- 3 sd normalization, summed) or convex:ALPHA (ALPHA x first + (1 - ALPHA) x\n"
         "second of min-max normalized scores; --fusion-norm z_score; --fusion-weights for more lists).\n\n"
+        "Exact algorithms: bmp (auto) for learned-sparse queries. maxscore and bmw are for short queries\n"
+        "over short lists (BM25 text, ~10 terms, where auto picks maxscore; on SciFact maxscore is within\n"
+        "2x of exhaustive, bmw within 4x); on SPLADE-like queries (~44 terms, most of them frequent)\n"
+        "they are 4-20x slower than exhaustive, on the calibrated and the topical corpus alike, so auto\n"
+        "never picks them there\n"
+        "(docs/BENCHMARKS.md, \"Exact search on 300k documents\").\n\n"
         "Example: spindle search --index idx/ --queries q.tsv --k 10 --output run.trec\n"
         "         spindle search --index coll/ --queries topics.tsv --vector bm25 \\\n"
         "             --fuse-queries splade.tsv --fuse-vector splade --fusion rrf -o fused.trec");
