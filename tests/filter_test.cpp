@@ -717,7 +717,7 @@ TEST(FilteredCollection, PayloadIndexPersistsAndIsChecked) {
 // 0.02 (0.915) wherever the traversal runs at >= 10 % or by auto; 0.85 for the
 // forced traversal below 10 %, where the query_cut lists hold few allowed
 // documents (measured: forced 1.000 / 0.887 / 0.946 / 0.932; auto 1 / 1 / 1 /
-// 0.932, the first three under the direct threshold of 2,048 documents).
+// 0.932, the first three under the direct threshold of 1,024 documents).
 struct RecallFloor {
     int per10k;
     double automatic;
