@@ -438,8 +438,8 @@ void register_search(CLI::App& app) {
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->add_option("--filter-direct", args->direct,
                     fmt::format("Under --filter: score the allowed points directly through the forward index (yes), "
-                                "never (no), or when they are few (auto: at most max({}, {:g} % of a segment))",
-                                kDirectMinDocs, 100.0 * kDirectFraction))
+                                "never (no), or when they are few (auto: at most {} in a segment)",
+                                kDirectMaxDocs))
         ->capture_default_str();
     cmd->add_option("--qrels", args->qrels, "Relevance judgments: evaluate the results and print the metrics");
     cmd->add_option("--fuse-queries", args->fuse_queries,

@@ -675,7 +675,8 @@ struct Service::Impl {
         };
         const auto known = [&](const json& o, const std::string& w, std::initializer_list<const char*> keys) {
             require_object(o, w.substr(0, w.size() - 1));
-            for (const auto& [k, _] : o.items()) {
+            for (const auto& item : o.items()) {
+                const std::string& k = item.key();  // not a structured binding: clang 14 cannot capture one
                 if (std::find_if(keys.begin(), keys.end(), [&](const char* x) { return k == x; }) == keys.end()) {
                     bad_input(fmt::format("{}{}: unknown field", w, k));
                 }
