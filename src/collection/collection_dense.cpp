@@ -56,8 +56,10 @@ void check_request(const SearchRequest& r, const std::string& vname, const Dense
     if (r.query.size() > 0 || !r.query.tokens.empty() || !r.query.indices.empty() || !r.text.empty()) {
         throw InvalidArgument(where + ": give a float array (dense_query), not a sparse query or text");
     }
-    if (r.algorithm || r.query_cut || r.heap_factor || r.knn || r.target_recall || r.direct) {
-        throw InvalidArgument(where + ": algorithm, query_cut, heap_factor, knn, target_recall and direct are settings of "
+    // `direct` (how sparse search scores an allow-set) is ignored: a dense
+    // search scores small allow-sets directly anyway (re-scoring sets it).
+    if (r.algorithm || r.query_cut || r.heap_factor || r.knn || r.target_recall) {
+        throw InvalidArgument(where + ": algorithm, query_cut, heap_factor, knn and target_recall are settings of "
                                       "sparse search (a dense search takes ef or exact)");
     }
     if (r.dense_query.size() != cfg.dim) {
