@@ -106,6 +106,33 @@ TEST_F(ServerDense, CreateUpsertQueryAndSearch) {
     EXPECT_TRUE(got[0]["vector"].contains("s"));
 }
 
+// Dense lists in Qdrant's prefetch + fusion, and a dense (Euclid) vector
+// re-scoring sparse candidates; values computed by hand from make_hybrid.
+TEST_F(ServerDense, PrefetchFusionAndRescoringWithDenseVectors) {
+    make_hybrid();
+    // d-list for [1, 1, 0]: 2 (2), 3 (2), 1 (1); s-list for {1: 1, 2: 1}: 3 (2), 1 (1).
+    // rrf, k = 2: 3 = 1/3 + 1/2, 1 = 1/4 + 1/3, 2 = 1/2.
+    json r = ok("POST", "/collections/h/points/query", R"({"prefetch": [
+        {"query": [1, 1, 0], "using": "d", "limit": 3},
+        {"query": {"indices": [1, 2], "values": [1, 1]}, "using": "s", "limit": 3}],
+        "query": {"fusion": "rrf"}, "limit": 3})");
+    ASSERT_EQ(r["points"].size(), 3U);
+    EXPECT_EQ(r["points"][0]["id"], 3);
+    EXPECT_NEAR(r["points"][0]["score"].get<double>(), 1.0 / 3 + 1.0 / 2, 1e-9);
+    EXPECT_EQ(r["points"][1]["id"], 1);
+    EXPECT_NEAR(r["points"][1]["score"].get<double>(), 1.0 / 4 + 1.0 / 3, 1e-9);
+    EXPECT_EQ(r["points"][2]["id"], 2);
+    EXPECT_NEAR(r["points"][2]["score"].get<double>(), 0.5, 1e-9);
+    // Sparse candidates 3 and 1 re-scored by Euclid distance to [0, 0]: 1 (0) then 3 (1).
+    json q = ok("POST", "/collections/h/points/query", R"({"prefetch": {"query": {"indices": [1, 2], "values": [1, 1]}, "using": "s", "limit": 2},
+        "query": [0, 0], "using": "e", "limit": 5})");
+    ASSERT_EQ(q["points"].size(), 2U);
+    EXPECT_EQ(q["points"][0]["id"], 1);
+    EXPECT_DOUBLE_EQ(q["points"][0]["score"].get<double>(), 0.0);
+    EXPECT_EQ(q["points"][1]["id"], 3);
+    EXPECT_DOUBLE_EQ(q["points"][1]["score"].get<double>(), 1.0);
+}
+
 TEST_F(ServerDense, UnnamedVectorAndCosine) {
     ok("PUT", "/collections/u", R"({"vectors": {"size": 2, "distance": "Cosine"}, "hnsw_config": {"m": 8, "ef_construct": 40}})");
     ok("PUT", "/collections/u/points?wait=true", R"({"points": [{"id": 1, "vector": [3, 4]}, {"id": 2, "vector": [1, 0]}]})");
