@@ -582,6 +582,24 @@ FusionParams fusion_from(const py::dict& f) {
 /// _Searchable.query): {"query", "vector", "limit", "filter",
 /// "score_threshold", "fusion", "prefetch", "exact", "algorithm",
 /// "query_cut", "heap_factor", "knn", "target_recall", "bmp_alpha"}. GIL held.
+using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
+
+/// A dense search request from the common knobs (sparse-only knobs refused by the library).
+SearchRequest dense_request(const std::string& vector, std::size_t k, std::size_t offset, const std::optional<std::string>& filter,
+                            bool exact, std::optional<std::size_t> ef, std::optional<double> score_threshold, bool with_payload) {
+    if (k == 0) throw InvalidArgument("k must be at least 1, got 0");
+    SearchRequest r;
+    r.vector = vector;
+    r.k = k;
+    r.offset = offset;
+    r.exact = exact;
+    r.ef = ef;
+    r.score_threshold = score_threshold;
+    r.with_payload = with_payload;
+    r.filter = filter_from(filter);
+    return r;
+}
+
 QueryRequest query_node(const Collection& c, const py::dict& d, std::size_t depth, const std::string& path) {
     if (depth > kMaxQueryDepth) {
         throw InvalidArgument("prefetches nest more than " + std::to_string(kMaxQueryDepth) + " levels deep");
@@ -596,7 +614,22 @@ QueryRequest query_node(const Collection& c, const py::dict& d, std::size_t dept
         n.prefetch.push_back(query_node(c, p.cast<py::dict>(), depth + 1, at));
     }
     if (!d["fusion"].is_none()) n.fusion = fusion_from(d["fusion"].cast<py::dict>());
-    if (!d["query"].is_none()) {
+    if (!d["query"].is_none() && d.contains("dense") && d["dense"].cast<bool>()) {
+        try {
+            if (!d["algorithm"].is_none() || !d["query_cut"].is_none() || !d["heap_factor"].is_none() || !d["knn"].is_none() ||
+                !d["target_recall"].is_none()) {
+                throw InvalidArgument("algorithm, query_cut, heap_factor, knn and target_recall are settings of sparse search");
+            }
+            SearchRequest r = dense_request(d["vector"].cast<std::string>(), 10, 0, std::nullopt, d["exact"].cast<bool>(),
+                                            d["ef"].cast<std::optional<std::size_t>>(), std::nullopt, false);
+            const FloatArray a = FloatArray::ensure(d["query"]);
+            if (!a || a.ndim() != 1) throw InvalidArgument("a dense query is a 1-D array (or list) of floats");
+            r.dense_query.assign(a.data(), a.data() + a.shape(0));
+            n.search = std::move(r);
+        } catch (const InvalidArgument& e) {
+            throw InvalidArgument(path.empty() ? std::string(e.what()) : path + ": " + e.what());
+        }
+    } else if (!d["query"].is_none()) {
         SearchKnobs knobs;
         knobs.vector = d["vector"].cast<std::string>();
         knobs.exact = d["exact"].cast<bool>();
@@ -652,24 +685,6 @@ SearchKnobs knobs_from(const std::string& vector, std::size_t k, std::size_t off
 }
 
 // ---------------------------------------------------------------- dense vectors
-
-using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
-
-/// A dense search request from the common knobs (sparse-only knobs refused by the library).
-SearchRequest dense_request(const std::string& vector, std::size_t k, std::size_t offset, const std::optional<std::string>& filter,
-                            bool exact, std::optional<std::size_t> ef, std::optional<double> score_threshold, bool with_payload) {
-    if (k == 0) throw InvalidArgument("k must be at least 1, got 0");
-    SearchRequest r;
-    r.vector = vector;
-    r.k = k;
-    r.offset = offset;
-    r.exact = exact;
-    r.ef = ef;
-    r.score_threshold = score_threshold;
-    r.with_payload = with_payload;
-    r.filter = filter_from(filter);
-    return r;
-}
 
 DenseVectorConfig dense_config_from(const std::string& name, const py::dict& d) {
     DenseVectorConfig v;

@@ -110,7 +110,7 @@ class Hits:
 
 
 _PREFETCH_KEYS = {"query", "vector", "limit", "filter", "score_threshold", "fusion", "prefetch", "exact", "algorithm",
-                  "query_cut", "heap_factor", "knn", "target_recall", "bmp_alpha"}
+                  "query_cut", "heap_factor", "knn", "target_recall", "bmp_alpha", "ef"}
 
 
 def _fusion_arg(f: Any) -> dict | None:
@@ -245,7 +245,7 @@ class _Searchable:
             return self.query(query, prefetch=prefetch, fusion=fusion, vector=vector, k=k, offset=offset, filter=filter,
                               score_threshold=score_threshold, with_payload=with_payload, exact=exact,
                               algorithm=algorithm, query_cut=query_cut, heap_factor=heap_factor, knn=knn,
-                              target_recall=target_recall, bmp_alpha=bmp_alpha)
+                              target_recall=target_recall, bmp_alpha=bmp_alpha, ef=ef)
         if self._dense_target(vector, query):
             if algorithm is not None or query_cut is not None or heap_factor is not None or knn is not None or target_recall is not None:
                 raise _spindle.InvalidArgument("algorithm, query_cut, heap_factor, knn and target_recall are settings of sparse search")
@@ -264,9 +264,17 @@ class _Searchable:
     def _node(self, where: str, query=None, vector=None, limit: int = 10, filter: Any = None,
               score_threshold: float | None = None, fusion: Any = None, prefetch: Any = None, exact: bool = False,
               algorithm: str | None = None, query_cut: int | None = None, heap_factor: float | None = None,
-              knn: int | None = None, target_recall: float | None = None, bmp_alpha: float = 1.0) -> dict:
+              knn: int | None = None, target_recall: float | None = None, bmp_alpha: float = 1.0,
+              ef: int | None = None) -> dict:
+        dense = query is not None and self._dense_target(vector, query)
+        if dense:
+            import numpy as np
+            query = np.asarray(query, dtype=np.float32)
+        elif ef is not None:
+            raise _spindle.InvalidArgument(f"{where}ef: a setting of dense search")
         return {
-            "query": None if query is None else query_arg(query, self._vocab),
+            "dense": dense, "ef": ef,
+            "query": None if query is None else (query if dense else query_arg(query, self._vocab)),
             "vector": vector or "", "limit": int(limit), "filter": filter_arg(filter),
             "score_threshold": score_threshold, "fusion": _fusion_arg(fusion),
             "prefetch": [self._prefetch(p, f"{where}prefetch[{i}]") for i, p in enumerate(_prefetch_arg(prefetch))],
@@ -291,7 +299,7 @@ class _Searchable:
               offset: int = 0, filter: Any = None, score_threshold: float | None = None, with_payload: bool = False,
               exact: bool = False, algorithm: str | None = None, query_cut: int | None = None,
               heap_factor: float | None = None, knn: int | None = None, target_recall: float | None = None,
-              bmp_alpha: float = 1.0) -> Hits:
+              bmp_alpha: float = 1.0, ef: int | None = None) -> Hits:
         """A query tree in the shape of Qdrant's Query API (README, "Hybrid queries").
 
         prefetch: sub-queries run first, each a dict with ``query``, ``vector``,
@@ -322,7 +330,7 @@ class _Searchable:
         """
         tree = self._node("", query=query, vector=vector, limit=k, filter=filter, score_threshold=score_threshold,
                           fusion=fusion, prefetch=prefetch, exact=exact, algorithm=algorithm, query_cut=query_cut,
-                          heap_factor=heap_factor, knn=knn, target_recall=target_recall, bmp_alpha=bmp_alpha)
+                          heap_factor=heap_factor, knn=knn, target_recall=target_recall, bmp_alpha=bmp_alpha, ef=ef)
         ids, scores, payloads, extra = self._h.query(tree, offset, with_payload)
         return Hits(ids, scores, payloads, extra)
 

@@ -105,3 +105,20 @@ def test_mixed_collection_and_errors(tmp_path):
         c.search([1.0, 0.0, 0.0], vector="d", algorithm="bmp")
     with pytest.raises(spindle.InvalidArgument):
         spindle.Collection.create(tmp_path / "x", {"d": spindle.DenseVectorConfig(0)})
+
+
+def test_dense_lists_in_prefetch_and_fusion(tmp_path):
+    c = spindle.Collection.create(tmp_path / "c", {"s": spindle.SparseVectorConfig(weights="f32"),
+                                                   "d": spindle.DenseVectorConfig(3, distance="dot"),
+                                                   "e": spindle.DenseVectorConfig(2, distance="euclid")})
+    c.upsert([1, 2, 3], {"s": [{"a": 1.0}, {}, {"b": 2.0}],
+                         "d": np.array([[1, 0, 0], [0, 2, 0], [1, 1, 1]], dtype=np.float32),
+                         "e": np.array([[0, 0], [3, 4], [1, 0]], dtype=np.float32)})
+    # d for [1, 1, 0]: 2, 3 (tied at 2, by id), 1; s for {a, b}: 3, 1. rrf k=2.
+    hits = c.query(prefetch=[{"query": [1.0, 1.0, 0.0], "vector": "d", "limit": 3, "ef": 16},
+                             {"query": {"a": 1.0, "b": 1.0}, "vector": "s", "limit": 3}], fusion="rrf", k=3)
+    assert hits.ids == [3, 1, 2]
+    assert hits.scores == pytest.approx([1 / 3 + 1 / 2, 1 / 4 + 1 / 3, 1 / 2])
+    # Sparse candidates re-scored by Euclid distance: smallest first.
+    r = c.query(np.array([0.0, 0.0]), vector="e", prefetch=[{"query": {"a": 1.0, "b": 1.0}, "vector": "s", "limit": 2}])
+    assert r.ids == [1, 3] and r.scores == pytest.approx([0.0, 1.0])
