@@ -29,7 +29,7 @@ import os
 from typing import Any, Iterable
 
 from . import _spindle
-from ._collection import Collection, Hits, Index, SparseVectorConfig
+from ._collection import Collection, DenseVectorConfig, Hits, Index, SparseVectorConfig
 from ._convert import csr_tuple, is_sparse, payloads_arg
 from ._spindle import (CorruptIndex, Error, IncompatibleVersion, InvalidArgument, IoError, ParseError,
                        WriteResult)
@@ -37,7 +37,7 @@ from ._spindle import (CorruptIndex, Error, IncompatibleVersion, InvalidArgument
 __version__ = "0.1.0"
 
 __all__ = [
-    "Collection", "Index", "Hits", "SparseVectorConfig", "WriteResult",
+    "Collection", "Index", "Hits", "SparseVectorConfig", "DenseVectorConfig", "WriteResult",
     "build_index", "build_text_index", "evaluate", "tune", "run_from_batch", "csr_view_info", "read_jsonl_vectors",
     "Error", "InvalidArgument", "ParseError", "IoError", "CorruptIndex", "IncompatibleVersion",
 ]
