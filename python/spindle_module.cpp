@@ -563,6 +563,99 @@ py::tuple pack_results(const std::vector<SearchResult>& res, std::size_t k, bool
     return py::make_tuple(ids, scores);
 }
 
+// ---------------------------------------------------------------- query trees
+
+/// A fusion as the package normalizes it: {"method", "k", "weights", "alpha", "normalization"}. GIL held.
+FusionParams fusion_from(const py::dict& f) {
+    FusionParams p;
+    p.method = parse_fusion_method(f["method"].cast<std::string>());
+    if (f.contains("k") && !f["k"].is_none()) p.rrf_k = f["k"].cast<std::size_t>();
+    if (f.contains("weights") && !f["weights"].is_none()) p.weights = f["weights"].cast<std::vector<double>>();
+    if (f.contains("alpha") && !f["alpha"].is_none()) p.alpha = f["alpha"].cast<double>();
+    if (f.contains("normalization") && !f["normalization"].is_none()) {
+        p.normalization = parse_score_normalization(f["normalization"].cast<std::string>());
+    }
+    return p;
+}
+
+/// One node of a query tree as the package normalizes it (see
+/// _Searchable.query): {"query", "vector", "limit", "filter",
+/// "score_threshold", "fusion", "prefetch", "exact", "algorithm",
+/// "query_cut", "heap_factor", "knn", "target_recall", "bmp_alpha"}, or for
+/// a dense vector query "dense" (a 1-D float array) and "ef". GIL held.
+QueryRequest query_node(const Collection& c, const py::dict& d, std::size_t depth, const std::string& path) {
+    if (depth > kMaxQueryDepth) {
+        throw InvalidArgument("prefetches nest more than " + std::to_string(kMaxQueryDepth) + " levels deep");
+    }
+    QueryRequest n;
+    n.limit = d["limit"].cast<std::size_t>();
+    n.score_threshold = d["score_threshold"].cast<std::optional<double>>();
+    n.filter = filter_from(d["filter"].cast<std::optional<std::string>>());
+    std::size_t i = 0;
+    for (const auto& p : d["prefetch"]) {
+        const std::string at = (path.empty() ? "" : path + ".") + "prefetch[" + std::to_string(i++) + "]";
+        n.prefetch.push_back(query_node(c, p.cast<py::dict>(), depth + 1, at));
+    }
+    if (!d["fusion"].is_none()) n.fusion = fusion_from(d["fusion"].cast<py::dict>());
+    if (d.contains("dense") && !d["dense"].is_none()) {
+        // A dense vector query (the package sends a 1-D float32 array).
+        SearchRequest r;
+        r.vector = d["vector"].cast<std::string>();
+        r.exact = d["exact"].cast<bool>();
+        r.ef = d["ef"].cast<std::optional<std::size_t>>();
+        const auto a = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(d["dense"]);
+        if (!a || a.ndim() != 1) {
+            throw InvalidArgument((path.empty() ? std::string() : path + ": ") + "a dense query is a 1-D array (or list) of floats");
+        }
+        r.dense_query.assign(a.data(), a.data() + a.shape(0));
+        n.search = std::move(r);
+    } else if (!d["query"].is_none()) {
+        SearchKnobs knobs;
+        knobs.vector = d["vector"].cast<std::string>();
+        knobs.exact = d["exact"].cast<bool>();
+        knobs.algorithm = d["algorithm"].cast<std::optional<std::string>>();
+        knobs.query_cut = d["query_cut"].cast<std::optional<std::size_t>>();
+        knobs.heap_factor = d["heap_factor"].cast<std::optional<double>>();
+        knobs.knn = d["knn"].cast<std::optional<std::size_t>>();
+        knobs.target_recall = d["target_recall"].cast<std::optional<double>>();
+        knobs.bmp_alpha = d["bmp_alpha"].cast<double>();
+        try {
+            SearchRequest r = base_request(knobs);
+            std::string name = r.vector;
+            const auto& v = vector_config(c, name);
+            r.vector = name;
+            set_query(r, d["query"], v);
+            n.search = std::move(r);
+        } catch (const InvalidArgument& e) {
+            throw InvalidArgument(path.empty() ? std::string(e.what()) : path + ": " + e.what());
+        }
+    }
+    return n;
+}
+
+py::tuple query_tree(const PyCollection& h, const py::dict& tree, std::size_t offset, bool with_payload) {
+    const auto c = h.get();
+    QueryRequest q = query_node(*c, tree, 0, "");
+    q.offset = offset;
+    q.with_payload = with_payload;
+    QueryResult res;
+    {
+        py::gil_scoped_release nogil;
+        res = c->query(q);
+    }
+    SearchResult as;
+    as.points = std::move(res.points);
+    as.seconds = res.seconds;
+    as.unknown_terms = res.unknown_terms;
+    as.stats = res.stats;
+    py::tuple t = result_tuple(as, with_payload);
+    py::dict extra = t[3].cast<py::dict>();
+    extra["matched"] = py::none();
+    extra["algorithm"] = q.fusion ? std::string(to_string(q.fusion->method)) : std::string(q.prefetch.empty() ? "search" : "rescore");
+    extra["searches"] = res.searches;
+    return t;
+}
+
 SearchKnobs knobs_from(const std::string& vector, std::size_t k, std::size_t offset, const std::optional<std::string>& filter,
                        bool exact, const std::optional<std::string>& algorithm, std::optional<std::size_t> query_cut,
                        std::optional<double> heap_factor, std::optional<std::size_t> knn, double bmp_alpha,
@@ -1408,7 +1501,8 @@ PYBIND11_MODULE(_spindle, m) {
             py::arg("filter") = py::none(), py::arg("exact") = false, py::arg("algorithm") = py::none(),
             py::arg("query_cut") = py::none(), py::arg("heap_factor") = py::none(), py::arg("knn") = py::none(),
             py::arg("bmp_alpha") = 1.0, py::arg("score_threshold") = py::none(), py::arg("threads") = 0,
-            py::arg("scores_f32") = false, py::arg("target_recall") = py::none());
+            py::arg("scores_f32") = false, py::arg("target_recall") = py::none())
+        .def("query", &query_tree, py::arg("tree"), py::arg("offset") = 0, py::arg("with_payload") = false);
 
     py::class_<WriteResult>(m, "WriteResult")
         .def_readonly("lsn", &WriteResult::lsn)

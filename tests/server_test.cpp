@@ -177,9 +177,90 @@ TEST_F(ServerTest, TokenVectors) {
         }
     }
     EXPECT_EQ(fail("POST", "/collections/t/points/query", R"({"query": {"fusion": "rrf"}})"),
-              std::make_pair(400, std::string("Wrong input: query: `fusion` queries are not supported (sparse nearest queries only)")));
+              std::make_pair(400, std::string("Wrong input: query: a fusion combines the results of prefetches: give `prefetch`")));
     EXPECT_EQ(fail("POST", "/collections/t/points/query", R"({"query": {"sample": "random"}})").first, 400);
     EXPECT_EQ(ok("POST", "/collections/t/points/query", R"({"query": {"nearest": {"world": 1}}})")["points"][0]["id"], 2);
+}
+
+// Query trees: prefetch (one or a list, nested) with fusion or re-scoring,
+// as @qdrant/js-client-rest sends them; results equal Collection::query's.
+TEST_F(ServerTest, HybridQueries) {
+    ok("PUT", "/collections/h", R"({"sparse_vectors": {"a": {}, "b": {}}})");
+    ok("PUT", "/collections/h/points?wait=true", R"({"points": [
+        {"id": 1, "vector": {"a": {"indices": [1], "values": [3]}, "b": {"indices": [7], "values": [1]}}, "payload": {"g": 1}},
+        {"id": 2, "vector": {"a": {"indices": [1], "values": [2]}, "b": {"indices": [7], "values": [3]}}, "payload": {"g": 2}},
+        {"id": 3, "vector": {"a": {"indices": [1], "values": [1]}}, "payload": {"g": 1}},
+        {"id": 4, "vector": {"b": {"indices": [7], "values": [2]}}, "payload": {"g": 2}}]})");
+    const std::string q = "/collections/h/points/query";
+    const std::string pre = R"("prefetch": [{"query": {"indices": [1], "values": [1]}, "using": "a", "limit": 10},
+                                            {"query": {"indices": [7], "values": [1]}, "using": "b", "limit": 10}])";
+    // a: 1, 2, 3; b: 2, 4, 1. RRF (k 2): 1 = 1/2 + 1/4, 2 = 1/3 + 1/2, 4 = 1/3, 3 = 1/4.
+    json r = ok("POST", q, "{" + pre + R"(, "query": {"fusion": "rrf"}, "with_payload": true})");
+    ASSERT_EQ(r["points"].size(), 4U);
+    const std::vector<std::pair<int, double>> want = {{2, 1.0 / 3 + 0.5}, {1, 0.75}, {4, 1.0 / 3}, {3, 0.25}};
+    for (std::size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(r["points"][i]["id"], want[i].first);
+        EXPECT_NEAR(r["points"][i]["score"].get<double>(), want[i].second, 1e-9);
+    }
+    EXPECT_EQ(r["points"][0]["payload"]["g"], 2);
+    // {"rrf": {"k", "weights"}}: weights 3:1 -> 1/((r + 1)/w + k - 1).
+    r = ok("POST", q, "{" + pre + R"(, "query": {"rrf": {"k": 2, "weights": [3, 1]}}, "limit": 1, "offset": 1})");
+    ASSERT_EQ(r["points"].size(), 1U);
+    // 2: 1/(2/3 + 1) + 1/2 = 1.1 first; 1: 1/(1/3 + 1) + 1/(3 + 1) = 1.0 second.
+    EXPECT_EQ(r["points"][0]["id"], 1);
+    EXPECT_NEAR(r["points"][0]["score"].get<double>(), 1.0, 1e-9);
+    // dbsf; a filter on the root reaches the prefetches.
+    r = ok("POST", q, "{" + pre + R"(, "query": {"fusion": "dbsf"}, "filter": {"must": [{"key": "g", "match": {"value": 1}}]}})");
+    ASSERT_EQ(r["points"].size(), 2U);
+    EXPECT_EQ(r["points"][0]["id"], 1);  // a: 1, 3 -> 1 above 3; b: 1 alone (0.5)
+    // spindle's convex extension.
+    r = ok("POST", q, "{" + pre + R"(, "query": {"convex": {"alpha": 1.0}}})");
+    EXPECT_EQ(r["points"][0]["id"], 1);
+    EXPECT_NEAR(r["points"][0]["score"].get<double>(), 1.0, 1e-9);
+    // A single prefetch object, re-scored by another vector.
+    r = ok("POST", q, R"({"prefetch": {"query": {"indices": [1], "values": [1]}, "using": "a", "limit": 2},
+                          "query": {"indices": [7], "values": [1]}, "using": "b"})");
+    ASSERT_EQ(r["points"].size(), 2U);
+    EXPECT_EQ(r["points"][0]["id"], 2);
+    EXPECT_EQ(r["points"][1]["id"], 1);
+    // Nested prefetches, and the batch endpoint.
+    const std::string nested = R"({"prefetch": [{"prefetch": [{"query": {"indices": [1], "values": [1]}, "using": "a"},
+                                                                {"query": {"indices": [7], "values": [1]}, "using": "b"}],
+                                                   "query": {"fusion": "rrf"}, "limit": 3},
+                                                  {"query": {"indices": [7], "values": [1]}, "using": "b"}],
+                                     "query": {"fusion": "rrf"}})";
+    const json one = ok("POST", q, nested);
+    const json batch = ok("POST", q + "/batch", "{\"searches\": [" + nested + ", " + nested + "]}");
+    ASSERT_EQ(batch.size(), 2U);
+    EXPECT_EQ(batch[1]["points"], one["points"]);
+    // Errors name the place.
+    EXPECT_EQ(fail("POST", q, R"({"prefetch": [], "query": {"fusion": "rrf"}})"),
+              std::make_pair(400, std::string("Wrong input: query: a fusion combines the results of prefetches: give `prefetch`")));
+    EXPECT_EQ(fail("POST", q, "{" + pre + R"(, "query": {"rrf": {"weights": [1]}}})"),
+              std::make_pair(400, std::string("Wrong input: rrf: 1 weights for 2 prefetch lists (give one weight per list)")));
+    EXPECT_EQ(fail("POST", q, "{" + pre + R"(, "query": {"fusion": "rff"}})"),
+              std::make_pair(400, std::string("Wrong input: query.fusion: unknown fusion `rff` (rrf, dbsf; spindle also has {\"convex\": {\"alpha\": a}})")));
+    EXPECT_EQ(fail("POST", q, R"({"prefetch": [{"query": {"indices": [1], "values": [1]}, "using": "zz"}], "query": {"fusion": "rrf"}})"),
+              std::make_pair(400, std::string("Wrong input: prefetch[0]: Not existing vector name error: zz")));
+    EXPECT_EQ(fail("POST", q, R"({"prefetch": [{"using": "a"}], "query": {"fusion": "rrf"}})"),
+              std::make_pair(400, std::string("Wrong input: prefetch[0].query: required in a prefetch")));
+    EXPECT_EQ(fail("POST", q, "{" + pre + R"(})"),
+              std::make_pair(400, std::string("Wrong input: query: required with prefetch (a vector query re-scoring the prefetched points, or a fusion)")));
+    EXPECT_EQ(fail("POST", q, R"({"prefetch": {"prefetch": {"query": {"indices": [1], "values": ["x"]}, "using": "a"},
+                                               "query": {"fusion": "rrf"}}, "query": {"fusion": "rrf"}})"),
+              std::make_pair(400, std::string("Wrong input: prefetch.prefetch: query.values[0]: expected a number, got \"x\"")));
+    // A prefetch's params and score_threshold: a: 1 (3), 2 (2) at least 2; b: 2, 4, 1.
+    r = ok("POST", q, R"({"prefetch": [{"query": {"indices": [1], "values": [1]}, "using": "a", "score_threshold": 2,
+                                        "params": {"algorithm": "exhaustive"}},
+                                       {"query": {"indices": [7], "values": [1]}, "using": "b", "limit": 1}],
+                          "query": {"fusion": "rrf"}})");
+    ASSERT_EQ(r["points"].size(), 2U);
+    EXPECT_EQ(r["points"][0]["id"], 2);  // 1/3 + 1/2
+    EXPECT_EQ(r["points"][1]["id"], 1);  // 1/2
+    EXPECT_EQ(fail("POST", q, R"({"prefetch": {"query": {"indices": [1], "values": [1]}, "using": "a", "offset": 1}, "query": {"fusion": "rrf"}})"),
+              std::make_pair(400, std::string("Wrong input: prefetch.offset: a prefetch has no offset (the request's offset applies to the final results)")));
+    EXPECT_EQ(fail("POST", q, "{" + pre + R"(, "query": {"rrf": {"k": 2, "x": 1}}})"),
+              std::make_pair(400, std::string("Wrong input: query.rrf.x: unknown field")));
 }
 
 TEST_F(ServerTest, BadInput) {

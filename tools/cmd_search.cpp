@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -24,6 +25,7 @@
 #include "spindle/io/line_reader.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/approx_settings.hpp"
+#include "spindle/query/fusion.hpp"
 #include "spindle/query/searcher.hpp"
 #include "spindle/query/timing.hpp"
 
@@ -57,7 +59,45 @@ struct SearchArgs {
     std::set<std::string, std::less<>> given;  // approx knob options set on the command line
     std::string filter;                 // --filter: JSON text, or @FILE
     std::string direct = "auto";        // --filter-direct auto|yes|no
+    // Hybrid search (fusion): more query lists, each for a vector, fused
+    // with the first (--queries on --vector). A dense leg (--dense-queries)
+    // is one more entry of these lists.
+    std::vector<std::string> fuse_queries;  // --fuse-queries FILE (repeatable)
+    std::vector<std::string> fuse_vectors;  // --fuse-vector NAME (one per --fuse-queries)
+    std::string fusion;                     // --fusion rrf|dbsf|convex[:ALPHA]
+    std::size_t fuse_depth = 0;             // --fuse-depth: candidates per list (0: max(k, 100))
+    std::size_t rrf_k = 2;                  // --rrf-k
+    std::vector<double> fusion_weights;     // --fusion-weights W,W,... (one per list)
+    std::string fusion_norm = "min_max";    // --fusion-norm (convex)
 };
+
+/// --fusion rrf|dbsf|convex[:ALPHA] with --rrf-k, --fusion-weights, --fusion-norm.
+FusionParams parse_fusion_option(const SearchArgs& a) {
+    FusionParams f;
+    std::string m = a.fusion;
+    if (m.rfind("convex:", 0) == 0) {
+        const std::string alpha = m.substr(7);
+        std::size_t used = 0;
+        double v = 0;
+        try {
+            v = std::stod(alpha, &used);
+        } catch (const std::exception&) {
+            used = 0;
+        }
+        if (used == 0 || used != alpha.size()) throw InvalidArgument("--fusion convex:ALPHA: ALPHA must be a number in [0, 1], got '" + alpha + "'");
+        f.alpha = v;
+        m = "convex";
+    }
+    try {
+        f.method = parse_fusion_method(m);
+        f.normalization = parse_score_normalization(a.fusion_norm);
+    } catch (const InvalidArgument& e) {
+        throw InvalidArgument(std::string("--fusion: ") + e.what());
+    }
+    f.rrf_k = a.rrf_k;
+    f.weights = a.fusion_weights;
+    return f;
+}
 
 /// --qrels: evaluates the results in memory (trec_eval semantics) and prints the "all" lines.
 void print_effectiveness(std::FILE* out, const eval::Qrels& qrels, const eval::MeasureSet& metrics,
@@ -83,6 +123,8 @@ void print_effectiveness(std::FILE* out, const eval::Qrels& qrels, const eval::M
     }
 }
 
+void run_fused_search(const SearchArgs& a, const SearchRequest& base);
+
 void run_search(const SearchArgs& a_in) {
     SearchArgs a = a_in;
     if (a.threads == 0) a.threads = std::max(1U, std::thread::hardware_concurrency());  // as index and build-approx
@@ -100,6 +142,7 @@ void run_search(const SearchArgs& a_in) {
     if (a.given.contains("--knn")) base.knn = a.knn;
     base.filter = read_filter(a.filter);
     base.direct = parse_filter_direct(a.direct);
+    if (!a.fuse_queries.empty() || !a.fusion.empty()) return run_fused_search(a, base);
     const auto coll = Collection::open(a.index, {.read_only = true, .in_memory = a.in_memory});
     const auto snap = coll->snapshot();
     const auto index = snap->index(a.vector);
@@ -211,6 +254,133 @@ void run_search(const SearchArgs& a_in) {
     if (!a.output.empty()) fmt::print(out, "  run written to {}\n", a.output);
 }
 
+
+/// Hybrid search: each query id of --queries (on --vector) and of every
+/// --fuse-queries file (on its --fuse-vector) becomes one prefetch list of
+/// --fuse-depth candidates; the lists are fused as --fusion says
+/// (Collection::query). A query id missing from a later file gives that
+/// list no candidates.
+void run_fused_search(const SearchArgs& a, const SearchRequest& base) {
+    if (a.fusion.empty()) throw InvalidArgument("--fuse-queries needs --fusion rrf|dbsf|convex:ALPHA");
+    if (a.fuse_queries.empty()) throw InvalidArgument("--fusion needs a second query list: --fuse-queries FILE --fuse-vector NAME");
+    if (a.fuse_vectors.size() != a.fuse_queries.size()) {
+        throw InvalidArgument(fmt::format("give one --fuse-vector per --fuse-queries ({} vectors for {} query files)",
+                                          a.fuse_vectors.size(), a.fuse_queries.size()));
+    }
+    if (!a.qrels.empty()) throw InvalidArgument("--qrels is not supported with --fusion: write the run and use spindle eval");
+    FusionParams fusion = parse_fusion_option(a);
+    validate_fusion(fusion, 1 + a.fuse_queries.size());
+    const auto coll = Collection::open(a.index, {.read_only = true, .in_memory = a.in_memory});
+    const auto snap = coll->snapshot();
+    struct Leg {
+        std::string file, vector;
+        std::vector<TextQuery> queries;
+        std::vector<SearchRequest> requests;
+        std::map<std::string, std::size_t> by_id;
+    };
+    std::vector<Leg> legs;
+    legs.push_back({a.queries, a.vector, {}, {}, {}});
+    for (std::size_t i = 0; i < a.fuse_queries.size(); ++i) legs.push_back({a.fuse_queries[i], a.fuse_vectors[i], {}, {}, {}});
+    const std::size_t depth = a.fuse_depth != 0 ? a.fuse_depth : std::max<std::size_t>(a.k, 100);
+    std::uint64_t dropped = 0;
+    for (std::size_t li = 0; li < legs.size(); ++li) {
+        Leg& l = legs[li];
+        const auto index = snap->index(l.vector);
+        l.vector = index->vector();
+        // --format and --text describe --queries; the other files are read by their extension.
+        l.queries = li == 0 ? load_queries({l.file, a.format, a.text, a.number_queries, a.allow_empty}, *index)
+                            : load_queries({l.file, "auto", false, a.number_queries, a.allow_empty}, *index);
+        if (l.queries.empty() && !a.allow_empty) throw InvalidArgument(l.file + " holds no query (pass --allow-empty to accept that)");
+        l.requests = to_requests(l.queries, coll->config().vectors.at(l.vector), l.vector, base, &dropped);
+        for (std::size_t i = 0; i < l.queries.size(); ++i) l.by_id.emplace(l.queries[i].id, i);
+    }
+    // One query tree per query of the first file.
+    std::vector<QueryRequest> trees;
+    trees.reserve(legs[0].queries.size());
+    std::size_t missing = 0;
+    for (const TextQuery& q : legs[0].queries) {
+        QueryRequest t;
+        t.fusion = fusion;
+        t.limit = a.k;
+        for (const Leg& l : legs) {
+            QueryRequest leaf;
+            leaf.limit = depth;
+            const auto it = l.by_id.find(q.id);
+            SearchRequest r = base;
+            r.vector = l.vector;
+            if (it != l.by_id.end()) {
+                r = l.requests[it->second];
+            } else {
+                ++missing;
+                r.query = {};
+                r.text.clear();
+            }
+            leaf.filter = r.filter;  // base --filter and the query's own (JSONL "filter")
+            r.filter = nullptr;
+            r.score_threshold.reset();
+            r.offset = 0;
+            r.with_payload = false;
+            leaf.search = std::move(r);
+            t.prefetch.push_back(std::move(leaf));
+        }
+        trees.push_back(std::move(t));
+    }
+    std::vector<QueryResult> results;
+    results.reserve(trees.size());
+    Progress bar("search", trees.size(), a.quiet || trees.size() < 1000);
+    const auto wall = std::chrono::steady_clock::now();
+    const std::size_t chunk = std::max<std::size_t>(256, a.threads * 64);
+    for (std::size_t at = 0; at < trees.size(); at += chunk) {
+        const std::size_t n = std::min(chunk, trees.size() - at);
+        auto part = coll->query_batch(std::span(trees).subspan(at, n), a.threads);
+        for (auto& r : part) results.push_back(std::move(r));
+        bar.update(results.size());
+    }
+    const double wall_s = seconds_since(wall);
+    bar.finish();
+    const auto& queries = legs[0].queries;
+    if (!a.output.empty()) {
+        TrecRunWriter run(a.output, a.tag);
+        for (std::size_t i = 0; i < queries.size(); ++i) {
+            for (std::size_t r = 0; r < results[i].points.size(); ++r) {
+                run.add(queries[i].id, results[i].points[r].id.text(), r + 1, results[i].points[r].score);
+            }
+        }
+        run.close();
+    } else {
+        for (std::size_t i = 0; i < queries.size(); ++i) {
+            for (std::size_t r = 0; r < results[i].points.size(); ++r) {
+                fmt::print("{} Q0 {} {} {:.6f} {}\n", queries[i].id, results[i].points[r].id.text(), r + 1,
+                           results[i].points[r].score, a.tag);
+            }
+        }
+    }
+    std::vector<double> latency_us;
+    double sum = 0;
+    SearchStats total;
+    std::uint64_t unknown = dropped;
+    for (const auto& r : results) {
+        latency_us.push_back(r.seconds * 1e6);
+        sum += r.seconds * 1e6;
+        total += r.stats;
+        unknown += r.unknown_terms;
+    }
+    const double n = queries.empty() ? 1.0 : static_cast<double>(queries.size());
+    auto& out = a.output.empty() ? stderr : stdout;
+    std::string lists;
+    for (const Leg& l : legs) lists += (lists.empty() ? "" : " + ") + l.vector + " (" + l.file + ")";
+    fmt::print(out, "fused {} queries by {} over {}: {} candidates per list, k={} threads={}\n", queries.size(), a.fusion, lists,
+               depth, a.k, a.threads);
+    if (missing > 0) fmt::print(out, "  lists without the query id (no candidates): {}\n", missing);
+    fmt::print(out, "  unknown query tokens dropped: {}\n", unknown);
+    fmt::print(out, "  latency ms (all lists and the fusion): mean {:.3f}  p50 {:.3f}  p90 {:.3f}  p99 {:.3f}   QPS {:.1f}\n",
+               sum / n / 1000.0, percentile(latency_us, 0.5) / 1000.0, percentile(latency_us, 0.9) / 1000.0,
+               percentile(latency_us, 0.99) / 1000.0, queries.empty() ? 0.0 : n / wall_s);
+    fmt::print(out, "  per query: postings scored {:.0f}, docs evaluated {:.0f}\n",
+               static_cast<double>(total.postings_scored) / n, static_cast<double>(total.docs_evaluated) / n);
+    if (!a.output.empty()) fmt::print(out, "  run written to {}\n", a.output);
+}
+
 }  // namespace
 
 void register_search(CLI::App& app) {
@@ -221,7 +391,15 @@ void register_search(CLI::App& app) {
         "JSONL ({\"id\", \"vector\"}) and CSR; .gz is read directly. Every algorithm returns the\n"
         "exact top-k of the stored weights (ties by ascending docid); bmp with --bmp-alpha < 1\n"
         "and approx (index built with --approx; --query-cut, --heap-factor) trade recall for speed.\n\n"
-        "Example: spindle search --index idx/ --queries q.tsv --k 10 --output run.trec");
+        "Hybrid search: --fusion fuses the results of --queries on --vector with those of every\n"
+        "--fuse-queries FILE on its --fuse-vector NAME (queries joined by id; each list holds\n"
+        "--fuse-depth candidates): rrf (Qdrant's: sum of 1/(k + rank), ranks from 0, --rrf-k 2;\n"
+        "--fusion-weights as Qdrant's weighted RRF), dbsf (Qdrant's distribution-based score\n"
+        "fusion: mean +- 3 sd normalization, summed) or convex:ALPHA (ALPHA x first + (1 - ALPHA) x\n"
+        "second of min-max normalized scores; --fusion-norm z_score; --fusion-weights for more lists).\n\n"
+        "Example: spindle search --index idx/ --queries q.tsv --k 10 --output run.trec\n"
+        "         spindle search --index coll/ --queries topics.tsv --vector bm25 \\\n"
+        "             --fuse-queries splade.tsv --fuse-vector splade --fusion rrf -o fused.trec");
     cmd->add_option("--index,--collection", args->index, "Index (collection) directory")->required();
     cmd->add_option("--queries", args->queries, "Query file")->required();
     cmd->add_option("--vector", args->vector, "Vector to search (default: the collection's only vector)");
@@ -264,6 +442,20 @@ void register_search(CLI::App& app) {
                                 kDirectMinDocs, 100.0 * kDirectFraction))
         ->capture_default_str();
     cmd->add_option("--qrels", args->qrels, "Relevance judgments: evaluate the results and print the metrics");
+    cmd->add_option("--fuse-queries", args->fuse_queries,
+                    "Hybrid search: another query file (repeatable), searched on its --fuse-vector and fused with "
+                    "--queries by --fusion; queries are joined by id");
+    cmd->add_option("--fuse-vector", args->fuse_vectors, "The vector of each --fuse-queries file, in the same order");
+    cmd->add_option("--fusion", args->fusion,
+                    "How the lists are fused: rrf, dbsf or convex:ALPHA (ALPHA in [0, 1] weighs --queries' list)");
+    cmd->add_option("--fuse-depth", args->fuse_depth, "Candidates per list before fusion (0: max(k, 100))")
+        ->capture_default_str();
+    cmd->add_option("--rrf-k", args->rrf_k, "rrf: the k of 1/(k + rank) (Qdrant's default 2)")->capture_default_str();
+    cmd->add_option("--fusion-weights", args->fusion_weights,
+                    "One weight per list (--queries first): rrf as Qdrant's weighted RRF, dbsf multipliers, convex "
+                    "weights (scaled to sum to 1; instead of :ALPHA)")
+        ->delimiter(',');
+    cmd->add_option("--fusion-norm", args->fusion_norm, "convex: min_max or z_score normalization")->capture_default_str();
     cmd->add_option("-m,--metrics", args->metrics,
                     "trec_eval measures for --qrels, as spindle eval -m: repeat the option, or separate them with "
                     "spaces or commas (map,ndcg_cut.10; a comma not followed by a letter continues a measure's own "

@@ -77,7 +77,8 @@ class Hits:
     ``ids`` and ``scores`` are lists; ``payloads`` a list of dicts (``None``
     for a point without payload) when asked with ``with_payload=True``, else
     ``None``. Iterating yields ``(id, score)`` pairs. ``matched`` counts the
-    live points the filter allows; ``seconds`` is the library's own time.
+    live points the filter allows (``None`` for a ``query`` tree); ``seconds``
+    is the library's own time.
     """
     __slots__ = ("ids", "scores", "payloads", "matched", "seconds", "algorithm", "unknown_terms")
 
@@ -103,6 +104,39 @@ class Hits:
         body = ", ".join(f"({i!r}, {s:.4f})" for i, s in list(self)[:5])
         more = ", ..." if len(self) > 5 else ""
         return f"Hits([{body}{more}])"
+
+
+_PREFETCH_KEYS = {"query", "vector", "limit", "filter", "score_threshold", "fusion", "prefetch", "exact", "algorithm",
+                  "query_cut", "heap_factor", "knn", "target_recall", "bmp_alpha", "ef"}
+
+
+def _fusion_arg(f: Any) -> dict | None:
+    """``"rrf"``, ``"dbsf"``, ``"convex"``, ``("convex", alpha)`` or a dict
+    ``{"method", "k", "weights", "alpha", "normalization"}``."""
+    if f is None:
+        return None
+    if isinstance(f, str):
+        return {"method": f}
+    if isinstance(f, tuple) and len(f) == 2 and f[0] == "convex":
+        return {"method": "convex", "alpha": float(f[1])}
+    if isinstance(f, dict):
+        unknown = set(f) - {"method", "k", "weights", "alpha", "normalization"}
+        if unknown or "method" not in f:
+            raise TypeError("a fusion dict has a 'method' and any of k, weights, alpha, normalization; got keys "
+                            + ", ".join(sorted(map(str, f))))
+        d = dict(f)
+        if d.get("weights") is not None:
+            d["weights"] = [float(w) for w in d["weights"]]
+        return d
+    raise TypeError("fusion is 'rrf', 'dbsf', 'convex', ('convex', alpha) or a dict, got " + type(f).__name__)
+
+
+def _prefetch_arg(prefetch: Any) -> list:
+    if prefetch is None:
+        return []
+    if isinstance(prefetch, dict):
+        prefetch = [prefetch]
+    return list(prefetch)
 
 
 class _Searchable:
@@ -179,7 +213,7 @@ class _Searchable:
                query_cut: int | None = None, heap_factor: float | None = None, knn: int | None = None,
                target_recall: float | None = None, with_payload: bool = False, vector: str | None = None,
                offset: int = 0, bmp_alpha: float = 1.0, score_threshold: float | None = None,
-               ef: int | None = None) -> Hits:
+               ef: int | None = None, prefetch: Any = None, fusion: Any = None) -> Hits:
         """The top ``k`` points for one query.
 
         query: a ``{token: weight}`` dict (``{index: weight}`` for an indices
@@ -192,6 +226,9 @@ class _Searchable:
         ``"approx"``. target_recall: approximate search with the setting
         ``spindle.tune`` (or ``spindle tune``) stored, which must have been
         tuned for at least that recall (InvalidArgument otherwise).
+        prefetch, fusion: hybrid search, as ``query`` takes them: with
+        ``fusion`` the prefetch lists are fused (``query`` must be None);
+        without, ``query`` re-scores the prefetched points.
         The GIL is released while the library searches.
 
         Dense vectors: ``query`` is a 1-D array (or list) of floats and
@@ -199,6 +236,13 @@ class _Searchable:
         has one dense vector); ``exact=True`` scores every point, ``ef`` sets
         the HNSW candidate list. The sparse knobs do not apply.
         """
+        if prefetch is not None or fusion is not None:
+            if fusion is not None and query is not None:
+                raise _spindle.InvalidArgument("search: give either query (re-scoring the prefetches) or fusion, not both")
+            return self.query(query, prefetch=prefetch, fusion=fusion, vector=vector, k=k, offset=offset, filter=filter,
+                              score_threshold=score_threshold, with_payload=with_payload, exact=exact,
+                              algorithm=algorithm, query_cut=query_cut, heap_factor=heap_factor, knn=knn,
+                              target_recall=target_recall, bmp_alpha=bmp_alpha, ef=ef)
         if self._dense_target(vector, query):
             if algorithm is not None or query_cut is not None or heap_factor is not None or knn is not None or target_recall is not None:
                 raise _spindle.InvalidArgument("algorithm, query_cut, heap_factor, knn and target_recall are settings of sparse search")
@@ -211,6 +255,82 @@ class _Searchable:
         ids, scores, payloads, extra = self._h.search(
             query_arg(query, self._vocab), vector or "", k, offset, filter_arg(filter), exact, algorithm, query_cut,
             heap_factor, knn, bmp_alpha, score_threshold, with_payload, target_recall)
+        return Hits(ids, scores, payloads, extra)
+
+    def _node(self, where: str, query=None, vector=None, limit: int = 10, filter: Any = None,
+              score_threshold: float | None = None, fusion: Any = None, prefetch: Any = None, exact: bool = False,
+              algorithm: str | None = None, query_cut: int | None = None, heap_factor: float | None = None,
+              knn: int | None = None, target_recall: float | None = None, bmp_alpha: float = 1.0,
+              ef: int | None = None) -> dict:
+        dense = query is not None and self._dense_target(vector, query)
+        if not dense and ef is not None:
+            raise _spindle.InvalidArgument(f"{where}ef: a setting of dense search")
+        if dense and (algorithm is not None or query_cut is not None or heap_factor is not None or knn is not None
+                      or target_recall is not None):
+            raise _spindle.InvalidArgument(f"{where}algorithm, query_cut, heap_factor, knn and target_recall are "
+                                           "settings of sparse search")
+        return {
+            "query": None if query is None or dense else query_arg(query, self._vocab),
+            "dense": np.asarray(query, dtype=np.float32) if dense else None, "ef": ef,
+            "vector": vector or "", "limit": int(limit), "filter": filter_arg(filter),
+            "score_threshold": score_threshold, "fusion": _fusion_arg(fusion),
+            "prefetch": [self._prefetch(p, f"{where}prefetch[{i}]") for i, p in enumerate(_prefetch_arg(prefetch))],
+            "exact": bool(exact), "algorithm": algorithm, "query_cut": query_cut, "heap_factor": heap_factor,
+            "knn": knn, "target_recall": target_recall, "bmp_alpha": float(bmp_alpha),
+        }
+
+    def _prefetch(self, p: Any, where: str) -> dict:
+        if not isinstance(p, dict):
+            raise TypeError(f"{where}: a prefetch is a dict (query, vector, limit, filter, fusion, prefetch...), "
+                            f"got {type(p).__name__}")
+        unknown = set(p) - _PREFETCH_KEYS - {"k"}
+        if unknown:
+            raise TypeError(f"{where}: unknown keys " + ", ".join(sorted(map(str, unknown)))
+                            + " (valid: " + ", ".join(sorted(_PREFETCH_KEYS)) + ")")
+        args = {k: v for k, v in p.items() if k != "k"}
+        if "k" in p:
+            args["limit"] = p["k"]
+        return self._node(where + ".", **args)
+
+    def query(self, query=None, *, prefetch: Any = None, fusion: Any = None, vector: str | None = None, k: int = 10,
+              offset: int = 0, filter: Any = None, score_threshold: float | None = None, with_payload: bool = False,
+              exact: bool = False, algorithm: str | None = None, query_cut: int | None = None,
+              heap_factor: float | None = None, knn: int | None = None, target_recall: float | None = None,
+              bmp_alpha: float = 1.0, ef: int | None = None) -> Hits:
+        """A query tree in the shape of Qdrant's Query API (README, "Hybrid queries").
+
+        prefetch: sub-queries run first, each a dict with ``query``, ``vector``,
+        ``limit`` (or ``k``; default 10), ``filter``, ``score_threshold``,
+        the search knobs of ``search`` (``exact``, ``algorithm``,
+        ``query_cut``, ``heap_factor``, ``knn``, ``target_recall``,
+        ``bmp_alpha``), and nested ``prefetch`` / ``fusion``. A dense
+        vector's query is a 1-D array (or list) of floats, with ``exact`` or
+        ``ef`` as ``search`` takes them.
+        fusion: fuses the prefetch lists: ``"rrf"`` (Qdrant's, k = 2),
+        ``"dbsf"``, ``("convex", alpha)`` (min-max normalized scores,
+        alpha * first + (1 - alpha) * second) or a dict ``{"method": "rrf",
+        "k": 60, "weights": [1, 2]}`` / ``{"method": "convex", "weights":
+        [...], "normalization": "z_score"}``. Without fusion, ``query`` (on
+        ``vector``) re-scores the prefetched points exactly; without prefetch
+        it is a plain search. ``filter`` applies to this query and every
+        prefetch; all sub-queries run on one snapshot. ``Hits.algorithm`` is
+        the fusion (or "rescore", "search").
+
+        >>> import tempfile, os, spindle
+        >>> d = tempfile.mkdtemp()
+        >>> cfg = {"a": spindle.SparseVectorConfig(), "b": spindle.SparseVectorConfig()}
+        >>> with spindle.Collection.create(os.path.join(d, "h"), cfg) as c:
+        ...     _ = c.upsert([1, 2, 3], {"a": [{"x": 3.0}, {"x": 2.0}, {"x": 1.0}],
+        ...                              "b": [{"y": 1.0}, {"y": 3.0}, {"y": 2.0}]})
+        ...     hits = c.query(prefetch=[{"query": {"x": 1.0}, "vector": "a"},
+        ...                              {"query": {"y": 1.0}, "vector": "b"}], fusion="rrf")
+        ...     print(hits.ids, [round(s, 4) for s in hits.scores])
+        [2, 1, 3] [0.8333, 0.75, 0.5833]
+        """
+        tree = self._node("", query=query, vector=vector, limit=k, filter=filter, score_threshold=score_threshold,
+                          fusion=fusion, prefetch=prefetch, exact=exact, algorithm=algorithm, query_cut=query_cut,
+                          heap_factor=heap_factor, knn=knn, target_recall=target_recall, bmp_alpha=bmp_alpha, ef=ef)
+        ids, scores, payloads, extra = self._h.query(tree, offset, with_payload)
         return Hits(ids, scores, payloads, extra)
 
     def search_batch(self, queries, k: int = 10, threads: int = 0, filter: Any = None, exact: bool = False,

@@ -93,12 +93,16 @@ void check_target_recall(const SearchRequest& r, const Index& idx, const std::st
     }
 }
 
+}  // namespace
+
 SearchResult search_on(const Snapshot& snap, const SearchRequest& r, SearchScratch& scratch) {
     const auto t0 = std::chrono::steady_clock::now();
     SearchResult res = search_inner(snap, r, scratch);
     res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return res;
 }
+
+namespace {
 
 SearchResult search_inner(const Snapshot& snap, const SearchRequest& r, SearchScratch& scratch) {
     if (const auto dense = dense_vector_of(snap, r)) return search_dense(snap, r, *dense);

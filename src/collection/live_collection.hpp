@@ -53,6 +53,10 @@ public:
     [[nodiscard]] std::string vector_name(const std::string& requested) const;
 };
 
+/// One search on `snap` (collection_search.cpp; also run by the query
+/// tree of collection_query.cpp).
+SearchResult search_on(const Snapshot& snap, const SearchRequest& r, SearchScratch& scratch);
+
 /// Where in the merge policy's eyes a segment sits.
 struct MergeCandidate {
     std::string name;
@@ -84,6 +88,8 @@ public:
 
     [[nodiscard]] SearchResult search(const SearchRequest& r) const override;
     [[nodiscard]] std::vector<SearchResult> search_batch(std::span<const SearchRequest> r, unsigned threads) const override;
+    [[nodiscard]] QueryResult query(const QueryRequest& q) const override;
+    [[nodiscard]] std::vector<QueryResult> query_batch(std::span<const QueryRequest> q, unsigned threads) const override;
     [[nodiscard]] std::vector<std::optional<Point>> get(std::span<const PointId> ids, bool with_vectors) const override;
     [[nodiscard]] std::vector<Point> scroll(const std::optional<PointId>& from, std::size_t limit,
                                             bool with_vectors) const override;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -708,6 +709,8 @@ struct Service::Impl {
         PayloadSelector payload;
         VectorSelector vectors;
         bool by_id_order = false;  ///< no query: points in id order
+        /// `prefetch` given: a query tree (Collection::query); `req` unused.
+        std::optional<QueryRequest> tree;
     };
 
     // The query of a sparse vector: tokens/indices, raw text, or a point id.
@@ -764,6 +767,143 @@ struct Service::Impl {
         }
     }
 
+    // A one-key query object {kind: ...}: Qdrant's query kinds have a value
+    // that is not a number; {"token": weight} with a number is a token
+    // vector, even when the token is "sample", "fusion" or "nearest" (real
+    // WordPiece tokens).
+    static bool query_kind(const json* qv, const char* k) {
+        return qv != nullptr && qv->is_object() && qv->contains(k) && !(*qv)[k].is_number();
+    }
+
+    // {"fusion": "rrf"|"dbsf"}, {"rrf": {"k", "weights"}} (Qdrant) or
+    // {"convex": {"alpha", "weights", "normalization"}} (spindle's extension).
+    static std::optional<FusionParams> parse_fusion_query(const json* qv, const std::string& where) {
+        FusionParams f;
+        const auto weights = [&](const json& o, const std::string& w) {
+            const json* ws = member(o, "weights");
+            if (ws == nullptr) return;
+            if (!ws->is_array()) bad_input(fmt::format("{}weights: expected a list of numbers, got {}", w, ws->dump()));
+            for (std::size_t i = 0; i < ws->size(); ++i) {
+                const json& x = (*ws)[i];
+                if (!x.is_number() || !std::isfinite(x.get<double>())) {
+                    bad_input(fmt::format("{}weights[{}]: expected a finite number, got {}", w, i, x.dump()));
+                }
+                f.weights.push_back(x.get<double>());
+            }
+        };
+        const auto known = [&](const json& o, const std::string& w, std::initializer_list<const char*> keys) {
+            require_object(o, w.substr(0, w.size() - 1));
+            for (const auto& [k, _] : o.items()) {
+                if (std::find_if(keys.begin(), keys.end(), [&](const char* x) { return k == x; }) == keys.end()) {
+                    bad_input(fmt::format("{}{}: unknown field", w, k));
+                }
+            }
+        };
+        if (query_kind(qv, "fusion")) {
+            const std::string w = where + ".fusion";
+            if (!(*qv)["fusion"].is_string()) bad_input(fmt::format("{}: expected \"rrf\" or \"dbsf\", got {}", w, (*qv)["fusion"].dump()));
+            const std::string m = (*qv)["fusion"].get<std::string>();
+            if (m == "rrf") {
+                f.method = FusionMethod::rrf;
+            } else if (m == "dbsf") {
+                f.method = FusionMethod::dbsf;
+            } else if (m == "convex") {
+                f.method = FusionMethod::convex;
+            } else {
+                bad_input(fmt::format("{}: unknown fusion `{}` (rrf, dbsf; spindle also has {{\"convex\": {{\"alpha\": a}}}})", w, m));
+            }
+            return f;
+        }
+        if (query_kind(qv, "rrf")) {
+            const std::string w = where + ".rrf.";
+            const json& o = (*qv)["rrf"];
+            known(o, w, {"k", "weights"});
+            f.method = FusionMethod::rrf;
+            if (const auto k = get_uint(o, "k", w)) f.rrf_k = *k;
+            weights(o, w);
+            return f;
+        }
+        if (query_kind(qv, "convex")) {
+            const std::string w = where + ".convex.";
+            const json& o = (*qv)["convex"];
+            known(o, w, {"alpha", "weights", "normalization"});
+            f.method = FusionMethod::convex;
+            f.alpha = get_number(o, "alpha", w);
+            weights(o, w);
+            if (const auto n = get_string(o, "normalization", w)) {
+                try {
+                    f.normalization = parse_score_normalization(*n);
+                } catch (const InvalidArgument& e) {
+                    bad_input(fmt::format("{}normalization: {}", w, e.what()));
+                }
+            }
+            return f;
+        }
+        return std::nullopt;
+    }
+
+    // A node of a query tree (README, "Hybrid queries"): the request body
+    // (root) or one of its prefetches. A fusion node is parsed here; a vector
+    // query node is parsed by parse_query as a request of its own (without
+    // its prefetch), whose filter, limit and score_threshold become the node's.
+    QueryRequest parse_query_node(const Collection& c, const json& j, std::size_t depth, const std::string& where) const {
+        const std::string prefix = where.empty() ? "" : where + ".";
+        require_object(j, where.empty() ? "query" : where);
+        if (depth > kMaxQueryDepth) bad_input(fmt::format("{}: prefetches nest more than {} levels deep", where, kMaxQueryDepth));
+        QueryRequest n;
+        if (const json* p = member(j, "prefetch")) {
+            if (p->is_array()) {
+                for (std::size_t i = 0; i < p->size(); ++i) {
+                    n.prefetch.push_back(parse_query_node(c, (*p)[i], depth + 1, fmt::format("{}prefetch[{}]", prefix, i)));
+                }
+            } else {
+                n.prefetch.push_back(parse_query_node(c, *p, depth + 1, prefix + "prefetch"));
+            }
+        }
+        const json* qv = member(j, "query");
+        const std::string qwhere = prefix + "query";
+        if (auto f = parse_fusion_query(qv, qwhere)) {
+            if (n.prefetch.empty()) bad_input(fmt::format("{}: a fusion combines the results of prefetches: give `prefetch`", qwhere));
+            if (member(j, "using") != nullptr) bad_input(fmt::format("{}using: a fusion query uses no vector", prefix));
+            n.fusion = std::move(*f);
+            const std::size_t limit = get_uint(j, "limit", prefix).value_or(10);
+            if (limit > opt.max_limit) bad_input(fmt::format("{}limit: {} is more than the limit of {}", prefix, limit, opt.max_limit));
+            n.limit = limit;
+            n.score_threshold = get_number(j, "score_threshold", prefix);
+            n.filter = parse_filter_member(j);
+            return n;
+        }
+        if (qv == nullptr) {
+            bad_input(n.prefetch.empty() ? fmt::format("{}: required in a prefetch", qwhere)
+                                         : fmt::format("{}: required with prefetch (a vector query re-scoring the prefetched points, or a fusion)", qwhere));
+        }
+        if (!where.empty() && member(j, "offset") != nullptr) {
+            bad_input(fmt::format("{}offset: a prefetch has no offset (the request's offset applies to the final results)", prefix));
+        }
+        json leaf = json::object();  // the node without its prefetches; the root's offset applies to the tree
+        for (const auto& [k, v] : j.items()) {
+            if (k != "prefetch" && k != "offset") leaf[k] = v;
+        }
+        Query q;
+        try {
+            q = parse_query(c, leaf, false);
+        } catch (const ApiError& e) {
+            std::string m = e.what();
+            constexpr std::string_view kPrefix = "Wrong input: ";
+            if (where.empty() || m.compare(0, kPrefix.size(), kPrefix) != 0) throw;
+            throw ApiError(e.status(), fmt::format("Wrong input: {}: {}", where, m.substr(kPrefix.size())));
+        }
+        n.limit = q.req.k;
+        n.filter = std::move(q.req.filter);
+        n.score_threshold = q.req.score_threshold;
+        q.req.score_threshold.reset();
+        q.req.with_payload = false;
+        q.req.offset = 0;
+        n.search = std::move(q.req);
+        return n;
+    }
+
+
     Query parse_query(const Collection& c, const json& body, bool legacy) const {
         require_object(body, legacy ? "search" : "query");
         Query q;
@@ -782,7 +922,17 @@ struct Service::Impl {
                 qv = v;
             }
         } else {
-            if (member(body, "prefetch") != nullptr) bad_input("prefetch is not supported (spindle runs single-stage sparse queries)");
+            if (member(body, "prefetch") != nullptr) {
+                q.tree = parse_query_node(c, body, 0, "");
+                q.tree->offset = get_uint(body, "offset", "").value_or(0);
+                if (q.tree->limit + q.tree->offset > opt.max_limit) {
+                    bad_input(fmt::format("limit + offset: {} is more than the limit of {}", q.tree->limit + q.tree->offset, opt.max_limit));
+                }
+                q.payload = parse_payload_selector(member(body, "with_payload"), false, "with_payload");
+                q.vectors = parse_vector_selector(member(body, "with_vector"), "with_vector");
+                q.tree->with_payload = q.payload.any;
+                return q;
+            }
             if (member(body, "lookup_from") != nullptr) bad_input("lookup_from is not supported");
             vname = get_string(body, "using", "").value_or("");
             qv = member(body, "query");
@@ -792,10 +942,11 @@ struct Service::Impl {
             // WordPiece tokens).
             const auto kind = [&](const char* k) { return qv != nullptr && qv->is_object() && qv->contains(k) && !(*qv)[k].is_number(); };
             if (kind("nearest")) qv = member(*qv, "nearest");
-            static const char* const kUnsupported[] = {"recommend", "discover", "context", "order_by", "fusion", "rrf",
+            if (parse_fusion_query(qv, "query")) bad_input("query: a fusion combines the results of prefetches: give `prefetch`");
+            static const char* const kUnsupported[] = {"recommend", "discover", "context", "order_by",
                                                         "formula", "sample", "mmr"};
             for (const char* k : kUnsupported) {
-                if (kind(k)) bad_input(fmt::format("query: `{}` queries are not supported (sparse nearest queries only)", k));
+                if (kind(k)) bad_input(fmt::format("query: `{}` queries are not supported (nearest queries and fusions of prefetches only)", k));
             }
         }
         if (member(body, "shard_key") != nullptr) bad_input("shard_key is not supported (spindle collections have one shard)");
@@ -835,7 +986,12 @@ struct Service::Impl {
             }
             return points;
         }
-        const SearchResult res = c.search(q.req);
+        SearchResult res;
+        if (q.tree) {
+            res.points = c.query(*q.tree).points;
+        } else {
+            res = c.search(q.req);
+        }
         std::vector<std::optional<Point>> vecs;
         if (q.vectors.any) {
             std::vector<PointId> ids;

@@ -26,6 +26,7 @@
 #include "spindle/index/collection_manifest.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/algorithm.hpp"
+#include "spindle/query/fusion.hpp"
 #include "spindle/query/search_stats.hpp"
 #include "spindle/query/searcher.hpp"
 
@@ -105,6 +106,50 @@ struct SearchResult {
     double seconds = 0.0;             ///< wall time of the search (planning, segments, merge, payloads)
     /// Live points the request's filter allows (every live point without a filter).
     std::uint64_t matched = 0;
+};
+
+/// A query in the shape of Qdrant's Query API: a tree whose prefetches run
+/// first (each a QueryRequest of its own, nested at most kMaxQueryDepth
+/// deep), then this node's query over their results:
+///   - `fusion`: fuses the prefetch lists, one list per prefetch
+///     (spindle/query/fusion.hpp: rrf, dbsf, convex);
+///   - `search` with prefetches: re-scores the union of the prefetch
+///     candidates exactly with `search`'s vector and query (a candidate the
+///     vector gives no score, sharing no term with the query, drops out);
+///   - `search` without prefetches: a search of the collection.
+/// A node's filter applies to its own search and, ANDed with theirs, to
+/// every prefetch below it (as Qdrant propagates filters). Every
+/// sub-search of one request (and of one query_batch) runs on one snapshot.
+///
+///   QueryRequest q;
+///   q.prefetch.push_back({.search = SearchRequest{.vector = "bm25", .text = "sparse retrieval"}, .limit = 100});
+///   q.prefetch.push_back({.search = SearchRequest{.vector = "splade", .query = qv}, .limit = 100});
+///   q.fusion = FusionParams{.method = FusionMethod::rrf};
+///   auto r = c->query(q);                    // top 10 by RRF (k = 2)
+struct QueryRequest {
+    std::vector<QueryRequest> prefetch;
+    /// The vector query: `vector`, `query` / `text`, and the search knobs
+    /// (algorithm, approx settings, target_recall, direct). Its `k` is not
+    /// read (this node's limit and offset are); filter, score_threshold,
+    /// offset and with_payload belong on the QueryRequest (refused here).
+    std::optional<SearchRequest> search;
+    std::optional<FusionParams> fusion;  ///< exactly one of search and fusion
+    std::shared_ptr<const Filter> filter;
+    std::size_t limit = 10;      ///< results of this node (a prefetch: its candidates)
+    std::size_t offset = 0;      ///< results skipped first
+    std::optional<double> score_threshold;  ///< only results scoring at least this (fused scores for a fusion)
+    bool with_payload = false;   ///< payloads of the results (read for the root only)
+};
+
+/// How deep prefetches may nest (the root's prefetches are depth 1).
+inline constexpr std::size_t kMaxQueryDepth = 8;
+
+struct QueryResult {
+    std::vector<ScoredPoint> points;  ///< best first: score descending, then id ascending
+    SearchStats stats;                ///< summed over the sub-searches
+    std::size_t searches = 0;         ///< sub-searches run
+    std::uint64_t unknown_terms = 0;  ///< summed over the sub-searches
+    double seconds = 0.0;
 };
 
 struct SegmentSummary {
@@ -221,6 +266,12 @@ public:
     /// Searches every request on one snapshot with `threads` threads (0: all cores).
     [[nodiscard]] virtual std::vector<SearchResult> search_batch(std::span<const SearchRequest> r,
                                                                  unsigned threads = 1) const = 0;
+    /// Runs a query tree (QueryRequest) on one snapshot; throws
+    /// InvalidArgument naming the node ("prefetch[1].prefetch[0]: ...").
+    [[nodiscard]] virtual QueryResult query(const QueryRequest& q) const = 0;
+    /// Every query on one snapshot with `threads` threads (0: all cores).
+    [[nodiscard]] virtual std::vector<QueryResult> query_batch(std::span<const QueryRequest> q,
+                                                               unsigned threads = 1) const = 0;
     /// Points by id (nullopt where absent), with their stored vectors (the
     /// stored, possibly quantized, weights) and payloads.
     [[nodiscard]] virtual std::vector<std::optional<Point>> get(std::span<const PointId> ids,
