@@ -235,7 +235,6 @@ void run_search(const SearchArgs& a_in) {
         }
         return run_dense_search(a, base);
     }
-    if (a.queries.empty()) throw InvalidArgument("--queries FILE is required (or --dense-queries FILE alone)");
     if (fusing) return run_fused_search(a, base);
     const auto coll = Collection::open(a.index, {.read_only = true, .in_memory = a.in_memory});
     const auto snap = coll->snapshot();
@@ -614,6 +613,10 @@ void register_search(CLI::App& app) {
                   "Accept a query file without queries, whose queries share no term with the index, or of "
                   "impact-format queries for a text index (an error otherwise)");
     cmd->callback([args, cmd] {
+        // --queries is required, except by a dense search alone (a usage error, exit 2).
+        if (args->queries.empty() && (args->dense_queries.empty() || !args->fusion.empty() || !args->fuse_queries.empty())) {
+            throw CLI::RequiredError(args->dense_queries.empty() ? "--queries" : "--queries (the first list of a fusion)");
+        }
         for (const auto& knob : approx_knobs()) {
             const auto* opt = cmd->get_option_no_throw(std::string(knob.option));
             if (opt != nullptr && opt->count() > 0) args->given.insert(std::string(knob.option));

@@ -179,6 +179,9 @@ def test_cli_dense_query_errors(hybrid, tmp_path):
     p = subprocess.run([cli, "search", "--index", c.path, "--queries", str(tmp_path / "s.tsv"), "--ef", "5"],
                        capture_output=True, text=True)
     assert p.returncode == 1 and "--ef and --exact apply to dense queries" in p.stderr
+    for extra in ([], ["--dense-queries", str(bad), "--fusion", "rrf"]):
+        p = subprocess.run([cli, "search", "--index", c.path, *extra], capture_output=True, text=True)
+        assert p.returncode == 2 and "--queries" in p.stderr and "is required" in p.stderr, p.stderr
 
 
 def test_bm25_weights_in_a_token_vector_score_as_text_search(tmp_path):
