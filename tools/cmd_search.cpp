@@ -384,10 +384,7 @@ void run_dense_search(const SearchArgs& a, const SearchRequest& base) {
 /// from --dense-queries is an error.
 void run_fused_search(const SearchArgs& a, const SearchRequest& base) {
     const std::size_t more = a.fuse_queries.size() + (a.dense_queries.empty() ? 0 : 1);
-    if (a.fusion.empty()) {
-        throw InvalidArgument(a.fuse_queries.empty() ? "--queries and --dense-queries: give --fusion rrf|dbsf|convex:ALPHA to fuse them"
-                                                     : "--fuse-queries needs --fusion rrf|dbsf|convex:ALPHA");
-    }
+    if (a.fusion.empty()) throw InvalidArgument("--fuse-queries needs --fusion rrf|dbsf|convex:ALPHA");
     if (more == 0) {
         throw InvalidArgument("--fusion needs a second query list: --fuse-queries FILE --fuse-vector NAME, or --dense-queries FILE");
     }
