@@ -76,31 +76,32 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < queries; ++i) draw(qs.data() + i * dim);
 
     faiss::IndexFlatIP flat(static_cast<int>(dim));
-    flat.add(static_cast<faiss::idx_t>(n), x.data());
+    flat.add(static_cast<faiss::Index::idx_t>(n), x.data());
     std::vector<float> td(queries * k);
-    std::vector<faiss::idx_t> ti(queries * k);
-    flat.search(static_cast<faiss::idx_t>(queries), qs.data(), static_cast<faiss::idx_t>(k), td.data(), ti.data());
+    std::vector<faiss::Index::idx_t> ti(queries * k);
+    flat.search(static_cast<faiss::Index::idx_t>(queries), qs.data(), static_cast<faiss::Index::idx_t>(k), td.data(), ti.data());
 
     faiss::IndexHNSWFlat h(static_cast<int>(dim), m, faiss::METRIC_INNER_PRODUCT);
     h.hnsw.efConstruction = efc;
     const auto t0 = std::chrono::steady_clock::now();
-    h.add(static_cast<faiss::idx_t>(n), x.data());  // OpenMP threads, as spindle's build uses its threads
+    h.add(static_cast<faiss::Index::idx_t>(n), x.data());  // OpenMP threads, as spindle's build uses its threads
     const double build_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     fmt::print("faiss IndexHNSWFlat: n {} dim {} data {} m {} ef_construct {} build {:.2f} s ({} threads)\n", n, dim, data, m, efc,
                build_s, omp_get_max_threads());
     omp_set_num_threads(1);
     fmt::print("{:>8} {:>10} {:>10}\n", "search", "mean_us", "recall");
     std::vector<float> d(k);
-    std::vector<faiss::idx_t> l(k);
+    std::vector<faiss::Index::idx_t> l(k);
     for (const int ef : efs) {
         faiss::SearchParametersHNSW p;
         p.efSearch = ef;
+        h.hnsw.efSearch = ef;  // also the index's own (FAISS 1.7.3 ignores the per-call parameter in IndexHNSW::search)
         double total_us = 0, found = 0;
         for (std::size_t i = 0; i < queries; ++i) {
             const auto s = std::chrono::steady_clock::now();
-            h.search(1, qs.data() + i * dim, static_cast<faiss::idx_t>(k), d.data(), l.data(), &p);
+            h.search(1, qs.data() + i * dim, static_cast<faiss::Index::idx_t>(k), d.data(), l.data(), &p);
             total_us += std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - s).count();
-            const std::set<faiss::idx_t> want(ti.begin() + static_cast<std::ptrdiff_t>(i * k), ti.begin() + static_cast<std::ptrdiff_t>((i + 1) * k));
+            const std::set<faiss::Index::idx_t> want(ti.begin() + static_cast<std::ptrdiff_t>(i * k), ti.begin() + static_cast<std::ptrdiff_t>((i + 1) * k));
             for (const auto id : l) found += want.contains(id) ? 1 : 0;
         }
         fmt::print("{:>8} {:>10.1f} {:>10.4f}\n", fmt::format("ef={}", ef), total_us / static_cast<double>(queries),

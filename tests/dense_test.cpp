@@ -21,6 +21,8 @@
 #include "spindle/collection/collection.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/index/collection_manifest.hpp"
+#include "spindle/index/dense_segment.hpp"
+#include "spindle/index/file_kinds.hpp"
 #include "spindle/query/dense_kernels.hpp"
 #include "test_util.hpp"
 
@@ -452,6 +454,57 @@ TEST(DenseFile, FlippedByteIsCorruptionNamingTheFile) {
     } catch (const CorruptIndex& e) {
         EXPECT_NE(std::string(e.what()).find("dense.bin"), std::string::npos) << e.what();
     }
+}
+
+// A graph whose checksum is right but whose links are not (a writer bug, or
+// a crafted file) is refused on open, naming the file and the document.
+TEST(DenseFile, BadGraphLinksAreRefusedEvenWithAValidChecksum) {
+    TempDir tmp;
+    DenseVectorConfig cfg;
+    cfg.dim = 4;
+    DenseColumn col;
+    col.dim = 4;
+    std::mt19937 rng(2);
+    std::normal_distribution<float> g;
+    for (int i = 0; i < 60; ++i) {
+        std::vector<float> v(4);
+        for (float& x : v) x = g(rng);
+        float n = 0;
+        for (const float x : v) n += x * x;
+        for (float& x : v) x /= std::sqrt(n);
+        col.add(v);
+    }
+    const std::string good = tmp / "good.bin";
+    ASSERT_TRUE(DenseSegment::write(good, cfg, col, true).graph);
+    const DenseSegment seg(Container(good, kinds::kDense), cfg, 60);
+    ASSERT_TRUE(seg.has_graph());
+    const Container c(good, kinds::kDense);
+    // Copy every section, with one level-0 link pointing past the documents.
+    std::vector<std::uint32_t> links0(c.section<std::uint32_t>(sections::kDenseLinks0).begin(),
+                                      c.section<std::uint32_t>(sections::kDenseLinks0).end());
+    ASSERT_GT(links0[0], 0U);
+    links0[1] = 60;
+    const std::string bad = tmp / "bad.bin";
+    ContainerWriter w(bad, kinds::kDense);
+    w.add(sections::kDenseHeader, c.section<DenseHeader>(sections::kDenseHeader));
+    w.add(sections::kDensePresent, c.section<std::uint8_t>(sections::kDensePresent));
+    w.add(sections::kDenseValues, c.section<float>(sections::kDenseValues));
+    w.add(sections::kDenseLevels, c.section<std::uint8_t>(sections::kDenseLevels));
+    w.add(sections::kDenseLinks0, std::span<const std::uint32_t>(links0));
+    w.add(sections::kDenseUpperBegin, c.section<std::uint64_t>(sections::kDenseUpperBegin));
+    w.add(sections::kDenseUpper, c.section<std::uint32_t>(sections::kDenseUpper));
+    w.finish();
+    try {
+        const DenseSegment s(Container(bad, kinds::kDense), cfg, 60);
+        FAIL() << "opened a graph with a link past the end";
+    } catch (const CorruptIndex& e) {
+        EXPECT_NE(std::string(e.what()).find("bad.bin: graph link of document 0"), std::string::npos) << e.what();
+    }
+    // A header that disagrees with the configuration is refused too.
+    DenseVectorConfig other = cfg;
+    other.dim = 8;
+    EXPECT_THROW(DenseSegment(Container(good, kinds::kDense), other, 60), CorruptIndex);
+    EXPECT_THROW(DenseSegment(Container(good, kinds::kDense), cfg, 61), CorruptIndex);
 }
 
 TEST(DenseLog, UnflushedVectorsAreReplayed) {

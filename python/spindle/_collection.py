@@ -5,8 +5,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-import numpy as np
-
 from . import _spindle
 from ._convert import filter_arg, ids_arg, payloads_arg, queries_arg, query_arg, vectors_arg
 
@@ -64,10 +62,15 @@ class DenseVectorConfig:
                 "ef_construct": int(self.ef_construct), "min_docs": int(self.min_docs), "ef": int(self.ef)}
 
 
+def _is_ndarray(x, ndim: int) -> bool:
+    """A numpy array of `ndim` dimensions (numpy is imported only by callers that use it)."""
+    return type(x).__module__ == "numpy" and type(x).__name__ == "ndarray" and x.ndim == ndim
+
+
 def _is_dense_query(q) -> bool:
     """A 1-D numeric array or a list of numbers (not a dict, str or sparse matrix)."""
-    if isinstance(q, np.ndarray):
-        return q.ndim == 1 and q.dtype.kind in "fiu"
+    if _is_ndarray(q, 1):
+        return q.dtype.kind in "fiu"
     return isinstance(q, (list, tuple)) and len(q) > 0 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in q)
 
 
@@ -246,6 +249,7 @@ class _Searchable:
         if self._dense_target(vector, query):
             if algorithm is not None or query_cut is not None or heap_factor is not None or knn is not None or target_recall is not None:
                 raise _spindle.InvalidArgument("algorithm, query_cut, heap_factor, knn and target_recall are settings of sparse search")
+            import numpy as np
             ids, scores, payloads, extra = self._h.search_dense(
                 np.asarray(query, dtype=np.float32), vector or "", k, offset, filter_arg(filter), exact, ef,
                 score_threshold, with_payload)
@@ -350,7 +354,7 @@ class _Searchable:
         """
         if dtype not in ("float64", "float32"):
             raise _spindle.InvalidArgument(f"dtype must be 'float64' or 'float32', got {dtype!r}")
-        if isinstance(queries, np.ndarray) and queries.ndim == 2 and self._dense_target(vector, queries[0] if len(queries) else np.zeros(1)):
+        if _is_ndarray(queries, 2) and self._dense_target(vector, queries[0] if len(queries) else [0.0]):
             # Dense queries, one per row (a float32 C-ordered array is read in place).
             return self._h.search_dense_batch(queries, vector or "", k, offset, filter_arg(filter), exact, ef,
                                               score_threshold, threads, dtype == "float32")
@@ -438,7 +442,7 @@ class Collection(_Searchable):
                 for name in names:
                     if name in vectors:
                         dense[name] = vectors.pop(name)
-            elif isinstance(vectors, np.ndarray) and not self._h.vector_names() and len(names) == 1:
+            elif _is_ndarray(vectors, 2) and not self._h.vector_names() and len(names) == 1:
                 dense[names[0]] = vectors
                 vectors = {}
         return self._h.upsert(ids_arg(ids), vectors_arg(vectors, self._vocab), payloads_arg(payloads), wait, dense=dense)
