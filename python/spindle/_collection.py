@@ -67,6 +67,12 @@ def _is_ndarray(x, ndim: int) -> bool:
     return type(x).__module__ == "numpy" and type(x).__name__ == "ndarray" and x.ndim == ndim
 
 
+def _float32_1d(q):
+    """A dense query as a float32 array (numpy imported only here, as for dense search)."""
+    import numpy as np
+    return np.asarray(q, dtype=np.float32)
+
+
 def _is_dense_query(q) -> bool:
     """A 1-D numeric array or a list of numbers (not a dict, str or sparse matrix)."""
     if _is_ndarray(q, 1):
@@ -275,7 +281,7 @@ class _Searchable:
                                            "settings of sparse search")
         return {
             "query": None if query is None or dense else query_arg(query, self._vocab),
-            "dense": np.asarray(query, dtype=np.float32) if dense else None, "ef": ef,
+            "dense": _float32_1d(query) if dense else None, "ef": ef,
             "vector": vector or "", "limit": int(limit), "filter": filter_arg(filter),
             "score_threshold": score_threshold, "fusion": _fusion_arg(fusion),
             "prefetch": [self._prefetch(p, f"{where}prefetch[{i}]") for i, p in enumerate(_prefetch_arg(prefetch))],
