@@ -42,7 +42,9 @@
 #include "spindle/query/approx_tuning.hpp"
 #include "spindle/query/searcher.hpp"
 #include "spindle/text/bm25.hpp"
+#include "spindle/text/analyzer.hpp"
 #include "spindle/text/collection_reader.hpp"
+#include "spindle/text/query_reader.hpp"
 #include "spindle/text/text_index_builder.hpp"
 
 namespace py = pybind11;
@@ -1209,6 +1211,50 @@ py::dict csr_view_info(const py::object& csr) {
 
 }  // namespace
 
+// ---------------------------------------------------------------- text analysis
+
+/// The (id, text) records of a raw-text collection, as spindle index --text reads them.
+py::list read_text_collection(const std::string& path, const std::string& format) {
+    const auto cf = text::parse_collection_format(format);
+    std::vector<std::pair<std::string, std::string>> recs;
+    {
+        py::gil_scoped_release nogil;
+        std::uint64_t n = 0;
+        text::read_collection(path, cf, [&](const text::TextRecord& r) {
+            recs.emplace_back(std::string(r.id), std::string(r.text));
+            if (++n % kSignalEvery == 0) check_signals_nogil();
+        });
+    }
+    py::list out;
+    for (auto& [id, t] : recs) out.append(py::make_tuple(py::str(id), py::str(t)));
+    return out;
+}
+
+/// The (id, text) queries of a raw-text query set, as spindle search reads them.
+py::list read_text_queries(const std::string& path, const std::string& format, bool number_queries) {
+    const auto qf = text::parse_query_format(format);
+    std::vector<text::RawQuery> qs;
+    {
+        py::gil_scoped_release nogil;
+        qs = text::read_text_queries(path, qf, {.number_in_file_order = number_queries});
+    }
+    py::list out;
+    for (auto& q : qs) out.append(py::make_tuple(py::str(q.id), py::str(q.text)));
+    return out;
+}
+
+/// Each text's index terms, as the analyzer `name` makes them (repeats kept, in order).
+std::vector<std::vector<std::string>> analyze_texts(const std::vector<std::string>& texts, const std::string& name) {
+    auto a = text::make_analyzer(name);
+    std::vector<std::vector<std::string>> out(texts.size());
+    py::gil_scoped_release nogil;
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        a->analyze(texts[i], out[i]);
+        if ((i + 1) % kSignalEvery == 0) check_signals_nogil();
+    }
+    return out;
+}
+
 PYBIND11_MODULE(_spindle, m) {
     m.doc() = "spindle's C++ core (use the spindle package, not this module)";
 
@@ -1520,6 +1566,9 @@ PYBIND11_MODULE(_spindle, m) {
     m.def("_build_text_index", &build_text_index, py::arg("path"), py::arg("source"), py::arg("analyzer"), py::arg("k1"),
           py::arg("b"), py::arg("weights"), py::arg("collection_format"), py::arg("overwrite"), py::arg("segment_docs"),
           py::arg("allow_empty"));
+    m.def("_read_text_collection", &read_text_collection, py::arg("path"), py::arg("format"));
+    m.def("_read_text_queries", &read_text_queries, py::arg("path"), py::arg("format"), py::arg("number_queries"));
+    m.def("_analyze", &analyze_texts, py::arg("texts"), py::arg("analyzer"));
     m.def("_evaluate", &evaluate, py::arg("qrels"), py::arg("run"), py::arg("measures"), py::arg("per_query"),
           py::arg("relevance_level"), py::arg("max_results"), py::arg("complete"));
     m.def("_tune", &tune, py::arg("path"), py::arg("queries"), py::arg("vector"), py::arg("target_recall"), py::arg("k"),

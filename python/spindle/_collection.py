@@ -306,7 +306,9 @@ class _Searchable:
         ``limit`` (or ``k``; default 10), ``filter``, ``score_threshold``,
         the search knobs of ``search`` (``exact``, ``algorithm``,
         ``query_cut``, ``heap_factor``, ``knn``, ``target_recall``,
-        ``bmp_alpha``), and nested ``prefetch`` / ``fusion``.
+        ``bmp_alpha``), and nested ``prefetch`` / ``fusion``. A dense
+        vector's query is a 1-D array (or list) of floats, with ``exact`` or
+        ``ef`` as ``search`` takes them.
         fusion: fuses the prefetch lists: ``"rrf"`` (Qdrant's, k = 2),
         ``"dbsf"``, ``("convex", alpha)`` (min-max normalized scores,
         alpha * first + (1 - alpha) * second) or a dict ``{"method": "rrf",
