@@ -42,7 +42,9 @@
 #include "spindle/query/approx_tuning.hpp"
 #include "spindle/query/searcher.hpp"
 #include "spindle/text/bm25.hpp"
+#include "spindle/text/analyzer.hpp"
 #include "spindle/text/collection_reader.hpp"
+#include "spindle/text/query_reader.hpp"
 #include "spindle/text/text_index_builder.hpp"
 
 namespace py = pybind11;
@@ -473,6 +475,8 @@ py::tuple search_one(const PyCollection& h, const py::handle& query, const Searc
     return result_tuple(res, knobs.with_payload);
 }
 
+py::tuple pack_results(const std::vector<SearchResult>& res, std::size_t k, bool scores_f32);
+
 /// (ids, scores) arrays of shape (n, k): int64 ids padded with -1 (an object
 /// array padded with None when an id is a string), scores padded with -inf.
 py::tuple search_many(const PyCollection& h, const py::handle& queries, const SearchKnobs& knobs, unsigned threads,
@@ -502,7 +506,13 @@ py::tuple search_many(const PyCollection& h, const py::handle& queries, const Se
         py::gil_scoped_release nogil;
         res = run_batch(*c, reqs, threads);
     }
-    const std::size_t n = res.size(), k = knobs.k;
+    return pack_results(res, knobs.k, scores_f32);
+}
+
+/// (ids, scores) arrays of shape (n, k) from `res` (see search_many); scores
+/// of an ascending (Euclid) search are padded with +inf.
+py::tuple pack_results(const std::vector<SearchResult>& res, std::size_t k, bool scores_f32) {
+    const std::size_t n = res.size();
     bool strings = false;
     for (const auto& r : res) {
         for (const auto& p : r.points) strings = strings || !p.id.is_number();
@@ -535,7 +545,8 @@ py::tuple search_many(const PyCollection& h, const py::handle& queries, const Se
         }
         ids = a;
     }
-    const double ninf = -std::numeric_limits<double>::infinity();
+    const bool ascending = !res.empty() && res.front().ascending;
+    const double ninf = (ascending ? 1.0 : -1.0) * std::numeric_limits<double>::infinity();
     if (scores_f32) {
         auto* out = static_cast<float*>(scores.mutable_data());
         std::fill(out, out + n * k, static_cast<float>(ninf));
@@ -573,6 +584,24 @@ FusionParams fusion_from(const py::dict& f) {
 /// _Searchable.query): {"query", "vector", "limit", "filter",
 /// "score_threshold", "fusion", "prefetch", "exact", "algorithm",
 /// "query_cut", "heap_factor", "knn", "target_recall", "bmp_alpha"}. GIL held.
+using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
+
+/// A dense search request from the common knobs (sparse-only knobs refused by the library).
+SearchRequest dense_request(const std::string& vector, std::size_t k, std::size_t offset, const std::optional<std::string>& filter,
+                            bool exact, std::optional<std::size_t> ef, std::optional<double> score_threshold, bool with_payload) {
+    if (k == 0) throw InvalidArgument("k must be at least 1, got 0");
+    SearchRequest r;
+    r.vector = vector;
+    r.k = k;
+    r.offset = offset;
+    r.exact = exact;
+    r.ef = ef;
+    r.score_threshold = score_threshold;
+    r.with_payload = with_payload;
+    r.filter = filter_from(filter);
+    return r;
+}
+
 QueryRequest query_node(const Collection& c, const py::dict& d, std::size_t depth, const std::string& path) {
     if (depth > kMaxQueryDepth) {
         throw InvalidArgument("prefetches nest more than " + std::to_string(kMaxQueryDepth) + " levels deep");
@@ -587,7 +616,22 @@ QueryRequest query_node(const Collection& c, const py::dict& d, std::size_t dept
         n.prefetch.push_back(query_node(c, p.cast<py::dict>(), depth + 1, at));
     }
     if (!d["fusion"].is_none()) n.fusion = fusion_from(d["fusion"].cast<py::dict>());
-    if (!d["query"].is_none()) {
+    if (!d["query"].is_none() && d.contains("dense") && d["dense"].cast<bool>()) {
+        try {
+            if (!d["algorithm"].is_none() || !d["query_cut"].is_none() || !d["heap_factor"].is_none() || !d["knn"].is_none() ||
+                !d["target_recall"].is_none()) {
+                throw InvalidArgument("algorithm, query_cut, heap_factor, knn and target_recall are settings of sparse search");
+            }
+            SearchRequest r = dense_request(d["vector"].cast<std::string>(), 10, 0, std::nullopt, d["exact"].cast<bool>(),
+                                            d["ef"].cast<std::optional<std::size_t>>(), std::nullopt, false);
+            const FloatArray a = FloatArray::ensure(d["query"]);
+            if (!a || a.ndim() != 1) throw InvalidArgument("a dense query is a 1-D array (or list) of floats");
+            r.dense_query.assign(a.data(), a.data() + a.shape(0));
+            n.search = std::move(r);
+        } catch (const InvalidArgument& e) {
+            throw InvalidArgument(path.empty() ? std::string(e.what()) : path + ": " + e.what());
+        }
+    } else if (!d["query"].is_none()) {
         SearchKnobs knobs;
         knobs.vector = d["vector"].cast<std::string>();
         knobs.exact = d["exact"].cast<bool>();
@@ -640,6 +684,49 @@ SearchKnobs knobs_from(const std::string& vector, std::size_t k, std::size_t off
                        std::optional<double> score_threshold, bool with_payload, std::optional<double> target_recall) {
     return {vector, k, offset, filter, exact, algorithm, query_cut, heap_factor, knn, bmp_alpha, score_threshold, with_payload,
             target_recall};
+}
+
+// ---------------------------------------------------------------- dense vectors
+
+DenseVectorConfig dense_config_from(const std::string& name, const py::dict& d) {
+    DenseVectorConfig v;
+    for (const auto& [k, val] : d) {
+        const auto key = k.cast<std::string>();
+        if (key == "dim") v.dim = val.cast<std::uint32_t>();
+        else if (key == "distance") v.distance = parse_dense_distance(val.cast<std::string>());
+        else if (key == "storage") v.storage = parse_dense_storage(val.cast<std::string>());
+        else if (key == "m") v.hnsw.m = val.cast<std::uint32_t>();
+        else if (key == "ef_construct") v.hnsw.ef_construct = val.cast<std::uint32_t>();
+        else if (key == "min_docs") v.hnsw.min_docs = val.cast<std::uint64_t>();
+        else if (key == "ef") v.hnsw.ef = val.cast<std::uint32_t>();
+        else throw InvalidArgument("dense vector '" + name + "': unknown setting '" + key + "' (dim, distance, storage, m, ef_construct, min_docs, ef)");
+    }
+    v.validate(name);
+    return v;
+}
+
+/// Rows of a 2-D float32 array (read in place; other dtypes converted once)
+/// become the dense vector `name` of `points`.
+void dense_rows_into(std::vector<Point>& points, const std::string& name, const py::handle& data) {
+    const FloatArray a = FloatArray::ensure(data);
+    if (!a) throw InvalidArgument("dense vector '" + name + "': expected a 2-D array of floats");
+    if (a.ndim() != 2) throw InvalidArgument("dense vector '" + name + "': expected a 2-D array, got " + std::to_string(a.ndim()) + " dimensions");
+    const auto rows = static_cast<std::size_t>(a.shape(0));
+    const auto dim = static_cast<std::size_t>(a.shape(1));
+    if (rows != points.size()) {
+        throw InvalidArgument("dense vector '" + name + "': the array has " + std::to_string(rows) + " rows for " +
+                              std::to_string(points.size()) + " ids");
+    }
+    const float* p = a.data();
+    py::gil_scoped_release nogil;
+    for (std::size_t i = 0; i < rows; ++i) points[i].dense[name].assign(p + i * dim, p + (i + 1) * dim);
+}
+
+py::dict point_vectors_dict(const Point& p) {
+    py::dict vs;
+    for (const auto& [name, sv] : p.vectors) vs[py::str(name)] = vector_dict(sv);
+    for (const auto& [name, dv] : p.dense) vs[py::str(name)] = py::array_t<float>(static_cast<py::ssize_t>(dv.size()), dv.data());
+    return vs;
 }
 
 // ---------------------------------------------------------------- writes
@@ -1069,6 +1156,7 @@ py::dict info_dict(const PyCollection& h) {
         sd["deleted"] = s.deleted;
         sd["bytes"] = s.bytes;
         sd["approx"] = s.approx;
+        sd["hnsw"] = s.hnsw;
         segs.append(sd);
     }
     d["segments"] = segs;
@@ -1088,6 +1176,19 @@ py::dict info_dict(const PyCollection& h) {
         vectors[py::str(name)] = vd;
     }
     d["vectors"] = vectors;
+    py::dict dense;
+    for (const auto& [name, v] : i.manifest.config.dense) {
+        py::dict vd;
+        vd["dim"] = v.dim;
+        vd["distance"] = std::string(to_string(v.distance));
+        vd["storage"] = std::string(to_string(v.storage));
+        vd["m"] = v.hnsw.m;
+        vd["ef_construct"] = v.hnsw.ef_construct;
+        vd["min_docs"] = v.hnsw.min_docs;
+        vd["ef"] = v.hnsw.ef;
+        dense[py::str(name)] = vd;
+    }
+    d["dense"] = dense;
     py::dict payload_indexes;
     for (const auto& [field, t] : i.manifest.config.payload_indexes) payload_indexes[py::str(field)] = std::string(to_string(t));
     d["payload_indexes"] = payload_indexes;
@@ -1109,6 +1210,50 @@ py::dict csr_view_info(const py::object& csr) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------- text analysis
+
+/// The (id, text) records of a raw-text collection, as spindle index --text reads them.
+py::list read_text_collection(const std::string& path, const std::string& format) {
+    const auto cf = text::parse_collection_format(format);
+    std::vector<std::pair<std::string, std::string>> recs;
+    {
+        py::gil_scoped_release nogil;
+        std::uint64_t n = 0;
+        text::read_collection(path, cf, [&](const text::TextRecord& r) {
+            recs.emplace_back(std::string(r.id), std::string(r.text));
+            if (++n % kSignalEvery == 0) check_signals_nogil();
+        });
+    }
+    py::list out;
+    for (auto& [id, t] : recs) out.append(py::make_tuple(py::str(id), py::str(t)));
+    return out;
+}
+
+/// The (id, text) queries of a raw-text query set, as spindle search reads them.
+py::list read_text_queries(const std::string& path, const std::string& format, bool number_queries) {
+    const auto qf = text::parse_query_format(format);
+    std::vector<text::RawQuery> qs;
+    {
+        py::gil_scoped_release nogil;
+        qs = text::read_text_queries(path, qf, {.number_in_file_order = number_queries});
+    }
+    py::list out;
+    for (auto& q : qs) out.append(py::make_tuple(py::str(q.id), py::str(q.text)));
+    return out;
+}
+
+/// Each text's index terms, as the analyzer `name` makes them (repeats kept, in order).
+std::vector<std::vector<std::string>> analyze_texts(const std::vector<std::string>& texts, const std::string& name) {
+    auto a = text::make_analyzer(name);
+    std::vector<std::vector<std::string>> out(texts.size());
+    py::gil_scoped_release nogil;
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        a->analyze(texts[i], out[i]);
+        if ((i + 1) % kSignalEvery == 0) check_signals_nogil();
+    }
+    return out;
+}
 
 PYBIND11_MODULE(_spindle, m) {
     m.doc() = "spindle's C++ core (use the spindle package, not this module)";
@@ -1150,8 +1295,12 @@ PYBIND11_MODULE(_spindle, m) {
         .def_static(
             "create",
             [](const std::string& path, const py::dict& vectors, const py::dict& payload_indexes,
-               const std::optional<py::dict>& segments, bool background_merges) {
+               const std::optional<py::dict>& segments, bool background_merges, const py::dict& dense) {
                 CollectionConfig cfg;
+                for (const auto& [name, v] : dense) {
+                    const auto n = name.cast<std::string>();
+                    cfg.dense.emplace(n, dense_config_from(n, py::reinterpret_borrow<py::dict>(v)));
+                }
                 for (const auto& [name, v] : vectors) {
                     const auto d = py::reinterpret_borrow<py::dict>(v);
                     std::optional<py::dict> approx;
@@ -1181,7 +1330,7 @@ PYBIND11_MODULE(_spindle, m) {
                     Collection::create(path, cfg, {.read_only = false, .in_memory = false, .background_merges = background_merges}));
             },
             py::arg("path"), py::arg("vectors"), py::arg("payload_indexes"), py::arg("segments") = py::none(),
-            py::arg("background_merges") = false)
+            py::arg("background_merges") = false, py::arg("dense") = py::dict())
         .def_static(
             "open",
             [](const std::string& path, bool read_only, bool in_memory, bool background_merges) {
@@ -1203,13 +1352,16 @@ PYBIND11_MODULE(_spindle, m) {
              })
         .def(
             "upsert",
-            [](const PyCollection& h, const py::object& ids, const py::dict& vectors, const py::object& payloads, bool wait) {
+            [](const PyCollection& h, const py::object& ids, const py::dict& vectors, const py::object& payloads, bool wait,
+               const py::dict& dense) {
                 const auto c = h.get();
                 std::vector<Point> pts = points_from(*c, ids, vectors, payloads);
+                for (const auto& [name, data] : dense) dense_rows_into(pts, name.cast<std::string>(), data);
                 py::gil_scoped_release nogil;
                 return c->upsert(pts, {.wait = wait});
             },
-            py::arg("ids"), py::arg("vectors"), py::arg("payloads") = py::none(), py::arg("wait") = true)
+            py::arg("ids"), py::arg("vectors"), py::arg("payloads") = py::none(), py::arg("wait") = true,
+            py::arg("dense") = py::dict())
         .def(
             "delete_ids",
             [](const PyCollection& h, const py::object& ids, bool wait) {
@@ -1280,11 +1432,7 @@ PYBIND11_MODULE(_spindle, m) {
                     py::dict d;
                     d["id"] = from_point_id(p->id);
                     d["payload"] = p->payload.empty() ? py::object(py::none()) : py::object(py::str(p->payload));
-                    if (with_vectors) {
-                        py::dict vs;
-                        for (const auto& [name, sv] : p->vectors) vs[py::str(name)] = vector_dict(sv);
-                        d["vectors"] = vs;
-                    }
+                    if (with_vectors) d["vectors"] = point_vectors_dict(*p);
                     out.append(d);
                 }
                 return out;
@@ -1306,11 +1454,7 @@ PYBIND11_MODULE(_spindle, m) {
                     py::dict d;
                     d["id"] = from_point_id(p.id);
                     d["payload"] = p.payload.empty() ? py::object(py::none()) : py::object(py::str(p.payload));
-                    if (with_vectors) {
-                        py::dict vs;
-                        for (const auto& [name, sv] : p.vectors) vs[py::str(name)] = vector_dict(sv);
-                        d["vectors"] = vs;
-                    }
+                    if (with_vectors) d["vectors"] = point_vectors_dict(p);
                     out.append(d);
                 }
                 return out;
@@ -1323,6 +1467,55 @@ PYBIND11_MODULE(_spindle, m) {
                  py::gil_scoped_release nogil;
                  c->check();
              })
+        .def("dense_names",
+             [](const PyCollection& h) {
+                 std::vector<std::string> n;
+                 for (const auto& [k, _] : h.get()->config().dense) n.push_back(k);
+                 return n;
+             })
+        .def(
+            "search_dense",
+            [](const PyCollection& h, const py::object& query, const std::string& vector, std::size_t k, std::size_t offset,
+               const std::optional<std::string>& filter, bool exact, std::optional<std::size_t> ef,
+               std::optional<double> score_threshold, bool with_payload) {
+                const auto c = h.get();
+                SearchRequest r = dense_request(vector, k, offset, filter, exact, ef, score_threshold, with_payload);
+                const FloatArray a = FloatArray::ensure(query);
+                if (!a || a.ndim() != 1) throw InvalidArgument("a dense query is a 1-D array (or list) of floats");
+                r.dense_query.assign(a.data(), a.data() + a.shape(0));
+                SearchResult res;
+                {
+                    py::gil_scoped_release nogil;
+                    res = c->search(r);
+                }
+                return result_tuple(res, with_payload);
+            },
+            py::arg("query"), py::arg("vector") = "", py::arg("k") = 10, py::arg("offset") = 0, py::arg("filter") = py::none(),
+            py::arg("exact") = false, py::arg("ef") = py::none(), py::arg("score_threshold") = py::none(),
+            py::arg("with_payload") = false)
+        .def(
+            "search_dense_batch",
+            [](const PyCollection& h, const py::object& queries, const std::string& vector, std::size_t k, std::size_t offset,
+               const std::optional<std::string>& filter, bool exact, std::optional<std::size_t> ef,
+               std::optional<double> score_threshold, unsigned threads, bool scores_f32) {
+                const auto c = h.get();
+                const SearchRequest base = dense_request(vector, k, offset, filter, exact, ef, score_threshold, false);
+                const FloatArray a = FloatArray::ensure(queries);
+                if (!a || a.ndim() != 2) throw InvalidArgument("dense queries are a 2-D array of floats (one row per query)");
+                const auto n = static_cast<std::size_t>(a.shape(0));
+                const auto dim = static_cast<std::size_t>(a.shape(1));
+                std::vector<SearchResult> res;
+                {
+                    py::gil_scoped_release nogil;
+                    std::vector<SearchRequest> reqs(n, base);
+                    for (std::size_t i = 0; i < n; ++i) reqs[i].dense_query.assign(a.data() + i * dim, a.data() + (i + 1) * dim);
+                    res = run_batch(*c, reqs, threads);
+                }
+                return pack_results(res, k, scores_f32);
+            },
+            py::arg("queries"), py::arg("vector") = "", py::arg("k") = 10, py::arg("offset") = 0, py::arg("filter") = py::none(),
+            py::arg("exact") = false, py::arg("ef") = py::none(), py::arg("score_threshold") = py::none(),
+            py::arg("threads") = 0, py::arg("scores_f32") = false)
         .def(
             "search",
             [](const PyCollection& h, const py::object& query, const std::string& vector, std::size_t k,
@@ -1373,6 +1566,9 @@ PYBIND11_MODULE(_spindle, m) {
     m.def("_build_text_index", &build_text_index, py::arg("path"), py::arg("source"), py::arg("analyzer"), py::arg("k1"),
           py::arg("b"), py::arg("weights"), py::arg("collection_format"), py::arg("overwrite"), py::arg("segment_docs"),
           py::arg("allow_empty"));
+    m.def("_read_text_collection", &read_text_collection, py::arg("path"), py::arg("format"));
+    m.def("_read_text_queries", &read_text_queries, py::arg("path"), py::arg("format"), py::arg("number_queries"));
+    m.def("_analyze", &analyze_texts, py::arg("texts"), py::arg("analyzer"));
     m.def("_evaluate", &evaluate, py::arg("qrels"), py::arg("run"), py::arg("measures"), py::arg("per_query"),
           py::arg("relevance_level"), py::arg("max_results"), py::arg("complete"));
     m.def("_tune", &tune, py::arg("path"), py::arg("queries"), py::arg("vector"), py::arg("target_recall"), py::arg("k"),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs spindle's Debian 12 build dependencies and builds it.
-# Usage: [SPINDLE_BUILD_TARGETS="t1 t2"] scripts/setup.sh [Release|Debug] [build-dir]
+# Usage: [SPINDLE_BUILD_TARGETS="t1 t2"] [SPINDLE_CMAKE_ARGS="-DX=Y ..."] scripts/setup.sh [Release|Debug] [build-dir]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,7 +32,9 @@ fi
 
 # The Python module is built for Debian's /usr/bin/python3 (or $PYTHON).
 PYTHON="${PYTHON:-/usr/bin/python3}"
-cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DPython_EXECUTABLE="$PYTHON" >/dev/null
+# SPINDLE_CMAKE_ARGS (space-separated) adds configure options (scripts/test.sh: clang and the fuzz targets).
+# shellcheck disable=SC2086
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DPython_EXECUTABLE="$PYTHON" ${SPINDLE_CMAKE_ARGS:-} >/dev/null
 # SPINDLE_BUILD_TARGETS (space-separated) builds only those targets (scripts/test.sh uses it).
 # shellcheck disable=SC2086
 cmake --build "$BUILD_DIR" -j "$(nproc)" ${SPINDLE_BUILD_TARGETS:+--target $SPINDLE_BUILD_TARGETS}

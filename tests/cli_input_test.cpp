@@ -280,7 +280,7 @@ TEST(CliInput, HelpShowsTheDefaultsTheCodeUses) {  // item 11
     ASSERT_EQ(r.code, 0);
     EXPECT_NE(r.out.find(fmt::format("else {}", search.query_cut)), std::string::npos) << r.out;
     EXPECT_NE(r.out.find(fmt::format("else {:g}", search.heap_factor)), std::string::npos) << r.out;
-    EXPECT_NE(r.out.find(fmt::format("max({}, {:g} %", kDirectMinDocs, 100 * kDirectFraction)), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find(fmt::format("auto: at most {} in a segment", kDirectMaxDocs)), std::string::npos) << r.out;
     r = spindle(dir, "tune --help");
     EXPECT_NE(r.out.find(fmt::format("by more than {:g}", kTuneHeldOutMargin)), std::string::npos) << r.out;
     EXPECT_NE(r.out.find(fmt::format("={:g} ", TuneOptions{}.target_recall)), std::string::npos) << r.out;

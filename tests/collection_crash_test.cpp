@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -50,6 +51,11 @@ SparseVector vector_of(std::uint64_t value) {
     return v;
 }
 
+/// The dense vector "d" a value writes (cosine: stored normalized).
+std::vector<float> dense_of(std::uint64_t value) {
+    return {static_cast<float>(1 + value % 7), static_cast<float>(value % 3), 2.0F, static_cast<float>(value % 5) - 2.0F};
+}
+
 /// Batch b of the workload of `seed`: the same on every call.
 Batch make_batch(std::uint64_t seed, std::uint64_t b) {
     std::mt19937_64 rng(seed * 1000003 + b);
@@ -65,6 +71,7 @@ Batch make_batch(std::uint64_t seed, std::uint64_t b) {
             Point p;
             p.id = id;
             p.vectors.emplace("a", vector_of(value));
+            if (value % 3 != 0) p.dense.emplace("d", dense_of(value));  // some points leave it out
             p.payload = "{\"v\":" + std::to_string(value) + "}";
             out.points.push_back(std::move(p));
         }
@@ -113,6 +120,21 @@ Model read_state(const Collection& c) {
             }
             EXPECT_NEAR(a.at(tok), w, 2e-3F * std::max(1.0F, w)) << "point " << ids[i].text() << " value " << value;
         }
+        // The dense vector too (normalized; f16 within its rounding).
+        if (value % 3 == 0) {
+            EXPECT_FALSE(got[i]->dense.contains("d")) << "point " << ids[i].text();
+        } else if (!got[i]->dense.contains("d")) {
+            ADD_FAILURE() << "point " << ids[i].text() << " lost its dense vector";
+        } else {
+            std::vector<float> d = dense_of(value);
+            double norm = 0;
+            for (const float x : d) norm += static_cast<double>(x) * static_cast<double>(x);
+            const auto& g = got[i]->dense.at("d");
+            EXPECT_EQ(g.size(), d.size()) << "point " << ids[i].text();
+            for (std::size_t k = 0; k < std::min(d.size(), g.size()); ++k) {
+                EXPECT_NEAR(g[k], static_cast<double>(d[k]) / std::sqrt(norm), 1e-3) << "point " << ids[i].text() << " value " << value;
+            }
+        }
     }
     return m;
 }
@@ -122,6 +144,11 @@ CollectionConfig crash_config(std::uint64_t variant) {
     SparseVectorConfig a;
     a.weight_type = variant % 2 == 0 ? WeightType::f32 : WeightType::u16;
     c.vectors.emplace("a", a);
+    DenseVectorConfig d;
+    d.dim = 4;
+    d.storage = variant % 2 == 0 ? DenseStorage::f16 : DenseStorage::f32;
+    d.hnsw.min_docs = 30;  // some merged segments get a graph
+    c.dense.emplace("d", d);
     c.segments.flush_docs = 20 + 15 * (variant % 3);
     c.segments.memory_merge_factor = 3;
     c.segments.merge_factor = 2 + static_cast<std::uint32_t>(variant % 2);

@@ -240,7 +240,8 @@ TEST_P(CollectionModel, RandomOperationsMatchTheModel) {
     EXPECT_EQ(ro->count(), model.size());
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, CollectionModel, ::testing::Range(0, 50));
+// 20 seeds by default (about 2 minutes of CPU under ASan); SPINDLE_TEST_SEEDS=N for more.
+INSTANTIATE_TEST_SUITE_P(Seeds, CollectionModel, ::testing::Range(0, test::test_seeds(20)));
 
 }  // namespace
 }  // namespace spindle

@@ -24,6 +24,7 @@
 #include "spindle/collection/filter.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/io/file_util.hpp"
+#include "spindle/query/allow_set.hpp"
 #include "test_util.hpp"
 
 namespace spindle {
@@ -504,9 +505,12 @@ TEST_P(FilterDifferential, EveryExactAlgorithmEqualsBruteForceOverAllowedPoints)
     EXPECT_GE(seen.size(), 4U) << spread;
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, FilterDifferential, ::testing::Combine(::testing::Range(1, 7), ::testing::Values(0, 1)));
+// 3 seeds per mode by default (each ~15 s under ASan); SPINDLE_TEST_SEEDS=N for more.
+INSTANTIATE_TEST_SUITE_P(Seeds, FilterDifferential,
+                         ::testing::Combine(::testing::Range(1, 1 + test::test_seeds(3)), ::testing::Values(0, 1)));
 // Indexes added part-way: fewer seeds (each adds six rewrites of every segment).
-INSTANTIATE_TEST_SUITE_P(Added, FilterDifferential, ::testing::Combine(::testing::Range(1, 4), ::testing::Values(2)));
+INSTANTIATE_TEST_SUITE_P(Added, FilterDifferential,
+                         ::testing::Combine(::testing::Range(1, 1 + std::max(1, test::test_seeds(3) * 2 / 3)), ::testing::Values(2)));
 
 // Malformed filters give InvalidArgument, never another exception or a
 // crash: random valid filters, byte-mutated, truncated and spliced (a
@@ -565,8 +569,10 @@ TEST(PayloadIndexFile, WideRangesAndRoundTrip) {
     for (int i = 0; i < 40; ++i) {
         double lo = static_cast<double>(rng() % 800) - 50;
         double hi = lo + static_cast<double>(rng() % 800);
-        const bool li = rng() % 2 == 0;
-        const bool hi_incl = rng() % 2 == 0;
+        bool li = rng() % 2 == 0;
+        bool hi_incl = rng() % 2 == 0;
+        if (i == 0) lo = -1e9, hi = 1e9;                      // spans every value (FieldIndex::valued)
+        if (i == 1) lo = 0, hi = 699.5, li = true, hi_incl = true;  // exactly the smallest to the largest
         Condition c;
         c.kind = Condition::Kind::range;
         c.key = "n";
@@ -587,6 +593,27 @@ TEST(PayloadIndexFile, WideRangesAndRoundTrip) {
     EXPECT_EQ(loaded.field("n")->empty, built.field("n")->empty);
     // A file for another document count is refused.
     test::expect_message([&] { (void)PayloadIndex::load(tmp / "pidx.bin", texts.size() + 1); }, "indexes 12000 documents");
+}
+
+TEST(AllowSet, BulkAssignEqualsTheBitmap) {
+    // Array, bitset and run containers, values past num_docs, empty.
+    std::mt19937_64 rng(11);
+    for (int round = 0; round < 8; ++round) {
+        Bitmap b;
+        const docid_t n = 1 + static_cast<docid_t>(rng() % 300000);
+        for (int i = 0; i < 2000; ++i) b.add(static_cast<std::uint32_t>(rng() % (n + 5000)));
+        if (round % 2 == 0) b.addRange(n / 3, n / 3 + 70000);  // bitset or run containers
+        if (round % 3 == 0) b.runOptimize();
+        if (round == 7) b = Bitmap();
+        const AllowSet a(b, n);
+        std::uint64_t count = 0;
+        for (docid_t d = 0; d < n; ++d) {
+            ASSERT_EQ(a.contains(d), b.contains(d)) << "round " << round << " doc " << d;
+            count += b.contains(d) ? 1 : 0;
+        }
+        EXPECT_EQ(a.count(), count);
+        EXPECT_EQ(a.num_docs(), n);
+    }
 }
 
 // --- delete by filter ----------------------------------------------------------
@@ -690,7 +717,7 @@ TEST(FilteredCollection, PayloadIndexPersistsAndIsChecked) {
 // 0.02 (0.915) wherever the traversal runs at >= 10 % or by auto; 0.85 for the
 // forced traversal below 10 %, where the query_cut lists hold few allowed
 // documents (measured: forced 1.000 / 0.887 / 0.946 / 0.932; auto 1 / 1 / 1 /
-// 0.932, the first three under the direct threshold of 2,048 documents).
+// 0.932, the first three under the direct threshold of 1,024 documents).
 struct RecallFloor {
     int per10k;
     double automatic;

@@ -300,8 +300,8 @@ TEST_F(ServerTest, BadInput) {
     EXPECT_EQ(fail("GET", "/nope").first, 404);
     EXPECT_EQ(fail("PUT", "/collections/c/points/count").first, 405);
     EXPECT_EQ(fail("PUT", "/collections/bad$name", R"({"sparse_vectors": {"s": {}}})").first, 400);
-    EXPECT_EQ(fail("PUT", "/collections/d", R"({"vectors": {"size": 4, "distance": "Cosine"}})"),
-              std::make_pair(400, std::string("Wrong input: dense vectors are not supported: spindle serves sparse vectors only (give \"sparse_vectors\")")));
+    EXPECT_EQ(fail("PUT", "/collections/d", R"({"vectors": {"size": 4, "distance": "Manhattan"}})"),
+              std::make_pair(400, std::string("Wrong input: vectors.distance: Manhattan is not supported (Cosine, Dot, Euclid)")));
     // A payload index on a collection that holds points is built over them;
     // the same field with another type is refused.
     ok("PUT", "/collections/c/index?wait=true", R"({"field_name": "n", "field_schema": "integer"})");

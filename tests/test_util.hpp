@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <string>
@@ -61,6 +62,16 @@ struct CorpusParams {
     double duplicate_rate = 0.05; ///< fraction of documents copied from an earlier one
     double empty_rate = 0.02;     ///< fraction of empty documents
 };
+
+/// How many seeds a randomized suite instantiates: `fallback`, or
+/// SPINDLE_TEST_SEEDS=N (e.g. 200 for a long local soak; CI keeps the
+/// fallback so the sanitizer run stays within its time budget).
+inline int test_seeds(int fallback) {
+    const char* e = std::getenv("SPINDLE_TEST_SEEDS");
+    if (e == nullptr || *e == 0) return fallback;
+    const int n = std::atoi(e);
+    return n > 0 ? n : fallback;
+}
 
 inline std::string token_name(std::size_t t) { return "t" + std::to_string(t); }
 

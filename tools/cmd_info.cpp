@@ -45,6 +45,15 @@ void print_collection(const Collection& c) {
                              v.approx ? ", approx" : "", v.text ? ", BM25 text" : "");
     }
     fmt::print("vectors        {}\n", names);
+    if (!c.config().dense.empty()) {
+        std::string dense;
+        for (const auto& [n, v] : c.config().dense) {
+            dense += fmt::format("{}{} (dim {}, {}, {}, hnsw m {} ef_construct {} from {} vectors, ef {})", dense.empty() ? "" : ", ", n,
+                                 v.dim, to_string(v.distance), to_string(v.storage), v.hnsw.m, v.hnsw.ef_construct, v.hnsw.min_docs,
+                                 v.hnsw.ef);
+        }
+        fmt::print("dense vectors  {}\n", dense);
+    }
     const SegmentPolicy& p = c.config().segments;
     fmt::print("policy         flush at {} in-memory documents; merge {} segments per tier (floor {} documents, at most "
                "{}); rewrite past {:.0f} % deleted; approx structures from {} documents\n",
@@ -52,8 +61,9 @@ void print_collection(const Collection& c) {
                p.approx_min_docs);
     fmt::print("segments       {}\n", info.segments.size());
     for (const auto& s : info.segments) {
-        fmt::print("  {:<12} {:>10} docs {:>9} deleted {:>11}  {}{}\n", s.name, s.docs, s.deleted, human_bytes(s.bytes),
-                   s.in_memory ? "in memory" : s.origin, s.approx ? "" : " (no approx structures: searched exactly)");
+        fmt::print("  {:<12} {:>10} docs {:>9} deleted {:>11}  {}{}{}\n", s.name, s.docs, s.deleted, human_bytes(s.bytes),
+                   s.in_memory ? "in memory" : s.origin, s.approx ? "" : " (no approx structures: searched exactly)",
+                   c.config().dense.empty() ? "" : (s.hnsw ? " (hnsw)" : " (no hnsw graph: dense searched exactly)"));
     }
 }
 

@@ -18,6 +18,7 @@
 #include "spindle/collection/collection.hpp"
 #include "spindle/collection/query_loading.hpp"
 #include "spindle/common/error.hpp"
+#include "spindle/formats/dense_query_reader.hpp"
 #include "spindle/formats/input_format.hpp"
 #include "spindle/eval/evaluate.hpp"
 #include "spindle/eval/trec_eval_format.hpp"
@@ -69,7 +70,72 @@ struct SearchArgs {
     std::size_t rrf_k = 2;                  // --rrf-k
     std::vector<double> fusion_weights;     // --fusion-weights W,W,... (one per list)
     std::string fusion_norm = "min_max";    // --fusion-norm (convex)
+    // Dense queries (--dense-queries FILE on --dense-vector NAME): searched
+    // alone, or as the last list of a fusion.
+    std::string dense_queries;
+    std::string dense_vector;
+    std::size_t ef = 0;       // --ef: HNSW candidate list (0: the vector's default)
+    bool exact_dense = false; // --exact: every point scored
 };
+
+/// The dense vector `name` (or, empty, the collection's only dense vector).
+std::string resolve_dense_vector(const Collection& c, const std::string& name) {
+    const auto& dense = c.config().dense;
+    std::string names;
+    for (const auto& [n, _] : dense) names += (names.empty() ? "" : ", ") + n;
+    if (name.empty()) {
+        if (dense.size() == 1) return dense.begin()->first;
+        throw InvalidArgument(dense.empty() ? "--dense-queries: the collection has no dense vector"
+                                            : "--dense-queries: the collection has several dense vectors (" + names +
+                                                  "): name one with --dense-vector");
+    }
+    if (!dense.contains(name)) {
+        throw InvalidArgument("--dense-vector: the collection has no dense vector '" + name + "'" +
+                              (dense.empty() ? std::string(" (it has none)") : " (dense vectors: " + names + ")"));
+    }
+    return name;
+}
+
+/// Dense search requests for the queries of --dense-queries (k, --ef,
+/// --exact and --filter; no sparse knob).
+std::vector<SearchRequest> dense_requests(const std::vector<DenseQuery>& queries, const std::string& vector,
+                                          const SearchArgs& a, const std::shared_ptr<const Filter>& filter) {
+    std::vector<SearchRequest> out;
+    out.reserve(queries.size());
+    for (const DenseQuery& q : queries) {
+        SearchRequest r;
+        r.vector = vector;
+        r.dense_query = q.values;
+        r.k = a.k;
+        r.exact = a.exact_dense;
+        if (a.ef != 0) r.ef = a.ef;
+        r.filter = filter;
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+/// The results as a TREC run: to --output, or to stdout.
+template <class Results>
+void write_run(const SearchArgs& a, const std::vector<std::string>& ids, const Results& results) {
+    if (!a.output.empty()) {
+        TrecRunWriter run(a.output, a.tag);
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            for (std::size_t r = 0; r < results[i].points.size(); ++r) {
+                const ScoredPoint& h = results[i].points[r];
+                run.add(ids[i], h.id.text(), r + 1, h.score);
+            }
+        }
+        run.close();
+    } else {
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            for (std::size_t r = 0; r < results[i].points.size(); ++r) {
+                const ScoredPoint& h = results[i].points[r];
+                fmt::print("{} Q0 {} {} {:.6f} {}\n", ids[i], h.id.text(), r + 1, h.score, a.tag);
+            }
+        }
+    }
+}
 
 /// --fusion rrf|dbsf|convex[:ALPHA] with --rrf-k, --fusion-weights, --fusion-norm.
 FusionParams parse_fusion_option(const SearchArgs& a) {
@@ -101,12 +167,12 @@ FusionParams parse_fusion_option(const SearchArgs& a) {
 
 /// --qrels: evaluates the results in memory (trec_eval semantics) and prints the "all" lines.
 void print_effectiveness(std::FILE* out, const eval::Qrels& qrels, const eval::MeasureSet& metrics,
-                         const std::vector<TextQuery>& queries, const std::vector<SearchResult>& results,
+                         const std::vector<std::string>& ids, const std::vector<SearchResult>& results,
                          const std::string& tag) {
     eval::Run run;
     run.runid = tag;
-    for (std::size_t i = 0; i < queries.size(); ++i) {
-        auto [it, fresh] = run.queries.try_emplace(queries[i].id);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        auto [it, fresh] = run.queries.try_emplace(ids[i]);
         if (!fresh) continue;  // a repeated query id is evaluated once, with its first results
         for (const ScoredPoint& h : results[i].points) it->second.push_back({h.id.text(), h.score});
     }
@@ -124,6 +190,22 @@ void print_effectiveness(std::FILE* out, const eval::Qrels& qrels, const eval::M
 }
 
 void run_fused_search(const SearchArgs& a, const SearchRequest& base);
+void run_dense_search(const SearchArgs& a, const SearchRequest& base);
+
+/// --qrels and --metrics read before searching (bad metrics or qrels fail
+/// fast); as spindle eval, judgments sharing no query with the run are an error.
+std::pair<std::optional<eval::MeasureSet>, std::optional<eval::Qrels>> read_judgments(const SearchArgs& a,
+                                                                                      const std::vector<std::string>& ids,
+                                                                                      const std::string& file) {
+    std::pair<std::optional<eval::MeasureSet>, std::optional<eval::Qrels>> out;
+    if (a.qrels.empty()) return out;
+    out.first = eval::MeasureSet::parse(split_measure_lists(a.metrics));
+    out.second = eval::read_qrels(a.qrels);
+    bool shared = false;
+    for (const auto& id : ids) shared = shared || out.second->queries.contains(id);
+    if (!shared) throw InvalidArgument("no query of " + file + " has judgments in " + a.qrels);
+    return out;
+}
 
 void run_search(const SearchArgs& a_in) {
     SearchArgs a = a_in;
@@ -142,7 +224,18 @@ void run_search(const SearchArgs& a_in) {
     if (a.given.contains("--knn")) base.knn = a.knn;
     base.filter = read_filter(a.filter);
     base.direct = parse_filter_direct(a.direct);
-    if (!a.fuse_queries.empty() || !a.fusion.empty()) return run_fused_search(a, base);
+    const bool fusing = !a.fuse_queries.empty() || !a.fusion.empty();
+    if (a.dense_queries.empty()) {
+        if (a.ef != 0 || a.exact_dense) throw InvalidArgument("--ef and --exact apply to dense queries: give --dense-queries FILE");
+        if (!a.dense_vector.empty()) throw InvalidArgument("--dense-vector names the vector of --dense-queries FILE: give it");
+    } else if (!fusing) {
+        if (!a.queries.empty()) {
+            throw InvalidArgument("--queries and --dense-queries: give --fusion rrf|dbsf|convex:ALPHA to fuse them "
+                                  "(or drop --queries to search the dense vector alone)");
+        }
+        return run_dense_search(a, base);
+    }
+    if (fusing) return run_fused_search(a, base);
     const auto coll = Collection::open(a.index, {.read_only = true, .in_memory = a.in_memory});
     const auto snap = coll->snapshot();
     const auto index = snap->index(a.vector);
@@ -150,16 +243,10 @@ void run_search(const SearchArgs& a_in) {
     // More results than documents: all the matching ones (no k slots allocated).
     base.k = std::max<std::size_t>(1, std::min<std::size_t>(a.k, index->live_docs()));
     const auto queries = load_queries({a.queries, a.format, a.text, a.number_queries, a.allow_empty}, *index);
-    std::optional<eval::MeasureSet> metrics;
-    std::optional<eval::Qrels> qrels;
-    if (!a.qrels.empty()) {  // read before searching: bad metrics or qrels fail fast
-        metrics = eval::MeasureSet::parse(split_measure_lists(a.metrics));
-        qrels = eval::read_qrels(a.qrels);
-        // As spindle eval: judgments that share no query with the run are an error.
-        bool shared = false;
-        for (const auto& q : queries) shared = shared || qrels->queries.contains(q.id);
-        if (!shared) throw InvalidArgument("no query of " + a.queries + " has judgments in " + a.qrels);
-    }
+    std::vector<std::string> ids;
+    ids.reserve(queries.size());
+    for (const auto& q : queries) ids.push_back(q.id);
+    const auto [metrics, qrels] = read_judgments(a, ids, a.queries);
     if (queries.empty() && !a.allow_empty) {
         throw InvalidArgument(a.queries + " holds no query (pass --allow-empty to accept that)");
     }
@@ -195,23 +282,7 @@ void run_search(const SearchArgs& a_in) {
         }
     }
 
-    if (!a.output.empty()) {
-        TrecRunWriter run(a.output, a.tag);
-        for (std::size_t i = 0; i < queries.size(); ++i) {
-            for (std::size_t r = 0; r < results[i].points.size(); ++r) {
-                const ScoredPoint& h = results[i].points[r];
-                run.add(queries[i].id, h.id.text(), r + 1, h.score);
-            }
-        }
-        run.close();
-    } else {
-        for (std::size_t i = 0; i < queries.size(); ++i) {
-            for (std::size_t r = 0; r < results[i].points.size(); ++r) {
-                const ScoredPoint& h = results[i].points[r];
-                fmt::print("{} Q0 {} {} {:.6f} {}\n", queries[i].id, h.id.text(), r + 1, h.score, a.tag);
-            }
-        }
-    }
+    write_run(a, ids, results);
 
     SearchStats total;
     std::vector<double> latency_us;
@@ -250,33 +321,88 @@ void run_search(const SearchArgs& a_in) {
         fmt::print(out, "  filter: {} points match; {:.2f} segments per query scored directly\n", results.front().matched,
                    static_cast<double>(total.direct_segments) / n);
     }
-    if (qrels) print_effectiveness(out, *qrels, *metrics, queries, results, a.tag);
+    if (qrels) print_effectiveness(out, *qrels, *metrics, ids, results, a.tag);
     if (!a.output.empty()) fmt::print(out, "  run written to {}\n", a.output);
 }
 
 
-/// Hybrid search: each query id of --queries (on --vector) and of every
-/// --fuse-queries file (on its --fuse-vector) becomes one prefetch list of
-/// --fuse-depth candidates; the lists are fused as --fusion says
-/// (Collection::query). A query id missing from a later file gives that
-/// list no candidates.
+/// Dense search alone: every query of --dense-queries on --dense-vector.
+void run_dense_search(const SearchArgs& a, const SearchRequest& base) {
+    if (a.algorithm != "auto") {
+        throw InvalidArgument("--algorithm applies to sparse queries (--queries); a dense search takes --ef or --exact");
+    }
+    if (!a.given.empty()) throw InvalidArgument(*a.given.begin() + " applies to sparse queries (--queries)");
+    const auto coll = Collection::open(a.index, {.read_only = true, .in_memory = a.in_memory});
+    const std::string vector = resolve_dense_vector(*coll, a.dense_vector);
+    const auto queries = read_dense_queries(a.dense_queries, coll->config().dense.at(vector).dim, vector);
+    if (queries.empty() && !a.allow_empty) {
+        throw InvalidArgument(a.dense_queries + " holds no query (pass --allow-empty to accept that)");
+    }
+    std::vector<std::string> ids;
+    ids.reserve(queries.size());
+    for (const auto& q : queries) ids.push_back(q.id);
+    const auto [metrics, qrels] = read_judgments(a, ids, a.dense_queries);
+    const auto requests = dense_requests(queries, vector, a, base.filter);
+    std::vector<SearchResult> results;
+    results.reserve(requests.size());
+    Progress bar("search", requests.size(), a.quiet || requests.size() < 1000);
+    const auto wall = std::chrono::steady_clock::now();
+    const std::size_t chunk = std::max<std::size_t>(256, a.threads * 64);
+    for (std::size_t at = 0; at < requests.size(); at += chunk) {
+        const std::size_t n = std::min(chunk, requests.size() - at);
+        auto part = coll->search_batch(std::span(requests).subspan(at, n), a.threads);
+        for (auto& r : part) results.push_back(std::move(r));
+        bar.update(results.size());
+    }
+    const double wall_s = seconds_since(wall);
+    bar.finish();
+    write_run(a, ids, results);
+    std::vector<double> latency_us;
+    double sum = 0;
+    for (const auto& r : results) {
+        latency_us.push_back(r.seconds * 1e6);
+        sum += r.seconds * 1e6;
+    }
+    const double n = queries.empty() ? 1.0 : static_cast<double>(queries.size());
+    auto& out = a.output.empty() ? stderr : stdout;
+    fmt::print(out, "searched {} dense queries on {} ({}) k={} threads={}\n", queries.size(), vector,
+               a.exact_dense ? std::string("exact") : (a.ef != 0 ? fmt::format("ef {}", a.ef) : std::string("default ef")),
+               a.k, a.threads);
+    fmt::print(out, "  latency ms: mean {:.3f}  p50 {:.3f}  p90 {:.3f}  p99 {:.3f}   QPS {:.1f}\n", sum / n / 1000.0,
+               percentile(latency_us, 0.5) / 1000.0, percentile(latency_us, 0.9) / 1000.0,
+               percentile(latency_us, 0.99) / 1000.0, queries.empty() ? 0.0 : n / wall_s);
+    if (base.filter && !results.empty()) fmt::print(out, "  filter: {} points match\n", results.front().matched);
+    if (qrels) print_effectiveness(out, *qrels, *metrics, ids, results, a.tag);
+    if (!a.output.empty()) fmt::print(out, "  run written to {}\n", a.output);
+}
+
+/// Hybrid search: each query id of --queries (on --vector), of every
+/// --fuse-queries file (on its --fuse-vector) and of --dense-queries (on
+/// --dense-vector) becomes one prefetch list of --fuse-depth candidates; the
+/// lists are fused as --fusion says (Collection::query). A query id missing
+/// from a --fuse-queries file gives that list no candidates; one missing
+/// from --dense-queries is an error.
 void run_fused_search(const SearchArgs& a, const SearchRequest& base) {
+    const std::size_t more = a.fuse_queries.size() + (a.dense_queries.empty() ? 0 : 1);
     if (a.fusion.empty()) throw InvalidArgument("--fuse-queries needs --fusion rrf|dbsf|convex:ALPHA");
-    if (a.fuse_queries.empty()) throw InvalidArgument("--fusion needs a second query list: --fuse-queries FILE --fuse-vector NAME");
+    if (more == 0) {
+        throw InvalidArgument("--fusion needs a second query list: --fuse-queries FILE --fuse-vector NAME, or --dense-queries FILE");
+    }
     if (a.fuse_vectors.size() != a.fuse_queries.size()) {
         throw InvalidArgument(fmt::format("give one --fuse-vector per --fuse-queries ({} vectors for {} query files)",
                                           a.fuse_vectors.size(), a.fuse_queries.size()));
     }
     if (!a.qrels.empty()) throw InvalidArgument("--qrels is not supported with --fusion: write the run and use spindle eval");
     FusionParams fusion = parse_fusion_option(a);
-    validate_fusion(fusion, 1 + a.fuse_queries.size());
+    validate_fusion(fusion, 1 + more);
     const auto coll = Collection::open(a.index, {.read_only = true, .in_memory = a.in_memory});
     const auto snap = coll->snapshot();
     struct Leg {
         std::string file, vector;
-        std::vector<TextQuery> queries;
+        std::vector<TextQuery> queries;  // sparse legs
         std::vector<SearchRequest> requests;
         std::map<std::string, std::size_t> by_id;
+        bool dense = false;
     };
     std::vector<Leg> legs;
     legs.push_back({a.queries, a.vector, {}, {}, {}});
@@ -293,6 +419,19 @@ void run_fused_search(const SearchArgs& a, const SearchRequest& base) {
         if (l.queries.empty() && !a.allow_empty) throw InvalidArgument(l.file + " holds no query (pass --allow-empty to accept that)");
         l.requests = to_requests(l.queries, coll->config().vectors.at(l.vector), l.vector, base, &dropped);
         for (std::size_t i = 0; i < l.queries.size(); ++i) l.by_id.emplace(l.queries[i].id, i);
+    }
+    if (!a.dense_queries.empty()) {
+        Leg l{a.dense_queries, resolve_dense_vector(*coll, a.dense_vector), {}, {}, {}, true};
+        const auto dq = read_dense_queries(l.file, coll->config().dense.at(l.vector).dim, l.vector);
+        l.requests = dense_requests(dq, l.vector, a, nullptr);
+        for (std::size_t i = 0; i < dq.size(); ++i) l.by_id.emplace(dq[i].id, i);
+        for (const TextQuery& q : legs[0].queries) {
+            if (!l.by_id.contains(q.id)) {
+                throw InvalidArgument(fmt::format("{}: no dense query for query '{}' of {} (every query needs one)", l.file,
+                                                  q.id, legs[0].file));
+            }
+        }
+        legs.push_back(std::move(l));
     }
     // One query tree per query of the first file.
     std::vector<QueryRequest> trees;
@@ -315,6 +454,7 @@ void run_fused_search(const SearchArgs& a, const SearchRequest& base) {
                 r.query = {};
                 r.text.clear();
             }
+            if (l.dense) r.filter = base.filter;
             leaf.filter = r.filter;  // base --filter and the query's own (JSONL "filter")
             r.filter = nullptr;
             r.score_threshold.reset();
@@ -339,22 +479,10 @@ void run_fused_search(const SearchArgs& a, const SearchRequest& base) {
     const double wall_s = seconds_since(wall);
     bar.finish();
     const auto& queries = legs[0].queries;
-    if (!a.output.empty()) {
-        TrecRunWriter run(a.output, a.tag);
-        for (std::size_t i = 0; i < queries.size(); ++i) {
-            for (std::size_t r = 0; r < results[i].points.size(); ++r) {
-                run.add(queries[i].id, results[i].points[r].id.text(), r + 1, results[i].points[r].score);
-            }
-        }
-        run.close();
-    } else {
-        for (std::size_t i = 0; i < queries.size(); ++i) {
-            for (std::size_t r = 0; r < results[i].points.size(); ++r) {
-                fmt::print("{} Q0 {} {} {:.6f} {}\n", queries[i].id, results[i].points[r].id.text(), r + 1,
-                           results[i].points[r].score, a.tag);
-            }
-        }
-    }
+    std::vector<std::string> ids;
+    ids.reserve(queries.size());
+    for (const auto& q : queries) ids.push_back(q.id);
+    write_run(a, ids, results);
     std::vector<double> latency_us;
     double sum = 0;
     SearchStats total;
@@ -397,6 +525,10 @@ void register_search(CLI::App& app) {
         "--fusion-weights as Qdrant's weighted RRF), dbsf (Qdrant's distribution-based score\n"
         "fusion: mean +- 3 sd normalization, summed) or convex:ALPHA (ALPHA x first + (1 - ALPHA) x\n"
         "second of min-max normalized scores; --fusion-norm z_score; --fusion-weights for more lists).\n\n"
+        "Dense queries: --dense-queries FILE holds one query a line, qid<TAB>v1 v2 ... vd (values\n"
+        "separated by spaces, tabs or commas; d = the dimension of --dense-vector; .gz read directly).\n"
+        "Alone (no --queries) it searches the dense vector (--ef, --exact); with --queries and\n"
+        "--fusion it is the last list of the fusion (every query id of --queries needs a dense query).\n\n"
         "Exact algorithms: bmp (auto) for learned-sparse queries. maxscore and bmw are for short queries\n"
         "over short lists (BM25 text, ~10 terms, where auto picks maxscore; on SciFact maxscore is within\n"
         "2x of exhaustive, bmw within 4x); on SPLADE-like queries (~44 terms, most of them frequent)\n"
@@ -405,9 +537,11 @@ void register_search(CLI::App& app) {
         "(docs/BENCHMARKS.md, \"Exact search on 300k documents\").\n\n"
         "Example: spindle search --index idx/ --queries q.tsv --k 10 --output run.trec\n"
         "         spindle search --index coll/ --queries topics.tsv --vector bm25 \\\n"
-        "             --fuse-queries splade.tsv --fuse-vector splade --fusion rrf -o fused.trec");
+        "             --fuse-queries splade.tsv --fuse-vector splade --fusion rrf -o fused.trec\n"
+        "         spindle search --index coll/ --queries bm25.tsv --vector bm25 \\\n"
+        "             --dense-queries emb.tsv --dense-vector emb --fusion convex:0.6 -o hybrid.trec");
     cmd->add_option("--index,--collection", args->index, "Index (collection) directory")->required();
-    cmd->add_option("--queries", args->queries, "Query file")->required();
+    cmd->add_option("--queries", args->queries, "Query file (sparse vector or raw text; required unless --dense-queries alone)");
     cmd->add_option("--vector", args->vector, "Vector to search (default: the collection's only vector)");
     add_k_option(cmd, args->k, "Results per query (more than the documents: all matching ones)");
     cmd->add_option("-a,--algorithm", args->algorithm,
@@ -444,8 +578,8 @@ void register_search(CLI::App& app) {
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->add_option("--filter-direct", args->direct,
                     fmt::format("Under --filter: score the allowed points directly through the forward index (yes), "
-                                "never (no), or when they are few (auto: at most max({}, {:g} % of a segment))",
-                                kDirectMinDocs, 100.0 * kDirectFraction))
+                                "never (no), or when they are few (auto: at most {} in a segment)",
+                                kDirectMaxDocs))
         ->capture_default_str();
     cmd->add_option("--qrels", args->qrels, "Relevance judgments: evaluate the results and print the metrics");
     cmd->add_option("--fuse-queries", args->fuse_queries,
@@ -462,6 +596,14 @@ void register_search(CLI::App& app) {
                     "weights (scaled to sum to 1; instead of :ALPHA)")
         ->delimiter(',');
     cmd->add_option("--fusion-norm", args->fusion_norm, "convex: min_max or z_score normalization")->capture_default_str();
+    cmd->add_option("--dense-queries", args->dense_queries,
+                    "Dense query file (qid<TAB>v1 v2 ... vd): searched alone on --dense-vector, or with --queries and "
+                    "--fusion as the last fused list");
+    cmd->add_option("--dense-vector", args->dense_vector,
+                    "The dense vector of --dense-queries (default: the collection's only dense vector)");
+    cmd->add_option("--ef", args->ef, "Dense: HNSW candidate list per segment (0: the vector's stored ef)")
+        ->capture_default_str();
+    cmd->add_flag("--exact", args->exact_dense, "Dense: score every point (no HNSW graph)");
     cmd->add_option("-m,--metrics", args->metrics,
                     "trec_eval measures for --qrels, as spindle eval -m: repeat the option, or separate them with "
                     "spaces or commas (map,ndcg_cut.10; a comma not followed by a letter continues a measure's own "
@@ -474,6 +616,10 @@ void register_search(CLI::App& app) {
                   "Accept a query file without queries, whose queries share no term with the index, or of "
                   "impact-format queries for a text index (an error otherwise)");
     cmd->callback([args, cmd] {
+        // --queries is required, except by a dense search alone (a usage error, exit 2).
+        if (args->queries.empty() && (args->dense_queries.empty() || !args->fusion.empty() || !args->fuse_queries.empty())) {
+            throw CLI::RequiredError(args->dense_queries.empty() ? "--queries" : "--queries (the first list of a fusion)");
+        }
         for (const auto& knob : approx_knobs()) {
             const auto* opt = cmd->get_option_no_throw(std::string(knob.option));
             if (opt != nullptr && opt->count() > 0) args->given.insert(std::string(knob.option));

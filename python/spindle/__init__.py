@@ -29,7 +29,7 @@ import os
 from typing import Any, Iterable
 
 from . import _spindle
-from ._collection import Collection, Hits, Index, SparseVectorConfig
+from ._collection import Collection, DenseVectorConfig, Hits, Index, SparseVectorConfig
 from ._convert import csr_tuple, is_sparse, payloads_arg
 from ._spindle import (CorruptIndex, Error, IncompatibleVersion, InvalidArgument, IoError, ParseError,
                        WriteResult)
@@ -37,8 +37,8 @@ from ._spindle import (CorruptIndex, Error, IncompatibleVersion, InvalidArgument
 __version__ = "0.1.0"
 
 __all__ = [
-    "Collection", "Index", "Hits", "SparseVectorConfig", "WriteResult",
-    "build_index", "build_text_index", "evaluate", "tune", "run_from_batch", "csr_view_info", "read_jsonl_vectors",
+    "Collection", "Index", "Hits", "SparseVectorConfig", "DenseVectorConfig", "WriteResult",
+    "build_index", "build_text_index", "analyze", "read_text_collection", "read_text_queries", "evaluate", "tune", "run_from_batch", "csr_view_info", "read_jsonl_vectors",
     "Error", "InvalidArgument", "ParseError", "IoError", "CorruptIndex", "IncompatibleVersion",
 ]
 
@@ -115,6 +115,36 @@ def build_text_index(path: str, source, analyzer: str = "english", k1: float = 0
     idx = Index(os.fspath(path))
     idx.build_info = info
     return idx
+
+
+def analyze(text, analyzer: str = "english"):
+    """The index terms of ``text`` (a str: a list of terms; a list of str: a
+    list of lists), as ``spindle index --text`` and text search make them:
+    repeats kept, in order. With the terms of a text index's documents and
+    queries, a token vector can hold BM25 weights beside other vectors (see
+    docs/hybrid.md).
+
+    >>> import spindle
+    >>> spindle.analyze("The runners were running to Zürich's stations")
+    ['runner', 'were', 'run', 'zürich', 'station']
+    """
+    if isinstance(text, str):
+        return _spindle._analyze([text], analyzer)[0]
+    return _spindle._analyze(list(text), analyzer)
+
+
+def read_text_collection(path: str, format: str = "auto") -> list:
+    """The ``(id, text)`` documents of a raw-text collection (BEIR
+    ``corpus.jsonl`` as title + " " + text, Anserini JSONL, TSV, TREC,
+    SMART), in file order, as ``spindle index --text`` reads them."""
+    return _spindle._read_text_collection(os.fspath(path), format)
+
+
+def read_text_queries(path: str, format: str = "auto", number_queries: bool = False) -> list:
+    """The ``(id, text)`` queries of a raw-text query set (BEIR
+    ``queries.jsonl``, TREC topics, SMART, ``qid<TAB>text``), as ``spindle
+    search`` reads them; ``number_queries`` renumbers them 1..n (Cranfield)."""
+    return _spindle._read_text_queries(os.fspath(path), format, number_queries)
 
 
 def _run_arg(run):

@@ -34,6 +34,46 @@ class SparseVectorConfig:
                 "dense_ranges": self.dense_ranges, "approx": self.approx}
 
 
+@dataclass
+class DenseVectorConfig:
+    """How one named dense vector of a collection is stored and searched.
+
+    dim: the vectors' dimension. distance: ``"cosine"`` (vectors normalized
+    when stored; score = dot product), ``"dot"`` or ``"euclid"`` (score = the
+    Euclidean distance, results smallest first, as Qdrant). storage:
+    ``"f32"`` or ``"f16"``. m / ef_construct: the HNSW graph built for every
+    disk segment with at least ``min_docs`` vectors (smaller ones, and
+    filtered searches allowing fewer points, are searched exactly). ef: the
+    default candidate list of a query (``search(..., ef=)`` overrides).
+
+    >>> DenseVectorConfig(384, distance="dot")
+    DenseVectorConfig(dim=384, distance='dot', storage='f32', m=16, ef_construct=100, min_docs=10000, ef=64)
+    """
+    dim: int
+    distance: str = "cosine"
+    storage: str = "f32"
+    m: int = 16
+    ef_construct: int = 100
+    min_docs: int = 10000
+    ef: int = 64
+
+    def _as_dict(self) -> dict:
+        return {"dim": int(self.dim), "distance": self.distance, "storage": self.storage, "m": int(self.m),
+                "ef_construct": int(self.ef_construct), "min_docs": int(self.min_docs), "ef": int(self.ef)}
+
+
+def _is_ndarray(x, ndim: int) -> bool:
+    """A numpy array of `ndim` dimensions (numpy is imported only by callers that use it)."""
+    return type(x).__module__ == "numpy" and type(x).__name__ == "ndarray" and x.ndim == ndim
+
+
+def _is_dense_query(q) -> bool:
+    """A 1-D numeric array or a list of numbers (not a dict, str or sparse matrix)."""
+    if _is_ndarray(q, 1):
+        return q.dtype.kind in "fiu"
+    return isinstance(q, (list, tuple)) and len(q) > 0 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in q)
+
+
 class Hits:
     """The results of one search, best first (score descending, then id).
 
@@ -70,7 +110,7 @@ class Hits:
 
 
 _PREFETCH_KEYS = {"query", "vector", "limit", "filter", "score_threshold", "fusion", "prefetch", "exact", "algorithm",
-                  "query_cut", "heap_factor", "knn", "target_recall", "bmp_alpha"}
+                  "query_cut", "heap_factor", "knn", "target_recall", "bmp_alpha", "ef"}
 
 
 def _fusion_arg(f: Any) -> dict | None:
@@ -135,8 +175,13 @@ class _Searchable:
 
     @property
     def vectors(self) -> list:
-        """Names of the collection's vectors."""
+        """Names of the collection's sparse vectors."""
         return self._h.vector_names()
+
+    @property
+    def dense_vectors(self) -> list:
+        """Names of the collection's dense vectors."""
+        return self._h.dense_names()
 
     # -- reads ---------------------------------------------------------------
     def count(self, filter: Any = None) -> int:
@@ -171,7 +216,7 @@ class _Searchable:
                query_cut: int | None = None, heap_factor: float | None = None, knn: int | None = None,
                target_recall: float | None = None, with_payload: bool = False, vector: str | None = None,
                offset: int = 0, bmp_alpha: float = 1.0, score_threshold: float | None = None,
-               prefetch: Any = None, fusion: Any = None) -> Hits:
+               prefetch: Any = None, fusion: Any = None, ef: int | None = None) -> Hits:
         """The top ``k`` points for one query.
 
         query: a ``{token: weight}`` dict (``{index: weight}`` for an indices
@@ -188,6 +233,11 @@ class _Searchable:
         ``fusion`` the prefetch lists are fused (``query`` must be None);
         without, ``query`` re-scores the prefetched points.
         The GIL is released while the library searches.
+
+        Dense vectors: ``query`` is a 1-D array (or list) of floats and
+        ``vector`` names the dense vector (or is left out when the collection
+        has one dense vector); ``exact=True`` scores every point, ``ef`` sets
+        the HNSW candidate list. The sparse knobs do not apply.
         """
         if prefetch is not None or fusion is not None:
             if fusion is not None and query is not None:
@@ -195,7 +245,17 @@ class _Searchable:
             return self.query(query, prefetch=prefetch, fusion=fusion, vector=vector, k=k, offset=offset, filter=filter,
                               score_threshold=score_threshold, with_payload=with_payload, exact=exact,
                               algorithm=algorithm, query_cut=query_cut, heap_factor=heap_factor, knn=knn,
-                              target_recall=target_recall, bmp_alpha=bmp_alpha)
+                              target_recall=target_recall, bmp_alpha=bmp_alpha, ef=ef)
+        if self._dense_target(vector, query):
+            if algorithm is not None or query_cut is not None or heap_factor is not None or knn is not None or target_recall is not None:
+                raise _spindle.InvalidArgument("algorithm, query_cut, heap_factor, knn and target_recall are settings of sparse search")
+            import numpy as np
+            ids, scores, payloads, extra = self._h.search_dense(
+                np.asarray(query, dtype=np.float32), vector or "", k, offset, filter_arg(filter), exact, ef,
+                score_threshold, with_payload)
+            return Hits(ids, scores, payloads, extra)
+        if ef is not None:
+            raise _spindle.InvalidArgument("ef is a setting of dense search")
         ids, scores, payloads, extra = self._h.search(
             query_arg(query, self._vocab), vector or "", k, offset, filter_arg(filter), exact, algorithm, query_cut,
             heap_factor, knn, bmp_alpha, score_threshold, with_payload, target_recall)
@@ -204,9 +264,17 @@ class _Searchable:
     def _node(self, where: str, query=None, vector=None, limit: int = 10, filter: Any = None,
               score_threshold: float | None = None, fusion: Any = None, prefetch: Any = None, exact: bool = False,
               algorithm: str | None = None, query_cut: int | None = None, heap_factor: float | None = None,
-              knn: int | None = None, target_recall: float | None = None, bmp_alpha: float = 1.0) -> dict:
+              knn: int | None = None, target_recall: float | None = None, bmp_alpha: float = 1.0,
+              ef: int | None = None) -> dict:
+        dense = query is not None and self._dense_target(vector, query)
+        if dense:
+            import numpy as np
+            query = np.asarray(query, dtype=np.float32)
+        elif ef is not None:
+            raise _spindle.InvalidArgument(f"{where}ef: a setting of dense search")
         return {
-            "query": None if query is None else query_arg(query, self._vocab),
+            "dense": dense, "ef": ef,
+            "query": None if query is None else (query if dense else query_arg(query, self._vocab)),
             "vector": vector or "", "limit": int(limit), "filter": filter_arg(filter),
             "score_threshold": score_threshold, "fusion": _fusion_arg(fusion),
             "prefetch": [self._prefetch(p, f"{where}prefetch[{i}]") for i, p in enumerate(_prefetch_arg(prefetch))],
@@ -231,14 +299,16 @@ class _Searchable:
               offset: int = 0, filter: Any = None, score_threshold: float | None = None, with_payload: bool = False,
               exact: bool = False, algorithm: str | None = None, query_cut: int | None = None,
               heap_factor: float | None = None, knn: int | None = None, target_recall: float | None = None,
-              bmp_alpha: float = 1.0) -> Hits:
+              bmp_alpha: float = 1.0, ef: int | None = None) -> Hits:
         """A query tree in the shape of Qdrant's Query API (README, "Hybrid queries").
 
         prefetch: sub-queries run first, each a dict with ``query``, ``vector``,
         ``limit`` (or ``k``; default 10), ``filter``, ``score_threshold``,
         the search knobs of ``search`` (``exact``, ``algorithm``,
         ``query_cut``, ``heap_factor``, ``knn``, ``target_recall``,
-        ``bmp_alpha``), and nested ``prefetch`` / ``fusion``.
+        ``bmp_alpha``), and nested ``prefetch`` / ``fusion``. A dense
+        vector's query is a 1-D array (or list) of floats, with ``exact`` or
+        ``ef`` as ``search`` takes them.
         fusion: fuses the prefetch lists: ``"rrf"`` (Qdrant's, k = 2),
         ``"dbsf"``, ``("convex", alpha)`` (min-max normalized scores,
         alpha * first + (1 - alpha) * second) or a dict ``{"method": "rrf",
@@ -262,7 +332,7 @@ class _Searchable:
         """
         tree = self._node("", query=query, vector=vector, limit=k, filter=filter, score_threshold=score_threshold,
                           fusion=fusion, prefetch=prefetch, exact=exact, algorithm=algorithm, query_cut=query_cut,
-                          heap_factor=heap_factor, knn=knn, target_recall=target_recall, bmp_alpha=bmp_alpha)
+                          heap_factor=heap_factor, knn=knn, target_recall=target_recall, bmp_alpha=bmp_alpha, ef=ef)
         ids, scores, payloads, extra = self._h.query(tree, offset, with_payload)
         return Hits(ids, scores, payloads, extra)
 
@@ -270,7 +340,7 @@ class _Searchable:
                      algorithm: str | None = None, query_cut: int | None = None, heap_factor: float | None = None,
                      knn: int | None = None, target_recall: float | None = None, vector: str | None = None,
                      offset: int = 0, bmp_alpha: float = 1.0, score_threshold: float | None = None,
-                     dtype: str = "float64"):
+                     dtype: str = "float64", ef: int | None = None):
         """Searches many queries on one snapshot with ``threads`` threads (0: all cores).
 
         queries: a ``scipy.sparse`` matrix (one row per query, read without a
@@ -283,9 +353,19 @@ class _Searchable:
         """
         if dtype not in ("float64", "float32"):
             raise _spindle.InvalidArgument(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+        if _is_ndarray(queries, 2) and self._dense_target(vector, queries[0] if len(queries) else [0.0]):
+            # Dense queries, one per row (a float32 C-ordered array is read in place).
+            return self._h.search_dense_batch(queries, vector or "", k, offset, filter_arg(filter), exact, ef,
+                                              score_threshold, threads, dtype == "float32")
         return self._h.search_batch(queries_arg(queries, self._vocab), vector or "", k, offset, filter_arg(filter),
                                     exact, algorithm, query_cut, heap_factor, knn, bmp_alpha, score_threshold,
                                     threads, dtype == "float32", target_recall)
+
+    def _dense_target(self, vector, query) -> bool:
+        dense = self._h.dense_names()
+        if vector:
+            return vector in dense
+        return bool(dense) and (_is_dense_query(query) or not self._h.vector_names())
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else ("read-only" if self.read_only else "writable")
@@ -317,18 +397,23 @@ class Collection(_Searchable):
                vocab=None) -> "Collection":
         """Creates a collection in ``path`` (which must not exist).
 
-        vectors: ``{name: SparseVectorConfig}``. payload_indexes: ``{field:
+        vectors: ``{name: SparseVectorConfig or DenseVectorConfig}``. payload_indexes: ``{field:
         type}`` with type ``keyword``, ``integer``, ``float``, ``bool`` or
         ``datetime``. segments: segment policy settings (``flush_docs``,
         ``merge_factor``, ...). vocab: column names used when CSR input is
         given for a token vector (default: the decimal column number).
         """
         cfg = {}
+        dense = {}
         for name, v in vectors.items():
+            if isinstance(v, DenseVectorConfig):
+                dense[name] = v._as_dict()
+                continue
             if isinstance(v, dict):
                 v = SparseVectorConfig(**v)
             cfg[name] = v._as_dict()
-        return cls(_spindle._Collection.create(str(path), cfg, dict(payload_indexes or {}), segments), str(path), vocab)
+        return cls(_spindle._Collection.create(str(path), cfg, dict(payload_indexes or {}), segments, dense=dense),
+                   str(path), vocab)
 
     @classmethod
     def open(cls, path: str, read_only: bool = False, in_memory: bool = False, vocab=None) -> "Collection":
@@ -341,12 +426,25 @@ class Collection(_Searchable):
 
         vectors: a ``scipy.sparse.csr_matrix`` (row i is point ``ids[i]``) or
         a list of ``{token: weight}`` dicts, for the collection's only
-        vector; or a dict ``{vector name: matrix or list}``. payloads: dicts
+        vector; or a dict ``{vector name: matrix or list}``. A dense vector
+        takes a 2-D numpy array (one row per id; float32 C-ordered arrays are
+        read in place, others converted once). payloads: dicts
         (or JSON text, or None). wait=True returns once the batch is durable.
         Returns a WriteResult (lsn, applied). The GIL is released while the
         library writes.
         """
-        return self._h.upsert(ids_arg(ids), vectors_arg(vectors, self._vocab), payloads_arg(payloads), wait)
+        dense = {}
+        names = self._h.dense_names()
+        if names:
+            if isinstance(vectors, dict):
+                vectors = dict(vectors)
+                for name in names:
+                    if name in vectors:
+                        dense[name] = vectors.pop(name)
+            elif _is_ndarray(vectors, 2) and not self._h.vector_names() and len(names) == 1:
+                dense[names[0]] = vectors
+                vectors = {}
+        return self._h.upsert(ids_arg(ids), vectors_arg(vectors, self._vocab), payloads_arg(payloads), wait, dense=dense)
 
     def delete(self, ids=None, filter: Any = None, wait: bool = True):
         """Deletes points by id, or those matching a filter (one of the two)."""

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 
+#include "dense_query.hpp"
 #include "live_collection.hpp"
 #include "spindle/common/error.hpp"
 
@@ -139,7 +140,13 @@ private:
             auto f = std::make_shared<Filter>();
             f->must.push_back(std::move(c));
             r.filter = std::move(f);
-            r.direct = true;
+            if (dense_vector_of(snap_, r)) {
+                // A dense re-scoring vector: every candidate scored exactly
+                // (no graph walk).
+                r.exact = true;
+            } else {
+                r.direct = true;
+            }
             // Exact scores: no approximate search where a segment's live
             // documents are all candidates (searched without an allow-set).
             if (r.target_recall || r.algorithm == Algorithm::approx) {

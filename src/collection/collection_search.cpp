@@ -13,6 +13,7 @@
 #include <thread>
 #include <unordered_set>
 
+#include "dense_query.hpp"
 #include "live_collection.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/query/approx_settings.hpp"
@@ -104,6 +105,9 @@ SearchResult search_on(const Snapshot& snap, const SearchRequest& r, SearchScrat
 namespace {
 
 SearchResult search_inner(const Snapshot& snap, const SearchRequest& r, SearchScratch& scratch) {
+    if (const auto dense = dense_vector_of(snap, r)) return search_dense(snap, r, *dense);
+    if (!r.dense_query.empty()) throw InvalidArgument("a float array queries a dense vector; vector '" + r.vector + "' is sparse");
+    if (r.ef || r.exact) throw InvalidArgument("ef and exact are settings of dense search");
     const std::string vname = snap.vector_name(r.vector);
     const SparseVectorConfig& cfg = snap.config->vectors.at(vname);
     const Index& idx = *snap.indexes.at(vname);
@@ -239,6 +243,13 @@ Point read_point(const Snapshot& snap, std::size_t s, docid_t d, bool with_vecto
         }
         p.vectors.emplace(name, std::move(v));
     }
+    for (const auto& [name, cfg] : snap.config->dense) {
+        const DenseSegment& seg = *snap.segs[s].data->dense.at(name);
+        if (!seg.present(d)) continue;
+        std::vector<float> v(seg.dim());
+        seg.decode(d, v.data());
+        p.dense.emplace(name, std::move(v));
+    }
     return p;
 }
 
@@ -368,6 +379,12 @@ CollectionInfo LiveCollection::info() const {
             if (snap->config->vectors.at(name).approx) approx = approx && vi.approx_bytes > 0;
         }
         sum.approx = approx;
+        bool hnsw = !s.entry.dense.empty();
+        for (const auto& [name, di] : s.entry.dense) {
+            sum.bytes += di.bytes;
+            hnsw = hnsw && di.graph;
+        }
+        sum.hnsw = hnsw;
         if (s.in_memory) info.memory_docs += s.data->docs;
         info.segments.push_back(std::move(sum));
     }
@@ -408,6 +425,11 @@ void LiveCollection::check() const {
             if (seg->header().num_terms > snap->indexes.at(name)->vocabulary().size()) {
                 throw CorruptIndex(where + ": vector '" + name + "' has terms past the vocabulary");
             }
+        }
+        for (const auto& [name, cfg] : snap->config->dense) {
+            const auto it = st.data->dense.find(name);
+            if (it == st.data->dense.end()) throw CorruptIndex(where + ": dense vector '" + name + "' missing");
+            if (it->second->docs() != st.data->docs) throw CorruptIndex(where + ": dense vector '" + name + "' has another document count");
         }
         for (docid_t d = 0; d < st.data->docs; ++d) {
             if (st.deleted->contains(d)) continue;

@@ -14,6 +14,7 @@
 #include <unordered_set>
 
 #include "crash_points.hpp"
+#include "dense_query.hpp"
 #include "live_collection.hpp"
 #include "spindle/common/error.hpp"
 #include "spindle/index/deletions.hpp"
@@ -45,6 +46,14 @@ void labelled(L&& label, F&& f) {
     } catch (const InvalidArgument& e) {
         throw InvalidArgument(label() + ": " + e.what());
     }
+}
+
+/// "a, b (dense)": every vector of the collection, for error messages.
+std::string vector_names(const CollectionConfig& c) {
+    std::string names;
+    for (const auto& [n, v] : c.vectors) names += (names.empty() ? "" : ", ") + n;
+    for (const auto& [n, v] : c.dense) names += (names.empty() ? "" : ", ") + n + " (dense)";
+    return names;
 }
 
 struct MergeFlag {
@@ -86,9 +95,10 @@ void LiveCollection::validate_points(std::span<const Point> points) const {
         for (const auto& [name, v] : p.vectors) {
             const auto it = config.vectors.find(name);
             if (it == config.vectors.end()) {
-                std::string names;
-                for (const auto& [n, c] : config.vectors) names += (names.empty() ? "" : ", ") + n;
-                throw InvalidArgument(label() + ": unknown vector '" + name + "' (the collection has: " + names + ")");
+                if (config.dense.contains(name)) {
+                    throw InvalidArgument(label() + ": vector '" + name + "' is a dense vector (give it as a float array, not a sparse vector)");
+                }
+                throw InvalidArgument(label() + ": unknown vector '" + name + "' (the collection has: " + vector_names(config) + ")");
             }
             const SparseVectorConfig& c = it->second;
             const auto vl = [&label, &name = name] { return label() + ": vector '" + name + "'"; };
@@ -131,6 +141,24 @@ void LiveCollection::validate_points(std::span<const Point> points) const {
                 std::sort(idx.begin(), idx.end());
                 const auto dup = std::adjacent_find(idx.begin(), idx.end());
                 if (dup != idx.end()) throw InvalidArgument(fmt::format("{}: index {} repeated", vl(), *dup));
+            }
+        }
+        for (const auto& [name, v] : p.dense) {
+            const auto it = config.dense.find(name);
+            if (it == config.dense.end()) {
+                if (config.vectors.contains(name)) {
+                    throw InvalidArgument(label() + ": vector '" + name + "' is a sparse vector (give indices and values, not a float array)");
+                }
+                throw InvalidArgument(label() + ": unknown vector '" + name + "' (the collection has: " + vector_names(config) + ")");
+            }
+            if (v.size() != it->second.dim) {
+                throw InvalidArgument(fmt::format("{}: dense vector '{}' has {} values, its dimension is {}", label(), name, v.size(),
+                                                  it->second.dim));
+            }
+            for (std::size_t k = 0; k < v.size(); ++k) {
+                if (!std::isfinite(v[k])) {
+                    throw InvalidArgument(fmt::format("{}: dense vector '{}': value {} at position {} is not finite", label(), name, v[k], k));
+                }
             }
         }
         if (!p.payload.empty()) {
@@ -276,6 +304,14 @@ std::uint64_t LiveCollection::apply_upsert(std::span<const Point> points) {
                 buf.terms.push_back(t);
                 buf.weights.push_back(w);
             }
+        }
+        for (auto& [vname, col] : batch.dense) {
+            const auto it = p.dense.find(vname);
+            if (it == p.dense.end()) continue;  // end_doc adds an absent row
+            const std::size_t at = col.values.size();
+            col.values.insert(col.values.end(), it->second.begin(), it->second.end());
+            col.present.push_back(1);
+            if (config_->dense.at(vname).distance == DenseDistance::cosine) normalize(col.values.data() + at, col.dim);
         }
         batch.end_doc(p.id, p.payload);
     }

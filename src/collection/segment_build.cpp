@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <variant>
 
@@ -22,9 +23,13 @@ namespace spindle::detail {
 
 DocBatch::DocBatch(const CollectionConfig& c) {
     for (const auto& [name, v] : c.vectors) vectors.emplace(name, SegmentBuffer{});
+    for (const auto& [name, v] : c.dense) dense.emplace(name, DenseColumn{v.dim, {}, {}});
 }
 
 void DocBatch::end_doc(PointId id, std::string payload) {
+    for (auto& [name, col] : dense) {
+        if (col.docs() == ids.size()) col.add_absent();
+    }
     ids.push_back(std::move(id));
     payloads.push_back(std::move(payload));
     for (auto& [name, buf] : vectors) {
@@ -90,6 +95,14 @@ void append_live(const SegmentData& seg, const Bitmap* deleted, DocBatch& out, s
                 buf.terms.push_back(t);
                 buf.weights.push_back(w);
             }
+        }
+        for (auto& [name, col] : out.dense) {
+            const auto it = seg.dense.find(name);
+            if (it == seg.dense.end() || !it->second->present(d)) continue;  // end_doc adds an absent row
+            const std::size_t at = col.values.size();
+            col.values.resize(at + col.dim);
+            it->second->decode(d, col.values.data() + at);
+            col.present.push_back(1);
         }
         out.end_doc(PointId::from_stored(seg.ids->is_number(d), seg.ids->key(d)),
                     seg.payloads ? std::string(seg.payloads->json(d)) : std::string());
@@ -174,6 +187,15 @@ std::shared_ptr<SegmentData> build_memory_segment(const std::string& name, const
                                                                   v.weight_type, num_terms.at(vname)));
         entry.vectors.emplace(vname, info);
     }
+    for (const auto& [vname, v] : config.dense) {
+        const DenseColumn& col = batch.dense.at(vname);
+        auto d = DenseSegment::in_memory(name + "/" + vname + "/dense.bin", v, col);
+        DenseFileInfo fi;
+        fi.bytes = d->file_bytes();
+        fi.present = d->num_present();
+        entry.dense.emplace(vname, fi);
+        s->dense.emplace(vname, std::move(d));
+    }
     return s;
 }
 
@@ -214,6 +236,14 @@ CollectionSegment write_disk_segment(const std::string& dir, const std::string& 
             }
             fsync_directory(vdir);
             entry.vectors.emplace(vname, info);
+        }
+        for (const auto& [vname, v] : config.dense) {
+            const std::string vdir = staging + "/" + vname;
+            if (!fs::create_directory(vdir, ec)) throw IoError("cannot create " + vdir + ": " + ec.message());
+            const DenseColumn& col = batch.dense.at(vname);
+            const auto present = static_cast<std::uint64_t>(std::count(col.present.begin(), col.present.end(), 1));
+            entry.dense.emplace(vname, DenseSegment::write(vdir + "/dense.bin", v, col, present >= v.hnsw.min_docs));
+            fsync_directory(vdir);
         }
         fsync_directory(staging);
         crash_point("segment:staged");

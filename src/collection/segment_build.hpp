@@ -14,6 +14,7 @@
 #include "spindle/common/bitmap.hpp"
 #include "spindle/index/collection_manifest.hpp"
 #include "spindle/index/collection_segment.hpp"
+#include "spindle/index/dense_segment.hpp"
 #include "spindle/index/segment_writer.hpp"
 
 namespace spindle::detail {
@@ -24,6 +25,8 @@ struct DocBatch {
     std::vector<PointId> ids;
     std::vector<std::string> payloads;
     std::map<std::string, SegmentBuffer> vectors;
+    /// One column per configured dense vector (absent rows are zeros).
+    std::map<std::string, DenseColumn> dense;
     /// Per vector: weights clipped when the source segments were first
     /// quantized (their decoded weights are already at the cap, so the new
     /// segment's quantizer cannot see them) and the first such document's id.
@@ -43,7 +46,8 @@ struct DocBatch {
     explicit DocBatch(const CollectionConfig& c);
     [[nodiscard]] std::size_t docs() const { return ids.size(); }
     /// Ends the current document: its entries (already appended to each
-    /// vector's terms/weights, sorted by term) become one document.
+    /// vector's terms/weights, sorted by term, and each dense column's row
+    /// when it has one) become one document.
     void end_doc(PointId id, std::string payload);
 };
 

@@ -10,8 +10,9 @@ namespace {
 // Layout: u8 op; upsert: u32 n, then per point: id, u32 vectors, per vector
 // (u16 name length, name, u8 keys (0 tokens, 1 indices), u32 nnz, entries
 // (tokens: u16 length, bytes, f32; indices: u32, f32)), u32 payload length
-// (0xFFFFFFFF: none), payload; remove: u32 n, ids. An id is u8 kind (1
-// number: u64; 0 string: u32 length, bytes).
+// (0xFFFFFFFF: none), payload; upsert_dense: as upsert, each point followed
+// by u32 dense vectors, per vector (u16 name length, name, u32 dim, f32[dim]);
+// remove: u32 n, ids. An id is u8 kind (1 number: u64; 0 string: u32 length, bytes).
 class Out {
 public:
     template <class T>
@@ -89,7 +90,9 @@ private:
 
 std::vector<std::byte> encode_upsert(std::span<const Point> points) {
     Out o;
-    o.put<std::uint8_t>(static_cast<std::uint8_t>(Op::upsert));
+    bool dense = false;
+    for (const Point& p : points) dense = dense || !p.dense.empty();
+    o.put<std::uint8_t>(static_cast<std::uint8_t>(dense ? Op::upsert_dense : Op::upsert));
     o.put<std::uint32_t>(static_cast<std::uint32_t>(points.size()));
     for (const Point& p : points) {
         o.id(p.id);
@@ -116,6 +119,14 @@ std::vector<std::byte> encode_upsert(std::span<const Point> points) {
             o.put<std::uint32_t>(static_cast<std::uint32_t>(p.payload.size()));
             o.bytes(p.payload);
         }
+        if (!dense) continue;
+        o.put<std::uint32_t>(static_cast<std::uint32_t>(p.dense.size()));
+        for (const auto& [name, v] : p.dense) {
+            o.put<std::uint16_t>(static_cast<std::uint16_t>(name.size()));
+            o.bytes(name);
+            o.put<std::uint32_t>(static_cast<std::uint32_t>(v.size()));
+            o.bytes(std::string_view(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float)));
+        }
     }
     return o.take();
 }
@@ -132,7 +143,8 @@ Operation decode(std::span<const std::byte> payload, const std::string& where) {
     In in(payload, where);
     Operation op;
     const auto kind = in.get<std::uint8_t>();
-    if (kind == static_cast<std::uint8_t>(Op::upsert)) {
+    if (kind == static_cast<std::uint8_t>(Op::upsert) || kind == static_cast<std::uint8_t>(Op::upsert_dense)) {
+        const bool dense = kind == static_cast<std::uint8_t>(Op::upsert_dense);
         op.op = Op::upsert;
         const auto n = in.count(1 + 4 + 4 + 4);
         op.points.resize(n);
@@ -160,6 +172,17 @@ Operation decode(std::span<const std::byte> payload, const std::string& where) {
             }
             const auto pl = in.get<std::uint32_t>();
             if (pl != 0xFFFFFFFFU) p.payload = std::string(in.bytes(pl));
+            if (!dense) continue;
+            const auto nd = in.count(2 + 4);
+            for (std::uint32_t j = 0; j < nd; ++j) {
+                const auto len = in.get<std::uint16_t>();
+                std::string name(in.bytes(len));
+                const auto dim = in.count(4);
+                std::vector<float> v(dim);
+                const std::string_view b = in.bytes(std::size_t{dim} * sizeof(float));
+                if (dim > 0) std::memcpy(v.data(), b.data(), b.size());
+                p.dense.emplace(std::move(name), std::move(v));
+            }
         }
     } else if (kind == static_cast<std::uint8_t>(Op::remove)) {
         op.op = Op::remove;

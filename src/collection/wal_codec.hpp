@@ -11,7 +11,10 @@
 
 namespace spindle::wal {
 
-enum class Op : std::uint8_t { upsert = 1, remove = 2 };
+/// upsert_dense is an upsert whose points also carry dense vectors (written
+/// only then, so logs without dense vectors stay readable by older builds);
+/// decode() reports it as Op::upsert.
+enum class Op : std::uint8_t { upsert = 1, remove = 2, upsert_dense = 3 };
 
 struct Operation {
     Op op = Op::upsert;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -65,9 +66,53 @@ void SegmentPolicy::validate() const {
     }
 }
 
+std::string_view to_string(DenseDistance d) {
+    switch (d) {
+        case DenseDistance::cosine: return "cosine";
+        case DenseDistance::dot: return "dot";
+        case DenseDistance::euclid: return "euclid";
+    }
+    return "?";
+}
+
+DenseDistance parse_dense_distance(std::string_view s) {
+    std::string l(s);
+    for (char& c : l) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (l == "cosine") return DenseDistance::cosine;
+    if (l == "dot") return DenseDistance::dot;
+    if (l == "euclid" || l == "euclidean" || l == "l2") return DenseDistance::euclid;
+    throw InvalidArgument("unknown distance '" + std::string(s) + "' (valid: Cosine, Dot, Euclid)");
+}
+
+std::string_view to_string(DenseStorage s) { return s == DenseStorage::f16 ? "f16" : "f32"; }
+
+DenseStorage parse_dense_storage(std::string_view s) {
+    if (s == "f32" || s == "float32") return DenseStorage::f32;
+    if (s == "f16" || s == "float16") return DenseStorage::f16;
+    throw InvalidArgument("unknown dense storage '" + std::string(s) + "' (valid: f32, f16)");
+}
+
+void DenseVectorConfig::validate(const std::string& name) const {
+    check_vector_name(name);
+    const std::string where = "dense vector '" + name + "'";
+    if (dim == 0 || dim > 65536) throw InvalidArgument(fmt::format("{}: dimension must be in [1, 65536], got {}", where, dim));
+    if (hnsw.m < 2 || hnsw.m > 256) throw InvalidArgument(fmt::format("{}: hnsw m must be in [2, 256], got {}", where, hnsw.m));
+    if (hnsw.ef_construct < 1 || hnsw.ef_construct > 100'000) {
+        throw InvalidArgument(fmt::format("{}: hnsw ef_construct must be in [1, 100000], got {}", where, hnsw.ef_construct));
+    }
+    if (hnsw.ef < 1 || hnsw.ef > 100'000) throw InvalidArgument(fmt::format("{}: hnsw ef must be in [1, 100000], got {}", where, hnsw.ef));
+    if (hnsw.min_docs < 1) throw InvalidArgument(where + ": hnsw min_docs must be at least 1");
+}
+
 void CollectionConfig::validate() const {
-    if (vectors.empty()) throw InvalidArgument("a collection needs at least one vector");
+    if (vectors.empty() && dense.empty()) throw InvalidArgument("a collection needs at least one vector");
     for (const auto& [name, v] : vectors) v.validate(name);
+    for (const auto& [name, v] : dense) {
+        v.validate(name);
+        if (vectors.contains(name)) {
+            throw InvalidArgument("vector name '" + name + "' is used by a sparse and a dense vector (names must be unique)");
+        }
+    }
     segments.validate();
     for (const auto& [key, type] : payload_indexes) check_payload_key(key);
 }
@@ -275,6 +320,13 @@ std::string CollectionManifest::to_json() const {
         vecs[name] = std::move(j);
     }
     const SegmentPolicy& p = config.segments;
+    json dense = json::object();
+    for (const auto& [name, v] : config.dense) {
+        dense[name] = {{"dim", v.dim},
+                       {"distance", std::string(spindle::to_string(v.distance))},
+                       {"storage", std::string(spindle::to_string(v.storage))},
+                       {"hnsw", {{"m", v.hnsw.m}, {"ef_construct", v.hnsw.ef_construct}, {"min_docs", v.hnsw.min_docs}, {"ef", v.hnsw.ef}}}};
+    }
     json cfg = {{"vectors", std::move(vecs)},
                 {"segments",
                  {{"flush_docs", p.flush_docs},
@@ -284,6 +336,9 @@ std::string CollectionManifest::to_json() const {
                   {"max_segment_docs", p.max_segment_docs},
                   {"max_deleted_fraction", p.max_deleted_fraction},
                   {"approx_min_docs", p.approx_min_docs}}}};
+    // Only when there are dense vectors: manifests of sparse-only
+    // collections stay as older builds wrote (and read) them.
+    if (!config.dense.empty()) cfg["dense"] = std::move(dense);
     if (!config.payload_indexes.empty()) {
         json pi = json::object();
         for (const auto& [key, type] : config.payload_indexes) pi[key] = std::string(spindle::to_string(type));
@@ -299,15 +354,23 @@ std::string CollectionManifest::to_json() const {
     for (const auto& g : segments) {
         json vj = json::object();
         for (const auto& [name, info] : g.vectors) vj[name] = segment_info_json(info);
-        segs.push_back({{"name", g.name},
-                        {"docs", g.docs},
-                        {"deleted", g.deleted},
-                        {"deletions", g.deletions},
-                        {"docids_bytes", g.docids_bytes},
-                        {"payload_bytes", g.payload_bytes},
-                        {"payload_index_bytes", g.payload_index_bytes},
-                        {"origin", g.origin},
-                        {"vectors", std::move(vj)}});
+        json sj = {{"name", g.name},
+                   {"docs", g.docs},
+                   {"deleted", g.deleted},
+                   {"deletions", g.deletions},
+                   {"docids_bytes", g.docids_bytes},
+                   {"payload_bytes", g.payload_bytes},
+                   {"payload_index_bytes", g.payload_index_bytes},
+                   {"origin", g.origin},
+                   {"vectors", std::move(vj)}};
+        if (!g.dense.empty()) {
+            json dj = json::object();
+            for (const auto& [name, d] : g.dense) {
+                dj[name] = {{"bytes", d.bytes}, {"present", d.present}, {"graph", d.graph}, {"graph_seconds", d.graph_seconds}};
+            }
+            sj["dense"] = std::move(dj);
+        }
+        segs.push_back(std::move(sj));
     }
     json root = {{"format", "spindle-collection"},
                  {"format_version", kFormatVersion},
@@ -358,6 +421,24 @@ CollectionManifest CollectionManifest::from_json(std::string_view text, const st
         if (v.contains("approx")) c.approx = r.approx(r.obj(v, "approx", path), path + "approx.");
         if (v.contains("text")) c.text = r.text(r.obj(v, "text", path), path + "text.");
         m.config.vectors.emplace(name, std::move(c));
+    }
+    if (cfg.contains("dense")) {  // since dense vectors (optional)
+        for (const auto& item : r.obj(cfg, "dense", "config.").items()) {
+            const std::string& name = item.key();
+            const json& v = item.value();
+            const std::string path = "config.dense." + name + ".";
+            DenseVectorConfig c;
+            c.dim = r.u32(v, "dim", path);
+            c.distance = r.valid([&] { return parse_dense_distance(r.str(v, "distance", path)); });
+            c.storage = r.valid([&] { return parse_dense_storage(r.str(v, "storage", path)); });
+            const json& h = r.obj(v, "hnsw", path);
+            const std::string hp = path + "hnsw.";
+            c.hnsw.m = r.u32(h, "m", hp);
+            c.hnsw.ef_construct = r.u32(h, "ef_construct", hp);
+            c.hnsw.min_docs = r.u64(h, "min_docs", hp);
+            c.hnsw.ef = r.u32(h, "ef", hp);
+            m.config.dense.emplace(name, c);
+        }
     }
     const json& pol = r.obj(cfg, "segments", "config.");
     SegmentPolicy& p = m.config.segments;
@@ -429,6 +510,24 @@ CollectionManifest CollectionManifest::from_json(std::string_view text, const st
         }
         if (g.vectors.size() != m.config.vectors.size()) {
             throw CorruptIndex(where + ": segment '" + g.name + "' does not hold every vector");
+        }
+        if (o.contains("dense")) {
+            for (const auto& [vname, d] : r.obj(o, "dense", path).items()) {
+                if (!m.config.dense.contains(vname)) throw CorruptIndex(where + ": segment '" + g.name + "' has unknown dense vector '" + vname + "'");
+                const std::string dp = path + "dense." + vname + ".";
+                DenseFileInfo fi;
+                fi.bytes = r.u64(d, "bytes", dp);
+                fi.present = r.u64(d, "present", dp);
+                const json& gj = r.member(d, "graph", dp);
+                if (!gj.is_boolean()) throw CorruptIndex(where + ": manifest field '" + dp + "graph' is not a boolean");
+                fi.graph = gj.get<bool>();
+                fi.graph_seconds = r.num(d, "graph_seconds", dp);
+                if (fi.present > g.docs) throw CorruptIndex(where + ": segment '" + g.name + "' dense vector '" + vname + "' has more vectors than documents");
+                g.dense.emplace(vname, fi);
+            }
+        }
+        if (g.dense.size() != m.config.dense.size()) {
+            throw CorruptIndex(where + ": segment '" + g.name + "' does not hold every dense vector");
         }
         m.segments.push_back(std::move(g));
     }

@@ -11,6 +11,7 @@ namespace spindle {
 SegmentData::~SegmentData() {
     if (obsolete.load() && !dir.empty()) {
         vectors.clear();
+        dense.clear();
         payloads.reset();
         payload_index.reset();
         ids.reset();
@@ -43,6 +44,16 @@ std::shared_ptr<SegmentData> open_collection_segment(const std::string& dir, con
         if (info.approx_bytes > 0) approx = Container(vdir + "/approx.bin", kinds::kApprox, mode);
         s->vectors.emplace(name, std::make_shared<const Segment>(std::move(files), std::move(approx), s->ids, info,
                                                                  cfg.weight_type, m.vectors.at(name).num_terms));
+    }
+    for (const auto& [name, info] : g.dense) {
+        const DenseVectorConfig& cfg = m.config.dense.at(name);
+        auto d = std::make_shared<const DenseSegment>(Container(s->dir + "/" + name + "/dense.bin", kinds::kDense, mode), cfg, g.docs);
+        if (d->num_present() != info.present || d->has_graph() != info.graph) {
+            throw CorruptIndex(s->dir + "/" + name + "/dense.bin: holds " + std::to_string(d->num_present()) +
+                               " vectors (graph: " + (d->has_graph() ? "yes" : "no") + "), the manifest says " +
+                               std::to_string(info.present) + " (graph: " + (info.graph ? "yes" : "no") + ")");
+        }
+        s->dense.emplace(name, std::move(d));
     }
     return s;
 }

@@ -192,6 +192,11 @@ void FieldIndex::build_chunks() {
         c.runOptimize();
         chunks.push_back(std::move(c));
     }
+    std::vector<const Bitmap*> parts;
+    parts.reserve(chunks.size());
+    for (const Bitmap& c : chunks) parts.push_back(&c);
+    valued = parts.empty() ? Bitmap() : Bitmap::fastunion(parts.size(), parts.data());
+    valued.runOptimize();
 }
 
 Bitmap FieldIndex::range(double lo, bool lo_incl, double hi, bool hi_incl) const {
@@ -201,6 +206,7 @@ Bitmap FieldIndex::range(double lo, bool lo_incl, double hi, bool hi_incl) const
     if (first >= last) return r;
     const auto p = static_cast<std::size_t>(first - values.begin());
     const auto q = static_cast<std::size_t>(last - values.begin());
+    if (p == 0 && q == values.size() && chunks.size() == (values.size() + kChunk - 1) / kChunk) return valued;
     // Whole chunks inside [p, q), and the entries before and after them.
     const std::size_t c0 = (p + kChunk - 1) / kChunk;
     const std::size_t c1 = q / kChunk;

@@ -37,7 +37,7 @@ std::vector<ScoredDoc> search_segment(const SegmentViews<W>& v, const ApproxView
     if (opts.algorithm == Algorithm::approx && approx != nullptr) floor = 0;
     TopK topk(k, allowed != nullptr ? nullptr : deleted, allowed, floor);
     const docid_t n = v.inv.num_docs;
-    if (allowed != nullptr && opts.direct.value_or(score_directly(allowed->count(), n))) {
+    if (allowed != nullptr && opts.direct.value_or(score_directly(allowed->count()))) {
         ++stats.direct_segments;
         score_allowed(v, plan, topk, scratch.bmp, stats);
         return topk.take_sorted();
@@ -103,9 +103,7 @@ void check_searchable(const Index& index, const SearchOptions& opts) {
     }
 }
 
-bool score_directly(std::uint64_t allowed, std::uint64_t docs) {
-    return allowed <= std::max<std::uint64_t>(kDirectMinDocs, static_cast<std::uint64_t>(kDirectFraction * static_cast<double>(docs)));
-}
+bool score_directly(std::uint64_t allowed) { return allowed <= kDirectMaxDocs; }
 
 std::vector<ScoredDoc> search_one_segment(const Index& index, std::size_t s, const QueryPlan& plan,
                                           const SearchOptions& opts, SearchScratch& scratch, SearchStats& stats,

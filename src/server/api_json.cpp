@@ -281,7 +281,90 @@ json point_vectors_json(const Point& p, const CollectionConfig& config, const Ve
         const auto it = config.vectors.find(name);
         out[name] = sparse_vector_json(v, it == config.vectors.end() ? VectorKeys::indices : it->second.keys);
     }
+    for (const auto& [name, v] : p.dense) {
+        if (sel.wants(name)) out[name] = v;
+    }
     return out;
+}
+
+std::vector<float> parse_dense_vector(const json& j, const std::string& where) {
+    if (!j.is_array()) bad_input(fmt::format("{}: expected a dense vector (a list of numbers)", where));
+    std::vector<float> v;
+    v.reserve(j.size());
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        if (!j[i].is_number()) bad_input(fmt::format("{}[{}]: expected a number", where, i));
+        const auto f = static_cast<float>(j[i].get<double>());
+        if (!std::isfinite(f)) bad_input(fmt::format("{}[{}]: {} is not a finite 32-bit float", where, i, j[i].get<double>()));
+        v.push_back(f);
+    }
+    return v;
+}
+
+std::string qdrant_distance(DenseDistance d) {
+    switch (d) {
+        case DenseDistance::cosine: return "Cosine";
+        case DenseDistance::dot: return "Dot";
+        case DenseDistance::euclid: return "Euclid";
+    }
+    return "Cosine";
+}
+
+void apply_hnsw_config(const json& j, HnswSettings& h, const std::string& where) {
+    require_object(j, where);
+    static const char* const kKnown[] = {"m", "ef_construct", "full_scan_threshold", "max_indexing_threads", "on_disk",
+                                         "payload_m", "inline_storage"};
+    for (const auto& [k, _] : j.items()) {
+        if (std::find(std::begin(kKnown), std::end(kKnown), k) == std::end(kKnown)) {
+            bad_input(fmt::format("{}: unknown field `{}` (m, ef_construct; full_scan_threshold, max_indexing_threads, on_disk, "
+                                  "payload_m and inline_storage are accepted and ignored)", where, k));
+        }
+    }
+    if (auto m = get_uint(j, "m", where + ".")) {
+        if (*m == 0) bad_input(where + ".m: 0 (no graph) is not supported; segments below spindle.min_docs are searched exactly");
+        h.m = static_cast<std::uint32_t>(std::min<std::uint64_t>(*m, 1U << 20));
+    }
+    if (auto e = get_uint(j, "ef_construct", where + ".")) h.ef_construct = static_cast<std::uint32_t>(std::min<std::uint64_t>(*e, 1U << 20));
+}
+
+DenseVectorConfig parse_dense_params(const json& j, DenseVectorConfig base, const std::string& where) {
+    require_object(j, where);
+    DenseVectorConfig v = base;
+    const auto size = get_uint(j, "size", where + ".");
+    if (!size) bad_input(where + ".size: required (the vectors' dimension)");
+    if (*size == 0 || *size > 65536) bad_input(fmt::format("{}.size: must be in [1, 65536], got {}", where, *size));
+    v.dim = static_cast<std::uint32_t>(*size);
+    if (auto d = get_string(j, "distance", where + ".")) {
+        if (*d == "Manhattan") bad_input(where + ".distance: Manhattan is not supported (Cosine, Dot, Euclid)");
+        try {
+            v.distance = parse_dense_distance(*d);
+        } catch (const InvalidArgument& e) {
+            bad_input(fmt::format("{}.distance: {}", where, e.what()));
+        }
+    } else {
+        bad_input(where + ".distance: required (Cosine, Dot or Euclid)");
+    }
+    if (auto t = get_string(j, "datatype", where + ".")) {
+        if (*t == "float32") {
+            v.storage = DenseStorage::f32;
+        } else if (*t == "float16") {
+            v.storage = DenseStorage::f16;
+        } else {
+            bad_input(fmt::format("{}.datatype: `{}` is not supported (float32, float16)", where, *t));
+        }
+    }
+    if (const json* h = member(j, "hnsw_config")) apply_hnsw_config(*h, v.hnsw, where + ".hnsw_config");
+    if (member(j, "quantization_config") != nullptr && !j["quantization_config"].is_null()) {
+        bad_input(where + ".quantization_config: quantization is not supported (use datatype float16 for half the bytes)");
+    }
+    if (member(j, "multivector_config") != nullptr && !j["multivector_config"].is_null()) {
+        bad_input(where + ".multivector_config: multivectors are not supported");
+    }
+    if (const json* sp = member(j, "spindle")) {
+        require_object(*sp, where + ".spindle");
+        if (auto m = get_uint(*sp, "min_docs", where + ".spindle.")) v.hnsw.min_docs = *m;
+        if (auto e = get_uint(*sp, "ef", where + ".spindle.")) v.hnsw.ef = static_cast<std::uint32_t>(std::min<std::uint64_t>(*e, 1U << 20));
+    }
+    return v;
 }
 
 }  // namespace spindle::server

@@ -53,6 +53,16 @@ json point_id_json(const PointId& id);
 /// A sparse vector in the form its vector is keyed by: {"indices": [...],
 /// "values": [...]} (indices) or {"token": weight, ...} (tokens).
 SparseVector parse_sparse_vector(const json& j, VectorKeys keys, const std::string& where);
+/// A dense vector: a JSON array of numbers (finite, as floats).
+std::vector<float> parse_dense_vector(const json& j, const std::string& where);
+/// Qdrant's dense vector parameters ({"size", "distance", "datatype",
+/// "hnsw_config", "on_disk"}, plus spindle's {"spindle": {"min_docs", "ef"}})
+/// over `base` (the collection-level hnsw_config already applied).
+DenseVectorConfig parse_dense_params(const json& j, DenseVectorConfig base, const std::string& where);
+/// Qdrant's hnsw_config ({"m", "ef_construct", "full_scan_threshold", ...}) into `h`.
+void apply_hnsw_config(const json& j, HnswSettings& h, const std::string& where);
+/// "Cosine", "Dot", "Euclid" (Qdrant's spelling).
+std::string qdrant_distance(DenseDistance d);
 json sparse_vector_json(const SparseVector& v, VectorKeys keys);
 
 /// with_payload: true/false, a list of keys, {"include": [...]} or {"exclude": [...]}.

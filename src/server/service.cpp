@@ -114,22 +114,36 @@ std::string_view datatype_of(WeightType w) {
     return "float32";
 }
 
+// "vectors": {name: {"size": D, "distance": "Cosine", ...}} (named dense
+// vectors), or Qdrant's unnamed {"size": D, "distance": ...}, stored as the
+// dense vector "default"; "hnsw_config" (collection level) is their default.
+void parse_dense_vectors(const json& body, CollectionConfig& cfg) {
+    const json* v = member(body, "vectors");
+    if (v == nullptr || v->is_null()) return;
+    require_object(*v, "vectors");
+    DenseVectorConfig base;
+    if (const json* h = member(body, "hnsw_config")) apply_hnsw_config(*h, base.hnsw, "hnsw_config");
+    if (v->contains("size")) {
+        cfg.dense["default"] = parse_dense_params(*v, base, "vectors");
+        return;
+    }
+    for (const auto& [name, params] : v->items()) cfg.dense[name] = parse_dense_params(params, base, "vectors." + name);
+}
+
 // PUT /collections/{c}: {"sparse_vectors": {name: {"index": {...}, "modifier": "none",
 // "spindle": {"keys": "tokens"|"indices", "weight_type": "f32"|"u16"|"u8"}}},
 // "spindle": {"payload_indexes": {field: type}, "flush_docs": n}}.
 CollectionConfig parse_collection_config(const json& body) {
     require_object(body, "body");
     CollectionConfig cfg;
-    if (const json* v = member(body, "vectors")) {
-        if (!(v->is_object() && v->empty())) {
-            bad_input("dense vectors are not supported: spindle serves sparse vectors only (give \"sparse_vectors\")");
-        }
-    }
+    parse_dense_vectors(body, cfg);
     const json* sv = member(body, "sparse_vectors");
-    if (sv == nullptr || !sv->is_object() || sv->empty()) {
-        bad_input("\"sparse_vectors\" must name at least one sparse vector: {\"sparse_vectors\": {\"name\": {}}}");
+    if (cfg.dense.empty() && (sv == nullptr || !sv->is_object() || sv->empty())) {
+        bad_input("\"sparse_vectors\" must name at least one sparse vector (or \"vectors\" a dense one): {\"sparse_vectors\": {\"name\": {}}}");
     }
-    for (const auto& [name, params] : sv->items()) {
+    if (sv != nullptr && !sv->is_object()) bad_input("sparse_vectors: expected an object of named sparse vectors");
+    const json none = json::object();
+    for (const auto& [name, params] : (sv != nullptr ? *sv : none).items()) {
         const std::string where = fmt::format("sparse_vectors.{}", name);
         if (!params.is_null()) require_object(params, where);
         SparseVectorConfig v;
@@ -200,6 +214,13 @@ json collection_info_json(const Collection& c) {
         }
         vectors[name] = std::move(sv);
     }
+    json dense = json::object();
+    for (const auto& [name, v] : cfg.dense) {
+        dense[name] = {{"size", v.dim}, {"distance", qdrant_distance(v.distance)},
+                       {"datatype", v.storage == DenseStorage::f16 ? "float16" : "float32"}, {"on_disk", true},
+                       {"hnsw_config", {{"m", v.hnsw.m}, {"ef_construct", v.hnsw.ef_construct}}},
+                       {"spindle", {{"min_docs", v.hnsw.min_docs}, {"ef", v.hnsw.ef}}}};
+    }
     json schema = json::object();
     for (const auto& [field, t] : cfg.payload_indexes) schema[field] = {{"data_type", to_string(t)}};
     std::uint64_t deleted = 0;
@@ -207,7 +228,7 @@ json collection_info_json(const Collection& c) {
     for (const auto& s : info.segments) {
         deleted += s.deleted;
         segments.push_back({{"name", s.name}, {"in_memory", s.in_memory}, {"origin", s.origin}, {"docs", s.docs},
-                            {"deleted", s.deleted}, {"bytes", s.bytes}, {"approx", s.approx}});
+                            {"deleted", s.deleted}, {"bytes", s.bytes}, {"approx", s.approx}, {"hnsw", s.hnsw}});
     }
     return json{
         {"status", info.merge_running ? "yellow" : "green"},
@@ -216,7 +237,7 @@ json collection_info_json(const Collection& c) {
         {"points_count", info.points},
         {"segments_count", info.segments.size()},
         {"config",
-         {{"params", {{"sparse_vectors", sparse}, {"shard_number", 1}, {"replication_factor", 1},
+         {{"params", {{"vectors", dense}, {"sparse_vectors", sparse}, {"shard_number", 1}, {"replication_factor", 1},
                       {"write_consistency_factor", 1}, {"on_disk_payload", true}}},
           {"hnsw_config", {{"m", 0}, {"ef_construct", 0}, {"full_scan_threshold", 0}, {"on_disk", true}}},
           {"optimizer_config", {{"deleted_threshold", cfg.segments.max_deleted_fraction}, {"flush_interval_sec", 0},
@@ -425,21 +446,35 @@ struct Service::Impl {
 
     // The vectors of one point: {name: sparse} (or a bare sparse vector for a
     // collection with one vector).
-    static std::map<std::string, SparseVector> parse_point_vectors(const Collection& c, const json& v, const std::string& where) {
-        std::map<std::string, SparseVector> out;
-        if (v.is_array()) bad_input(where + ": dense vectors are not supported: give {\"vector_name\": {\"indices\": [...], \"values\": [...]}}");
-        require_object(v, where);
+    // A point's "vector": {name: sparse vector or dense list}, one sparse
+    // vector (the collection's only sparse vector), or one dense list (the
+    // only dense vector).
+    static void parse_point_vectors(const Collection& c, const json& v, const std::string& where, Point& p) {
         const auto& vs = c.config().vectors;
+        const auto& ds = c.config().dense;
+        if (v.is_array()) {
+            if (ds.size() != 1) {
+                bad_input(ds.empty() ? where + ": the collection has no dense vector (give {\"vector_name\": {\"indices\": [...], \"values\": [...]}})"
+                                     : where + ": the collection has several dense vectors: give {\"vector_name\": [...]}");
+            }
+            p.dense[ds.begin()->first] = parse_dense_vector(v, where);
+            return;
+        }
+        require_object(v, where);
         if (vs.size() == 1 && v.contains("indices") && v.contains("values") && v["indices"].is_array() && vs.count("indices") == 0) {
-            out[vs.begin()->first] = parse_sparse_vector(v, vs.begin()->second.keys, where);
-            return out;
+            p.vectors[vs.begin()->first] = parse_sparse_vector(v, vs.begin()->second.keys, where);
+            return;
         }
         for (const auto& [name, sv] : v.items()) {
+            const std::string at = fmt::format("{}.{}", where, name);
+            if (ds.contains(name)) {
+                p.dense[name] = parse_dense_vector(sv, at);
+                continue;
+            }
             const auto it = vs.find(name);
             if (it == vs.end()) bad_input(fmt::format("{}: Not existing vector name error: {}", where, name));
-            out[name] = parse_sparse_vector(sv, it->second.keys, fmt::format("{}.{}", where, name));
+            p.vectors[name] = parse_sparse_vector(sv, it->second.keys, at);
         }
-        return out;
     }
 
     static std::string payload_text(const json* p, const std::string& where) {
@@ -467,7 +502,7 @@ struct Service::Impl {
                 if (id == nullptr) bad_input(where + ".id: required");
                 Point p;
                 p.id = parse_point_id(*id, where + ".id");
-                if (const json* v = member(pj, "vector")) p.vectors = parse_point_vectors(*c, *v, where + ".vector");
+                if (const json* v = member(pj, "vector")) parse_point_vectors(*c, *v, where + ".vector", p);
                 p.payload = payload_text(member(pj, "payload"), where + ".payload");
                 points.push_back(std::move(p));
             }
@@ -481,9 +516,18 @@ struct Service::Impl {
             points.resize(ids->size());
             for (std::size_t i = 0; i < ids->size(); ++i) points[i].id = parse_point_id((*ids)[i], fmt::format("batch.ids[{}]", i));
             if (const json* vecs = member(*batch, "vectors")) {
-                if (vecs->is_array()) bad_input("batch.vectors: dense vectors are not supported: give {\"vector_name\": [sparse vectors]}");
+                if (vecs->is_array()) bad_input("batch.vectors: give {\"vector_name\": [vectors, one per id]}");
                 require_object(*vecs, "batch.vectors");
                 for (const auto& [vname, column] : vecs->items()) {
+                    if (c->config().dense.contains(vname)) {
+                        if (!column.is_array() || column.size() != points.size()) {
+                            bad_input(fmt::format("batch.vectors.{}: expected a list of {} dense vectors (one per id)", vname, points.size()));
+                        }
+                        for (std::size_t i = 0; i < points.size(); ++i) {
+                            if (!column[i].is_null()) points[i].dense[vname] = parse_dense_vector(column[i], fmt::format("batch.vectors.{}[{}]", vname, i));
+                        }
+                        continue;
+                    }
                     const auto it = c->config().vectors.find(vname);
                     if (it == c->config().vectors.end()) bad_input(fmt::format("batch.vectors: Not existing vector name error: {}", vname));
                     if (!column.is_array() || column.size() != points.size()) {
@@ -606,8 +650,12 @@ struct Service::Impl {
     }
 
     // spindle's knobs in "params" (README, "Search params").
-    static void apply_params(const json* params, SearchRequest& r) {
+    static void apply_params(const json* params, SearchRequest& r, bool dense) {
         if (params == nullptr) return;
+        if (dense) {
+            apply_dense_params(*params, r);
+            return;
+        }
         require_object(*params, "params");
         static const char* const kKnown[] = {"exact", "hnsw_ef", "indexed_only", "quantization", "acorn", "algorithm",
                                              "query_cut", "heap_factor", "knn", "target_recall"};
@@ -640,6 +688,22 @@ struct Service::Impl {
         r.target_recall = target;
     }
 
+    // A dense search's "params": hnsw_ef and exact (Qdrant's); the sparse knobs are refused.
+    static void apply_dense_params(const json& params, SearchRequest& r) {
+        require_object(params, "params");
+        static const char* const kKnown[] = {"exact", "hnsw_ef", "indexed_only", "quantization", "acorn"};
+        for (const auto& [k, _] : params.items()) {
+            if (std::find(std::begin(kKnown), std::end(kKnown), k) == std::end(kKnown)) {
+                bad_input(fmt::format("params: unknown field `{}` for a dense vector (hnsw_ef, exact; indexed_only, quantization and acorn are ignored)", k));
+            }
+        }
+        r.exact = get_bool(params, "exact", false, "params.");
+        if (auto ef = get_uint(params, "hnsw_ef", "params.")) {
+            if (*ef == 0 || *ef > 100'000) bad_input(fmt::format("params.hnsw_ef: must be in [1, 100000], got {}", *ef));
+            r.ef = static_cast<std::size_t>(*ef);
+        }
+    }
+
     struct Query {
         SearchRequest req;
         PayloadSelector payload;
@@ -648,6 +712,60 @@ struct Service::Impl {
         /// `prefetch` given: a query tree (Collection::query); `req` unused.
         std::optional<QueryRequest> tree;
     };
+
+    // The query of a sparse vector: tokens/indices, raw text, or a point id.
+    void parse_sparse_query(const Collection& c, const std::string& vname, const json* qv, bool legacy, Query& q) const {
+        const auto [name, vcfg] = resolve_vector(c, vname);
+        q.req.vector = name;
+        if (qv == nullptr) {
+            if (legacy) bad_input("vector: required");
+            q.by_id_order = true;
+        } else if (qv->is_string() && vcfg->text) {
+            q.req.text = qv->get<std::string>();
+        } else if (qv->is_object() && vcfg->text && member(*qv, "text") != nullptr) {
+            q.req.text = get_string(*qv, "text", "query.").value_or("");
+        } else if (qv->is_number_unsigned() || qv->is_string()) {
+            // A point id: the query is that point's stored vector.
+            const PointId id = parse_point_id(*qv, "query");
+            const auto got = c.get(std::span<const PointId>(&id, 1), true);
+            if (!got.front()) throw ApiError(404, fmt::format("Not found: No point with id {} found", id.text()));
+            const auto it = got.front()->vectors.find(name);
+            if (it != got.front()->vectors.end()) q.req.query = it->second;
+        } else {
+            q.req.query = parse_sparse_vector(*qv, vcfg->keys, legacy ? "vector" : "query");
+        }
+    }
+
+    // The query of a dense vector: a list of floats or a point id (that
+    // point's stored vector); `vname` empty: the collection's only dense vector.
+    void parse_dense_query(const Collection& c, const std::string& vname, const json* qv, bool legacy, Query& q) const {
+        const auto& ds = c.config().dense;
+        std::string name = vname;
+        if (name.empty()) {
+            if (ds.size() != 1) {
+                bad_input(ds.empty() ? std::string("the collection has no dense vector")
+                                     : std::string("the collection has several dense vectors: name one with `using`"));
+            }
+            name = ds.begin()->first;
+        }
+        q.req.vector = name;
+        const std::string where = legacy ? "vector" : "query";
+        if (qv == nullptr) {
+            if (legacy) bad_input("vector: required");
+            q.by_id_order = true;
+        } else if (qv->is_array()) {
+            q.req.dense_query = parse_dense_vector(*qv, where);
+        } else if (qv->is_number_unsigned() || qv->is_string()) {
+            const PointId id = parse_point_id(*qv, where);
+            const auto got = c.get(std::span<const PointId>(&id, 1), true);
+            if (!got.front()) throw ApiError(404, fmt::format("Not found: No point with id {} found", id.text()));
+            const auto it = got.front()->dense.find(name);
+            if (it == got.front()->dense.end()) bad_input(fmt::format("{}: point {} has no vector `{}`", where, id.text(), name));
+            q.req.dense_query = it->second;
+        } else {
+            bad_input(fmt::format("{}: vector `{}` is dense: give a list of {} numbers", where, name, ds.at(name).dim));
+        }
+    }
 
     // A one-key query object {kind: ...}: Qdrant's query kinds have a value
     // that is not a number; {"token": weight} with a number is a token
@@ -675,7 +793,8 @@ struct Service::Impl {
         };
         const auto known = [&](const json& o, const std::string& w, std::initializer_list<const char*> keys) {
             require_object(o, w.substr(0, w.size() - 1));
-            for (const auto& [k, _] : o.items()) {
+            for (const auto& item : o.items()) {
+                const std::string& k = item.key();  // not a structured binding: clang 14 cannot capture one
                 if (std::find_if(keys.begin(), keys.end(), [&](const char* x) { return k == x; }) == keys.end()) {
                     bad_input(fmt::format("{}{}: unknown field", w, k));
                 }
@@ -794,9 +913,10 @@ struct Service::Impl {
         if (legacy) {
             const json* v = member(body, "vector");
             if (v == nullptr) bad_input("vector: required");
-            if (v->is_array()) bad_input("vector: dense vectors are not supported: give {\"name\": ..., \"vector\": {\"indices\": [...], \"values\": [...]}}");
-            require_object(*v, "vector");
-            if (member(*v, "name") != nullptr && member(*v, "vector") != nullptr) {
+            if (!v->is_array()) require_object(*v, "vector");
+            if (v->is_array()) {
+                qv = v;  // a dense vector: the collection's only dense vector
+            } else if (member(*v, "name") != nullptr && member(*v, "vector") != nullptr) {
                 vname = get_string(*v, "name", "vector.").value_or("");
                 qv = member(*v, "vector");
             } else {
@@ -831,24 +951,12 @@ struct Service::Impl {
             }
         }
         if (member(body, "shard_key") != nullptr) bad_input("shard_key is not supported (spindle collections have one shard)");
-        const auto [name, vcfg] = resolve_vector(c, vname);
-        q.req.vector = name;
-        if (qv == nullptr) {
-            if (legacy) bad_input("vector: required");
-            q.by_id_order = true;
-        } else if (qv->is_string() && vcfg->text) {
-            q.req.text = qv->get<std::string>();
-        } else if (qv->is_object() && vcfg->text && member(*qv, "text") != nullptr) {
-            q.req.text = get_string(*qv, "text", "query.").value_or("");
-        } else if (qv->is_number_unsigned() || qv->is_string()) {
-            // A point id: the query is that point's stored vector.
-            const PointId id = parse_point_id(*qv, "query");
-            const auto got = c.get(std::span<const PointId>(&id, 1), true);
-            if (!got.front()) throw ApiError(404, fmt::format("Not found: No point with id {} found", id.text()));
-            const auto it = got.front()->vectors.find(name);
-            if (it != got.front()->vectors.end()) q.req.query = it->second;
+        const CollectionConfig& cc = c.config();
+        const bool dense = cc.dense.contains(vname) || (vname.empty() && ((qv != nullptr && qv->is_array()) || cc.vectors.empty()));
+        if (dense) {
+            parse_dense_query(c, vname, qv, legacy, q);
         } else {
-            q.req.query = parse_sparse_vector(*qv, vcfg->keys, legacy ? "vector" : "query");
+            parse_sparse_query(c, vname, qv, legacy, q);
         }
         const std::size_t limit = get_uint(body, "limit", "").value_or(10);
         const std::size_t offset = get_uint(body, "offset", "").value_or(0);
@@ -862,7 +970,7 @@ struct Service::Impl {
         q.payload = parse_payload_selector(member(body, "with_payload"), false, "with_payload");
         q.vectors = parse_vector_selector(member(body, "with_vector"), "with_vector");
         q.req.with_payload = q.payload.any;
-        apply_params(member(body, "params"), q.req);
+        apply_params(member(body, "params"), q.req, dense);
         return q;
     }
 

@@ -50,8 +50,19 @@ struct WriteOptions {
 };
 
 struct SearchRequest {
-    std::string vector;          ///< empty: the collection's only vector
+    std::string vector;          ///< empty: the collection's only vector (of the query's kind)
     SparseVector query;          ///< tokens or indices, as the vector is keyed
+    /// Query of a dense vector (`vector` names it, or empty when the
+    /// collection has one dense vector): as many floats as its dimension.
+    /// Scores: dot product (Dot, and Cosine after normalizing both sides),
+    /// or the Euclidean distance (Euclid: results smallest first, and
+    /// score_threshold is a largest distance), as Qdrant.
+    std::vector<float> dense_query;
+    /// HNSW candidate list of a dense search (default: the vector's hnsw.ef;
+    /// raised to k + offset). Ignored by segments searched exactly.
+    std::optional<std::size_t> ef;
+    /// Dense search: score every allowed document of every segment (no graph).
+    bool exact = false;
     std::string text;            ///< raw text, for a BM25 text vector (analyzed as its documents were)
     std::size_t k = 10;          ///< results wanted (after `offset`)
     std::size_t offset = 0;      ///< results skipped first
@@ -84,7 +95,11 @@ struct ScoredPoint {
 };
 
 struct SearchResult {
-    std::vector<ScoredPoint> points;  ///< best first: score descending, then id ascending
+    /// Best first: score descending, then id ascending (a Euclid dense
+    /// vector: distance ascending, then id ascending).
+    std::vector<ScoredPoint> points;
+    /// True when smaller scores are better (a Euclid dense vector's distances).
+    bool ascending = false;
     SearchStats stats;
     std::uint64_t unknown_terms = 0;  ///< query dimensions the collection has never seen
     SearchOptions options;            ///< what ran (algorithm and knobs resolved)
@@ -145,6 +160,7 @@ struct SegmentSummary {
     std::uint64_t deleted = 0;
     std::uint64_t bytes = 0;
     bool approx = false;  ///< every vector configured for approx has its structures here
+    bool hnsw = false;    ///< every dense vector has its graph here
 };
 
 /// Where a writing process spent its time (this process, since open).

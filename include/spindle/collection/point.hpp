@@ -1,6 +1,7 @@
 #pragma once
 // Points of a live collection: an external id, one sparse vector per named
-// vector, and an optional JSON payload.
+// sparse vector, one float array per named dense vector, and an optional
+// JSON payload.
 #include <compare>
 #include <cstdint>
 #include <functional>
@@ -65,6 +66,10 @@ struct SparseVector {
 struct Point {
     PointId id;
     std::map<std::string, SparseVector> vectors;  ///< by vector name; a point may leave a vector out
+    /// Dense vectors by name (each of the configured dimension, finite
+    /// values); a point may leave one out. Cosine vectors are normalized
+    /// when stored, so `get` returns them normalized.
+    std::map<std::string, std::vector<float>> dense;
     /// A JSON object as compact text (empty: no payload).
     std::string payload;
 };

@@ -7,7 +7,8 @@
 //   wal-<n>.log             write-ahead log files (collection/wal_codec)
 //   vocab-<vector>-<gen>.bin  the vocabulary of a token vector as of <gen>
 //   seg-<n>/                one immutable segment: docids.bin, payload.bin,
-//                           deleted-<gen>.bin, <vector>/{inverted,forward,approx}.bin
+//                           deleted-<gen>.bin, <vector>/{inverted,forward,approx}.bin,
+//                           <dense vector>/dense.bin
 // (docs/format.md). Publishing a generation: write MANIFEST-<gen>, fsync,
 // replace CURRENT atomically, fsync the directory.
 #include <cstdint>
@@ -19,6 +20,7 @@
 
 #include "spindle/common/types.hpp"
 #include "spindle/index/approx_format.hpp"
+#include "spindle/index/dense_config.hpp"
 #include "spindle/index/manifest.hpp"
 #include "spindle/index/payload_index.hpp"
 #include "spindle/index/reorder.hpp"
@@ -62,7 +64,10 @@ struct SegmentPolicy {
 /// The settings a collection is created with (immutable afterwards, except
 /// the approximate structures of a vector, which build-approx may change).
 struct CollectionConfig {
-    std::map<std::string, SparseVectorConfig> vectors;  ///< at least one; names [A-Za-z0-9_.-]{1,64}
+    std::map<std::string, SparseVectorConfig> vectors;  ///< sparse vectors; names [A-Za-z0-9_.-]{1,64}
+    /// Named dense vectors (names unique across `vectors` and `dense`); a
+    /// collection has at least one vector of either kind.
+    std::map<std::string, DenseVectorConfig> dense;
     SegmentPolicy segments;
     /// Payload fields extracted into per-segment indexes (payload_index.bin);
     /// filters on other fields read the stored payloads.
@@ -92,6 +97,7 @@ struct CollectionSegment {
     std::uint64_t payload_index_bytes = 0;  ///< 0: no payload index (none declared)
     std::string origin;          ///< "bulk", "flush" or "merge"
     std::map<std::string, SegmentInfo> vectors;  ///< per vector; SegmentInfo::name is "<segment>/<vector>"
+    std::map<std::string, DenseFileInfo> dense;  ///< per dense vector: <segment>/<vector>/dense.bin
 };
 
 struct LastMerge {

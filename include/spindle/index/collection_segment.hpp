@@ -10,6 +10,7 @@
 
 #include "spindle/common/bitmap.hpp"
 #include "spindle/index/collection_manifest.hpp"
+#include "spindle/index/dense_segment.hpp"
 #include "spindle/index/doc_ids.hpp"
 #include "spindle/index/payload_index.hpp"
 #include "spindle/index/payloads.hpp"
@@ -33,6 +34,7 @@ struct SegmentData {
     std::shared_ptr<const PayloadStore> payloads;
     std::shared_ptr<const PayloadIndex> payload_index;  ///< null: the collection indexes no payload field
     std::map<std::string, std::shared_ptr<const Segment>> vectors;
+    std::map<std::string, std::shared_ptr<const DenseSegment>> dense;  ///< per dense vector
 };
 
 /// Opens segment `g` of the collection at `dir` (every vector's files,

@@ -16,6 +16,7 @@ inline constexpr std::uint32_t kCollectionManifest = fourcc("CMAN");
 inline constexpr std::uint32_t kDeletions = fourcc("DELS");
 inline constexpr std::uint32_t kPayloads = fourcc("PAYL");
 inline constexpr std::uint32_t kPayloadIndex = fourcc("PIDX");
+inline constexpr std::uint32_t kDense = fourcc("DNSV");
 }  // namespace kinds
 
 namespace sections {
@@ -71,6 +72,14 @@ inline constexpr std::uint32_t kApproxSummaryTerms = 6;    // u16[S] or u32[S]: 
 inline constexpr std::uint32_t kApproxSummaryCodes = 7;    // u8[S]: quantized summary values (>= 1)
 inline constexpr std::uint32_t kApproxSummaryScale = 8;    // f32[B]: value = code * scale
 inline constexpr std::uint32_t kApproxKnn = 9;             // u32[N*k]: kNN graph (only when knn_k > 0)
+// DNSV (one named dense vector of one segment)
+inline constexpr std::uint32_t kDenseHeader = 1;           // DenseHeader
+inline constexpr std::uint32_t kDensePresent = 2;          // u8[N]: 1 when document d has the vector
+inline constexpr std::uint32_t kDenseValues = 3;           // f32[N*dim] or u16[N*dim] (f16), row d at d*dim; zeros when absent
+inline constexpr std::uint32_t kDenseLevels = 4;           // u8[N]: graph level of d (0xFF: not a node)      (graph only)
+inline constexpr std::uint32_t kDenseLinks0 = 5;           // u32[N*(m0+1)]: level-0 neighbour count, then m0 slots (graph only)
+inline constexpr std::uint32_t kDenseUpperBegin = 6;       // u64[N+1]: first entry of d in section 7            (graph only)
+inline constexpr std::uint32_t kDenseUpper = 7;            // u32[]: per node, levels 1..L each count + m slots  (graph only)
 }  // namespace sections
 
 /// Fixed header of an inverted file (section kInvHeader), 64 bytes.

@@ -74,6 +74,10 @@ struct FieldIndex {
     /// the union of the chunks it covers plus its two partial ends.
     std::vector<Bitmap> chunks;
     static constexpr std::size_t kChunk = 4096;
+    /// The documents with at least one value (the union of the chunks;
+    /// built with them): a range spanning every value is this, not a union
+    /// of all the chunks (4 ms per query at 1M documents).
+    Bitmap valued;
     void build_chunks();
     /// Documents with a value in [lo, hi] (each end inclusive or not).
     [[nodiscard]] Bitmap range(double lo, bool lo_incl, double hi, bool hi_incl) const;

@@ -3,6 +3,7 @@
 // per docid) for the inner loops: membership, the next allowed docid, and
 // whether a docid range holds any (bmp's range skipping). Built from the
 // filter's roaring bitmap once per segment and query.
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <vector>
@@ -21,10 +22,24 @@ public:
         n_ = num_docs;
         words_.assign((std::size_t{num_docs} + 63) / 64 + 1, 0);
         count_ = 0;
-        for (const std::uint32_t d : allowed) {
-            if (d >= num_docs) break;
-            words_[d >> 6U] |= std::uint64_t{1} << (d & 63U);
-            ++count_;
+        // Decoded by CRoaring's bulk conversion in blocks of 64K docids (a
+        // container's worth: each call decodes the containers it touches
+        // whole, so smaller blocks decode dense containers many times), then
+        // set: one iterator step per docid (the earlier loop) was 36 % of a
+        // filtered approx search at 1M documents, 50 % selectivity.
+        constexpr std::size_t kBlock = 65536;
+        thread_local std::vector<std::uint32_t> buf;
+        buf.resize(kBlock);
+        const std::uint64_t total = allowed.cardinality();
+        for (std::uint64_t at = 0; at < total; at += kBlock) {
+            const auto len = static_cast<std::size_t>(std::min<std::uint64_t>(kBlock, total - at));
+            roaring_bitmap_range_uint32_array(&allowed.roaring, static_cast<std::size_t>(at), len, buf.data());
+            for (std::size_t i = 0; i < len; ++i) {
+                const std::uint32_t d = buf[i];
+                if (d >= num_docs) return;
+                words_[d >> 6U] |= std::uint64_t{1} << (d & 63U);
+                ++count_;
+            }
         }
     }
     [[nodiscard]] bool contains(docid_t d) const { return (words_[d >> 6U] >> (d & 63U)) & 1U; }
