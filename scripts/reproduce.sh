@@ -26,6 +26,8 @@ exact-u8-bp      the same as exact-u8 on the bp-reordered u8 index
 exact-u16        spindle bench on the u16 index: exhaustive, bmp, bmp@0.9
 real-queries-u8  spindle bench on the u8 index with the first 1000 real MS MARCO SPLADE++ ED queries (needs the shared data)
 all-exact-u8     spindle bench on the u8 index: exhaustive, maxscore, bmw, bmp, first 100 generated queries
+exact-300k       300k generated docs (calibrated model) indexed in input order and with bp; spindle bench exhaustive, bmp, maxscore, bmw (200 queries), then exhaustive, bmp on the bp index
+topical          the same on 300k docs of the topical model (spindle generate --topics 200)
 approx-build     spindle index --approx (default settings: lambda 400, blocks of 8, alpha 0.35, kNN graph 10) on the 1M docs
 approx-tune      spindle tune on generated queries 1-500 for recall@10 0.90, 0.95 (stored), 0.97, 0.99 (JSON + SVG each)
 approx-curve     spindle bench on generated queries 501-1000: exhaustive, bmp, approx@sweep, the tuned default, plotted (SVG)
@@ -66,6 +68,19 @@ index_csr() {  # NAME WEIGHTS REORDER [force]; default settings otherwise
       --weights "$2" --reorder "$3" --overwrite
   fi
 }
+exact_300k() {  # NAME [generate options...]: the exact-search rows on 300k documents
+  local name="$1"; shift
+  [ -f "$WORK/$name/docs.csr" ] ||
+    $S generate --docs 300000 --queries 200 --seed 42 --format csr --output-dir "$WORK/$name" "$@"
+  for reorder in none bp; do
+    [ -f "$WORK/idx-$name-$reorder/MANIFEST" ] ||
+      $S index --input "$WORK/$name/docs.csr" --vocab "$WORK/$name/vocab.txt" --output "$WORK/idx-$name-$reorder" \
+        --weights u8 --reorder "$reorder" --overwrite
+  done
+  $S bench --index "$WORK/idx-$name-none" --queries "$WORK/$name/queries.tsv" -a exhaustive,bmp,maxscore,bmw \
+    --json "$WORK/$name.json"
+  $S bench --index "$WORK/idx-$name-bp" --queries "$WORK/$name/queries.tsv" -a exhaustive,bmp --json "$WORK/$name-bp.json"
+}
 real_queries() {
   [ -f "$REAL" ] || { echo "row $ROW needs the real queries: $REAL not found" >&2; exit 1; }
   [ -f "$WORK/real1000.tsv" ] || zcat "$REAL" | head -1000 >"$WORK/real1000.tsv"
@@ -105,6 +120,8 @@ case "$ROW" in
     index_csr idx-u8 u8 none
     $S bench --index "$WORK/idx-u8" --queries "$WORK/corpus/queries.tsv" --limit 100 \
       -a exhaustive,maxscore,bmw,bmp --json "$WORK/all-exact-u8.json" ;;
+  exact-300k) exact_300k corpus-300k ;;
+  topical) exact_300k topical-300k --topics 200 ;;
   approx-build)
     corpus
     $S index --input "$WORK/corpus/docs.csr" --vocab "$WORK/corpus/vocab.txt" --output "$WORK/idx-approx" \

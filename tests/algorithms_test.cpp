@@ -9,6 +9,7 @@
 #include <set>
 
 #include "asserting_cursor.hpp"
+#include "spindle/gen/corpus_model.hpp"
 #include "spindle/index/index.hpp"
 #include "spindle/query/block_cursor.hpp"
 #include "spindle/query/block_max_wand.hpp"
@@ -93,6 +94,60 @@ TEST(Algorithms, AllMatchExhaustiveOnRandomSkewedData) {
         }
     }
     EXPECT_GT(compared, 5000U);
+}
+
+// Topical data (spindle generate --topics): documents of one topic share
+// terms and score alike, so block-max bounds are loose and many documents sit
+// near the threshold; weights rounded to quarters add ties.
+TEST(Algorithms, AllMatchExhaustiveOnTopicalDataWithTies) {
+    gen::TopicalOptions t;
+    t.topics = 5;
+    t.topic_terms = 60;
+    const gen::CorpusModel model(gen::topical_params(t), 17, nullptr);
+    gen::CorpusModel::Sampler sampler(model);
+    std::vector<Vec> docs(1500);
+    gen::SparseRow row;
+    for (std::size_t d = 0; d < docs.size(); ++d) {
+        sampler.document(d, row);
+        docs[d].id = "D" + std::to_string(d);
+        for (std::size_t i = 0; i < row.ids.size(); ++i) {
+            const float w = std::max(0.25F, std::round(row.weights[i] * 4.0F) / 4.0F);
+            docs[d].terms.emplace_back(model.vocabulary()[row.ids[i]], w);
+        }
+    }
+    std::vector<Vec> queries(12);
+    gen::ImpactQuery iq;
+    for (std::size_t q = 0; q < queries.size(); ++q) {
+        sampler.query(q, iq);
+        queries[q].id = "q" + std::to_string(q);
+        // Coarse integer weights: many equal query weights as well.
+        for (std::size_t i = 0; i < iq.ids.size(); ++i)
+            queries[q].terms.emplace_back(model.vocabulary()[iq.ids[i]], static_cast<float>(1 + iq.weights[i] / 500));
+    }
+    std::size_t compared = 0;
+    for (WeightType wt : kWeightTypes) {
+        for (bool bp : {false, true}) {
+            TempDir dir;
+            BuildOptions bo = with_weights(wt);
+            if (bp) bo.reorder = Reorder::bp;
+            build_index(dir / "idx", docs, bo);
+            const Index idx(dir / "idx");
+            for (const auto& qv : queries) {
+                const QueryPlan plan = plan_query(idx, to_query(qv));
+                for (std::size_t k : {1UL, 10UL, 100UL}) {
+                    const auto want = run(idx, plan, Algorithm::exhaustive, k);
+                    ASSERT_EQ(want.size(), k) << "topical queries match many documents";
+                    for (Algorithm a : kPruning) {
+                        expect_same(want, run(idx, plan, a, k),
+                                    std::string(to_string(a)) + " topical " + std::string(to_string(wt)) +
+                                        (bp ? " bp" : "") + " k " + std::to_string(k) + " " + qv.id);
+                        ++compared;
+                    }
+                }
+            }
+        }
+    }
+    EXPECT_EQ(compared, 3U * 2U * 12U * 3U * 3U);
 }
 
 // k larger than the number of matching documents returns every match.

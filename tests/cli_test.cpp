@@ -462,6 +462,28 @@ TEST(Cli, BuildApproxTuneAndStoredDefaults) {
     EXPECT_EQ(read_file(dir / ("idx/" + read_current(dir / "idx"))), stored);
 }
 
+// generate --topics: the topical model, recorded in the statistics; its knobs
+// need --topics; the same seed gives the same files.
+TEST(Cli, GenerateTopicalMode) {
+    TempDir dir;
+    const std::string gen = "generate --docs 400 --queries 10 --seed 3 --format csr --real-queries none -q ";
+    auto r = spindle(dir, gen + "--topics 20 --topic-share 0.8 --stats-json " + (dir / "s.json") + " --output-dir " + (dir / "a"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("topical model: 20 topics of 300 terms, 80 % of document terms"), std::string::npos) << r.out;
+    const std::string stats = read_file(dir / "s.json");
+    EXPECT_NE(stats.find("\"model\": \"topical\""), std::string::npos) << stats;
+    EXPECT_NE(stats.find("\"topics\": 20"), std::string::npos) << stats;
+    r = spindle(dir, gen + "--topics 20 --topic-share 0.8 --output-dir " + (dir / "b"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(read_file(dir / "a/docs.csr"), read_file(dir / "b/docs.csr"));
+    EXPECT_EQ(read_file(dir / "a/queries.tsv"), read_file(dir / "b/queries.tsv"));
+    r = spindle(dir, gen + "--topic-share 0.8 --output-dir " + (dir / "c"));
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.err.find("--topics"), std::string::npos) << r.err;
+    r = spindle(dir, gen + "--topics 20 --topic-terms 20000 --output-dir " + (dir / "c"));
+    EXPECT_NE(r.code, 0);
+}
+
 TEST(Cli, HelpExplainsCommands) {
     TempDir dir;
     auto r = spindle(dir, "--help");

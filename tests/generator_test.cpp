@@ -165,6 +165,153 @@ TEST(Generator, QueriesHaveNearNeighbours) {
     EXPECT_GT(ratio_sum / nq, 5.0);
 }
 
+// ---- Topical mode (--topics N) ----
+
+std::size_t shared_terms(const SparseRow& a, const SparseRow& b) {
+    std::size_t n = 0, i = 0, j = 0;
+    while (i < a.ids.size() && j < b.ids.size()) {
+        if (a.ids[i] < b.ids[j]) {
+            ++i;
+        } else if (a.ids[i] > b.ids[j]) {
+            ++j;
+        } else {
+            ++n;
+            ++i;
+            ++j;
+        }
+    }
+    return n;
+}
+
+TEST(GeneratorTopical, SameSeedSameBytesAndNotTheCalibratedCorpus) {
+    ScratchDir a, b, c, calibrated;
+    GenerateOptions o = small_options(a.path(), 7);
+    o.topical = TopicalOptions{};
+    generate_corpus(o);
+    o.output_dir = b.path();
+    generate_corpus(o);
+    o.output_dir = c.path();
+    o.seed = 8;
+    generate_corpus(o);
+    generate_corpus(small_options(calibrated.path(), 7));
+    for (const char* f : {"docs.csr", "docs.jsonl", "queries.tsv", "vocab.txt"}) {
+        const std::string x = slurp(a / f);
+        ASSERT_FALSE(x.empty()) << f;
+        EXPECT_EQ(x, slurp(b / f)) << f << " differs between two topical runs with the same seed";
+    }
+    EXPECT_NE(slurp(a / "docs.csr"), slurp(c / "docs.csr"));
+    EXPECT_NE(slurp(a / "queries.tsv"), slurp(c / "queries.tsv"));
+    EXPECT_NE(slurp(a / "docs.csr"), slurp(calibrated / "docs.csr"));
+}
+
+TEST(GeneratorTopical, BadOptionsGiveClearErrors) {
+    TopicalOptions t;
+    t.topic_share = 1.5;
+    EXPECT_THROW((void)topical_params(t), InvalidArgument);
+    t = TopicalOptions{};
+    t.topics = 0;
+    EXPECT_THROW((void)topical_params(t), InvalidArgument);
+    t = TopicalOptions{};
+    t.topic_weight_spread = 2.0;  // above the weight sigma (0.85)
+    try {
+        (void)topical_params(t);
+        ADD_FAILURE() << "expected InvalidArgument";
+    } catch (const InvalidArgument& e) {
+        EXPECT_NE(std::string(e.what()).find("topic_weight_spread"), std::string::npos) << e.what();
+    }
+}
+
+// Nonzeros per document, weight marginals, query marginals and topic
+// concentration, on 4,000 documents (20 per topic with the default 200).
+TEST(GeneratorTopical, StatisticsWithinTolerances) {
+    const TopicalOptions t;
+    const CorpusModel model(topical_params(t), 42, nullptr);
+    const CorpusModel calibrated(ModelParams{}, 42, nullptr);
+    CorpusModel::Sampler sampler(model), cal_sampler(calibrated);
+    constexpr std::size_t kDocs = 4000;
+    std::vector<SparseRow> docs(kDocs);
+    std::vector<std::uint32_t> topic(kDocs);
+    StatsAccumulator acc(model.vocab_size(), 1e-3, 50.0);
+    std::vector<std::uint32_t> per_topic(t.topics, 0);
+    for (std::uint64_t d = 0; d < kDocs; ++d) {
+        sampler.document(d, docs[d], &topic[d]);
+        ASSERT_LT(topic[d], t.topics);
+        ++per_topic[topic[d]];
+        ASSERT_TRUE(std::is_sorted(docs[d].ids.begin(), docs[d].ids.end()));
+        ASSERT_TRUE(std::adjacent_find(docs[d].ids.begin(), docs[d].ids.end()) == docs[d].ids.end());
+        for (const float w : docs[d].weights) ASSERT_TRUE(std::isfinite(w) && w > 0.0F) << w;
+        acc.add(docs[d].ids, docs[d].weights);
+    }
+    const VectorStats s = acc.finish();
+    EXPECT_NEAR(s.nnz_mean, 114.0, 114.0 * 0.05);
+    EXPECT_NEAR(s.weight_p50, 0.278, 0.07) << "weights keep the calibrated marginal";
+    EXPECT_GT(s.frac_below_3, 0.98);
+    // Topics are uniform: every topic has documents, none more than 3x its share.
+    EXPECT_EQ(std::count(per_topic.begin(), per_topic.end(), 0U), 0);
+    EXPECT_LT(*std::max_element(per_topic.begin(), per_topic.end()), 3 * kDocs / t.topics);
+
+    // Documents of one topic share far more terms than documents of different topics.
+    double same = 0, other = 0;
+    std::size_t n_same = 0, n_other = 0;
+    for (std::size_t i = 0; i < kDocs; ++i) {
+        for (std::size_t j = i + 1; j < std::min(kDocs, i + 400); ++j) {
+            const auto n = static_cast<double>(shared_terms(docs[i], docs[j]));
+            if (topic[i] == topic[j]) {
+                same += n;
+                ++n_same;
+            } else if (j < i + 20) {
+                other += n;
+                ++n_other;
+            }
+        }
+    }
+    ASSERT_GT(n_same, 1000U);
+    same /= static_cast<double>(n_same);
+    other /= static_cast<double>(n_other);
+    EXPECT_GT(same, 30.0) << "documents of one topic share many terms";
+    EXPECT_GT(same, 5.0 * other) << "same-topic " << same << " vs different-topic " << other << " shared terms";
+
+    // Queries keep the calibrated marginals (length, weights) ...
+    StatsAccumulator qacc(model.vocab_size(), 1.0, 1e5), cal_qacc(model.vocab_size(), 1.0, 1e5);
+    ImpactQuery q;
+    double in_topic_top10 = 0, concentration = 0;
+    constexpr int kQueries = 30;
+    for (int i = 0; i < 500; ++i) {
+        std::uint32_t qt = 0;
+        sampler.query(static_cast<std::uint64_t>(i), q, &qt);
+        qacc.add(q.ids, q.weights);
+        cal_sampler.query(static_cast<std::uint64_t>(i), q);
+        cal_qacc.add(q.ids, q.weights);
+        if (i >= kQueries) continue;
+        // ... and come from the documents' topics: their top-10 are documents
+        // of their topic, whose scores are close to each other (what makes
+        // block-max bounds loose).
+        sampler.query(static_cast<std::uint64_t>(i), q, &qt);
+        std::vector<std::pair<double, std::uint32_t>> scored;
+        std::vector<double> topic_scores;
+        for (std::size_t d = 0; d < kDocs; ++d) {
+            const double sc = dot(docs[d], q);
+            scored.emplace_back(sc, topic[d]);
+            if (topic[d] == qt) topic_scores.push_back(sc);
+        }
+        std::partial_sort(scored.begin(), scored.begin() + 10, scored.end(), std::greater<>());
+        for (int r = 0; r < 10; ++r) in_topic_top10 += scored[r].second == qt ? 1 : 0;
+        std::sort(topic_scores.begin(), topic_scores.end());
+        ASSERT_GE(topic_scores.size(), 4U);
+        concentration += topic_scores[topic_scores.size() / 2] / topic_scores.back();
+    }
+    const VectorStats qs = qacc.finish(), cqs = cal_qacc.finish();
+    EXPECT_NEAR(qs.nnz_mean, cqs.nnz_mean, 0.05 * cqs.nnz_mean);
+    EXPECT_NEAR(qs.weight_p50, cqs.weight_p50, 0.1 * cqs.weight_p50);
+    EXPECT_NEAR(qs.weight_p99, cqs.weight_p99, 0.1 * cqs.weight_p99);
+    in_topic_top10 /= kQueries * 10.0;
+    concentration /= kQueries;
+    // Measured (seed 42): 45 vs 4.1 shared terms, 0.99 of the top-10 in the
+    // query's topic, median / best 0.85.
+    EXPECT_GT(in_topic_top10, 0.9) << "a query's nearest documents are of its topic";
+    EXPECT_GT(concentration, 0.7) << "median / best score among the query topic's documents";
+}
+
 TEST(Generator, FilesReadBackThroughLibraryReaders) {
     ScratchDir dir;
     const GenerateOptions opts = small_options(dir.path(), 11, 500);

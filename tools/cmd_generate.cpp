@@ -25,6 +25,8 @@ struct GenerateArgs {
     bool quiet = false;
     bool payload = false;
     bool overwrite = false;
+    std::uint32_t topics = 0;  ///< 0: the calibrated model
+    gen::TopicalOptions topical;
 };
 
 void run_generate(const GenerateArgs& a) {
@@ -39,6 +41,10 @@ void run_generate(const GenerateArgs& a) {
     if (a.payload && !opts.jsonl) throw InvalidArgument("--payload needs JSONL documents (--format jsonl or both)");
     opts.stats_json = a.stats_json;
     opts.overwrite = a.overwrite;
+    if (a.topics > 0) {
+        opts.topical = a.topical;
+        opts.topical->topics = a.topics;
+    }
     if (a.real_queries == "none") {
         opts.real_queries.clear();
     } else if (!a.real_queries.empty()) {
@@ -60,6 +66,12 @@ void run_generate(const GenerateArgs& a) {
     } else {
         fmt::print("built-in parameters (no real query file; tokens named tok<N>)\n");
     }
+    if (opts.topical) {
+        fmt::print("topical model: {} topics of {} terms, {:.0f} % of document terms and {:.0f} % of query terms "
+                   "from the topic\n",
+                   opts.topical->topics, opts.topical->topic_terms, 100.0 * opts.topical->topic_share,
+                   100.0 * opts.topical->query_topic_share);
+    }
     fmt::print("generated {} documents ({} nonzeros) in {:.2f} s (+{:.2f} s model)\n", r.docs.count, r.docs.nonzeros,
                r.docs_seconds, r.model_seconds);
     fmt::print("{}", gen::format_calibration(r.docs, r.generated_queries, r.real_queries));
@@ -78,7 +90,16 @@ void register_generate(CLI::App& app) {
         "dev queries (--real-queries; by default $SPINDLE_SHARED_DATA/" +
         std::string(gen::kRealQueriesRelative) +
         " when\nthat variable is set); without them built-in parameters are used and tokens are named tok<N>.\n\n"
-        "Example: spindle generate --docs 1000000 --seed 42 --output-dir synth/ --format csr");
+        "Topical mode (--topics N): every document is about one of N topics (uniform); --topic-share of its\n"
+        "terms come from that topic's --topic-terms-term list (Zipf --topic-zipf over positions, the first 16 weighted\n"
+        "heavier), the rest from a Zipf(1) background over the vocabulary; ~114 nonzeros per document. Each\n"
+        "(topic, term) has a typical weight (--topic-weight-spread), so a topic's documents weight its terms\n"
+        "alike; the weights' overall distribution stays the calibrated one. Queries\n"
+        "keep the calibrated length and weight model but draw --query-topic-share of their terms from one\n"
+        "topic. Documents of one subject then share many terms and block-max bounds get loose, as on real\n"
+        "corpora (docs/BENCHMARKS.md, \"Generator calibration\", \"Topical mode\").\n\n"
+        "Example: spindle generate --docs 1000000 --seed 42 --output-dir synth/ --format csr\n"
+        "         spindle generate --docs 300000 --topics 200 --queries 200 --output-dir topical/");
     cmd->add_option("--docs", args->docs, "Number of documents")
         ->capture_default_str()
         ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
@@ -98,6 +119,35 @@ void register_generate(CLI::App& app) {
     cmd->add_flag("--payload", args->payload,
                   "JSONL documents get a payload: category (Zipf over 1,000 values), tenant (100), year, price and "
                   "bucket (uniform 0..9999, for exact selectivities)");
+    auto* topics = cmd->add_option("--topics", args->topics,
+                    "Topical mode with this many topics (e.g. 200; 0: the calibrated model)")
+        ->capture_default_str()
+        ->check(CLI::Range(std::uint32_t{0}, std::uint32_t{100'000}));
+    cmd->add_option("--topic-terms", args->topical.topic_terms, "Topical mode: terms a topic favours")
+        ->capture_default_str()
+        ->needs(topics)
+        ->check(CLI::Range(std::uint32_t{1}, std::uint32_t{15'000}));
+    cmd->add_option("--topic-share", args->topical.topic_share,
+                    "Topical mode: share of a document's terms drawn from its topic")
+        ->capture_default_str()
+        ->needs(topics)
+        ->check(CLI::Range(0.0, 1.0));
+    cmd->add_option("--topic-zipf", args->topical.topic_position_zipf,
+                    "Topical mode: Zipf exponent over a topic's term list (0: all its terms alike)")
+        ->capture_default_str()
+        ->needs(topics)
+        ->check(CLI::Range(0.0, 4.0));
+    cmd->add_option("--topic-weight-spread", args->topical.topic_weight_spread,
+                    "Topical mode: log-space spread of a topic term's typical weight (documents of the topic vary "
+                    "around it by the rest of the weight sigma, 0.85)")
+        ->capture_default_str()
+        ->needs(topics)
+        ->check(CLI::Range(0.0, 0.85));
+    cmd->add_option("--query-topic-share", args->topical.query_topic_share,
+                    "Topical mode: share of a query's terms drawn from its topic")
+        ->capture_default_str()
+        ->needs(topics)
+        ->check(CLI::Range(0.0, 1.0));
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bar");
     cmd->callback([args] { run_generate(*args); });
 }

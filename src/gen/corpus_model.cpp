@@ -14,6 +14,7 @@ namespace {
 constexpr std::uint64_t kDocSalt = 0x646f6373ULL;
 constexpr std::uint64_t kQuerySalt = 0x71756572ULL;
 constexpr std::uint64_t kTopicSalt = 0x746f7069ULL;
+constexpr std::uint64_t kOffsetSalt = 0x6f666673ULL;
 
 std::uint32_t clamp_round(double x, std::uint32_t lo, std::uint32_t hi) {
     if (!(x >= static_cast<double>(lo))) return lo;
@@ -36,17 +37,41 @@ void validate(const ModelParams& p) {
     require(p.head_peak >= 0 && p.head_peak <= 1 && p.head_exponent >= 0, "head_peak in [0,1], head_exponent >= 0");
     require(p.topics >= 1 && p.topic_terms >= 1 && p.topic_terms <= (p.vocab_size - p.head_terms) / 2,
             "topics >= 1, 1 <= topic_terms <= (vocab - head) / 2");
+    require(static_cast<std::uint64_t>(p.topics) * p.topic_terms <= (std::uint64_t{1} << 26),
+            "topics * topic_terms <= 2^26");
     require(p.topic_core_terms <= p.topic_terms, "topic_core_terms <= topic_terms");
     require(p.primary_share >= 0 && p.secondary_share >= 0 && p.primary_share + p.secondary_share <= 1,
             "primary_share + secondary_share <= 1");
     require(p.secondary_topic_prob >= 0 && p.secondary_topic_prob <= 1, "secondary_topic_prob in [0,1]");
     require(p.weight_soft_cap > 0 && p.weight_sigma >= 0 && p.query_terms_sigma >= 0, "sigmas >= 0");
+    require(p.topic_weight_spread >= 0 && p.topic_weight_spread <= p.weight_sigma,
+            "0 <= topic_weight_spread <= weight_sigma");
     require(p.query_terms_min >= 1 && p.query_terms_min <= p.query_terms_max && p.query_terms_max < p.vocab_size / 4,
             "1 <= query_terms_min <= query_terms_max < vocab / 4");
     require(p.query_topic_share >= 0 && p.query_topic_share <= 1, "query_topic_share in [0,1]");
     require(p.query_weight_peak >= 1 && p.query_weight_max >= 1 && p.query_weight_rank_scale > 0 &&
                 p.query_weight_decay >= 0 && p.query_weight_noise >= 0,
             "query weight peak/max >= 1, rank_scale > 0, decay and noise >= 0");
+}
+
+ModelParams topical_params(const TopicalOptions& t) {
+    ModelParams p;
+    p.topics = t.topics;
+    p.topic_terms = t.topic_terms;
+    p.topic_popularity_zipf = 0.0;  // uniform over topics
+    p.topic_position_zipf = t.topic_position_zipf;
+    p.secondary_topic_prob = 0.0;
+    p.primary_share = t.topic_share;
+    p.secondary_share = 0.0;
+    p.head_terms = 0;  // the background is one Zipf(1) over the whole vocabulary
+    p.tail_zipf = 1.0;
+    p.topic_list_zipf = 0.5;
+    p.doc_nnz_mean = t.doc_nnz_mean;
+    p.query_topic_share = t.query_topic_share;
+    p.query_background_key = static_cast<double>(t.topic_terms);  // topic terms weigh more
+    p.topic_weight_spread = t.topic_weight_spread;
+    validate(p);
+    return p;
 }
 
 CorpusModel::CorpusModel(const ModelParams& params, std::uint64_t seed, const RealQueries* real)
@@ -61,6 +86,10 @@ CorpusModel::CorpusModel(const ModelParams& params, std::uint64_t seed, const Re
     std::vector<double> w(p_.vocab_size - p_.head_terms);
     for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::pow(static_cast<double>(i + 1), -p_.tail_zipf);
     tail_ = AliasTable(w);
+    if (p_.topic_list_zipf >= 0) {
+        for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::pow(static_cast<double>(i + 1), -p_.topic_list_zipf);
+        topic_list_ = AliasTable(w);
+    }
 
     w.assign(p_.topics, 0);
     for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::pow(static_cast<double>(i + 1), -p_.topic_popularity_zipf);
@@ -121,7 +150,7 @@ void CorpusModel::build_topics(std::uint64_t seed, const RealQueries* real) {
         }
         const std::uint32_t core = n;
         while (n < t_len) {
-            const std::uint32_t tok = p_.head_terms + tail_.sample(rng);
+            const std::uint32_t tok = p_.head_terms + (topic_list_.size() > 0 ? topic_list_ : tail_).sample(rng);
             if (used[tok]) continue;
             used[tok] = 1;
             list[n++] = tok;
@@ -131,12 +160,20 @@ void CorpusModel::build_topics(std::uint64_t seed, const RealQueries* real) {
         for (std::uint32_t i = t_len; i > core + 1; --i) std::swap(list[i - 1], list[core + rng.below(i - core)]);
         for (std::uint32_t i = 0; i < t_len; ++i) used[list[i]] = 0;
     }
+    if (p_.topic_weight_spread > 0) {
+        // Own stream: the topic lists are the same with or without offsets.
+        Rng rng(mix_seed(seed, kOffsetSalt));
+        topic_offsets_.resize(topic_terms_.size());
+        for (float& o : topic_offsets_) o = static_cast<float>(p_.topic_weight_spread * rng.normal());
+    }
 }
 
-std::uint32_t CorpusModel::draw_topic_term(Rng& rng, std::uint32_t topic, Kind& kind) const {
+std::uint32_t CorpusModel::draw_topic_term(Rng& rng, std::uint32_t topic, Kind& kind, double& offset) const {
     const std::uint32_t pos = position_.sample(rng);
     kind = pos < p_.topic_core_terms ? Kind::core : Kind::topic;
-    return topic_terms_[static_cast<std::size_t>(topic) * p_.topic_terms + pos];
+    const std::size_t at = static_cast<std::size_t>(topic) * p_.topic_terms + pos;
+    offset = topic_offsets_.empty() ? 0.0 : static_cast<double>(topic_offsets_[at]);
+    return topic_terms_[at];
 }
 
 void CorpusModel::Sampler::next_stamp() {
@@ -146,7 +183,7 @@ void CorpusModel::Sampler::next_stamp() {
     }
 }
 
-void CorpusModel::Sampler::document(std::uint64_t docno, SparseRow& out) {
+void CorpusModel::Sampler::document(std::uint64_t docno, SparseRow& out, std::uint32_t* topic) {
     const CorpusModel& m = *m_;
     const ModelParams& p = m.p_;
     Rng rng(mix_seed(m.seed_ ^ kDocSalt, docno));
@@ -158,8 +195,13 @@ void CorpusModel::Sampler::document(std::uint64_t docno, SparseRow& out) {
     const std::uint32_t primary = m.topic_pick_.sample(rng);
     std::uint32_t secondary = primary;
     if (rng.bernoulli(p.secondary_topic_prob)) secondary = m.topic_pick_.sample(rng);
+    if (topic != nullptr) *topic = primary;
 
-    const auto add = [&](std::uint32_t id, Kind kind) {
+    const double ws = p.weight_sigma;
+    // Exactly weight_sigma without offsets, so the calibrated stream is unchanged.
+    const double within_sigma =
+        p.topic_weight_spread > 0 ? std::sqrt(std::max(0.0, ws * ws - p.topic_weight_spread * p.topic_weight_spread)) : ws;
+    const auto add = [&](std::uint32_t id, Kind kind, double offset) {
         double shift = 0;
         switch (kind) {
             case Kind::head:
@@ -174,7 +216,8 @@ void CorpusModel::Sampler::document(std::uint64_t docno, SparseRow& out) {
                 shift = p.background_weight_shift;
                 break;
         }
-        double w = rng.lognormal(p.weight_mu + shift, p.weight_sigma);
+        const bool in_topic = kind == Kind::core || kind == Kind::topic;
+        double w = rng.lognormal(p.weight_mu + shift + offset, in_topic ? within_sigma : p.weight_sigma);
         if (w > p.weight_soft_cap) w = p.weight_soft_cap + std::log1p(w - p.weight_soft_cap);
         // Rounded to 1e-3 (w > 0, so truncating w * 1000 + 0.5 rounds), at least 0.001.
         const auto milli = std::max<std::int64_t>(1, static_cast<std::int64_t>(w * 1000.0 + 0.5));
@@ -187,7 +230,7 @@ void CorpusModel::Sampler::document(std::uint64_t docno, SparseRow& out) {
     for (std::uint32_t i = 0; i < p.head_terms && pending_.size() < len; ++i) {
         if (rng.uniform() < m.head_prob_[i] * scale) {
             mark(i);
-            add(i, Kind::head);
+            add(i, Kind::head, 0.0);
         }
     }
     // The rest from the topics and the background tail, distinct.
@@ -197,14 +240,15 @@ void CorpusModel::Sampler::document(std::uint64_t docno, SparseRow& out) {
         const double u = rng.uniform();
         Kind kind = Kind::background;
         std::uint32_t id = 0;
+        double offset = 0;
         if (u < p.primary_share) {
-            id = m.draw_topic_term(rng, primary, kind);
+            id = m.draw_topic_term(rng, primary, kind, offset);
         } else if (u < p.primary_share + p.secondary_share) {
-            id = m.draw_topic_term(rng, secondary, kind);
+            id = m.draw_topic_term(rng, secondary, kind, offset);
         } else {
             id = p.head_terms + m.tail_.sample(rng);
         }
-        if (mark(id)) add(id, kind);
+        if (mark(id)) add(id, kind, offset);
     }
     std::sort(pending_.begin(), pending_.end(), [](const Pending& a, const Pending& b) { return a.id < b.id; });
     out.ids.reserve(pending_.size());
@@ -215,7 +259,7 @@ void CorpusModel::Sampler::document(std::uint64_t docno, SparseRow& out) {
     }
 }
 
-void CorpusModel::Sampler::query(std::uint64_t qno, ImpactQuery& out) {
+void CorpusModel::Sampler::query(std::uint64_t qno, ImpactQuery& out, std::uint32_t* topic_out) {
     const CorpusModel& m = *m_;
     const ModelParams& p = m.p_;
     Rng rng(mix_seed(m.seed_ ^ kQuerySalt, qno));
@@ -227,6 +271,7 @@ void CorpusModel::Sampler::query(std::uint64_t qno, ImpactQuery& out) {
     const std::uint32_t len =
         clamp_round(rng.lognormal(m.query_len_mu_, p.query_terms_sigma), p.query_terms_min, p.query_terms_max);
     const std::uint32_t topic = m.topic_pick_.sample(rng);
+    if (topic_out != nullptr) *topic_out = topic;
     // Draw distinct terms; `weight` holds an importance key first (lower = heavier).
     std::uint64_t attempts = 0;
     const std::uint64_t max_attempts = 16ULL * len + 64;
@@ -239,7 +284,7 @@ void CorpusModel::Sampler::query(std::uint64_t qno, ImpactQuery& out) {
             key = static_cast<double>(pos);
         } else {
             id = m.query_background_.sample(rng);
-            key = 8.0 + 100.0 * rng.uniform();
+            key = p.query_background_key + 100.0 * rng.uniform();
         }
         if (mark(id)) pending_.push_back({id, static_cast<float>(key)});
     }

@@ -34,7 +34,11 @@ void check_options(const GenerateOptions& o) {
         throw InvalidArgument(fmt::format("--queries must be at most {}, got {}", kMaxQueries, o.queries));
     if (o.output_dir.empty()) throw InvalidArgument("--output-dir is required");
     if (!o.jsonl && !o.csr) throw InvalidArgument("no output format selected");
-    validate(o.params);
+    if (o.topical) {
+        (void)topical_params(*o.topical);  // validates
+    } else {
+        validate(o.params);
+    }
 }
 
 // Before any work: an existing output directory is replaced only when asked
@@ -122,7 +126,7 @@ GenerateReport generate_corpus(const GenerateOptions& opts, const GenerateProgre
             throw InvalidArgument("real query file " + opts.real_queries + " does not exist");
         }
     }
-    const CorpusModel model(opts.params, opts.seed, real.get());
+    const CorpusModel model(opts.topical ? topical_params(*opts.topical) : opts.params, opts.seed, real.get());
     report.calibrated_from_real = real != nullptr;
     report.real_tokens = model.real_tokens();
     if (real) report.real_queries = real_query_stats(*real, model.vocab_size());
@@ -198,12 +202,21 @@ GenerateReport generate_corpus(const GenerateOptions& opts, const GenerateProgre
     }
 
     if (!opts.stats_json.empty()) {
-        const nlohmann::ordered_json extra = {{"docs", opts.docs},
+        nlohmann::ordered_json extra = {{"docs", opts.docs},
                                               {"seed", opts.seed},
+                                              {"model", opts.topical ? "topical" : "calibrated"},
                                               {"calibrated_from_real_queries", report.calibrated_from_real},
                                               {"real_tokens", report.real_tokens},
                                               {"vocab_size", model.vocab_size()},
                                               {"real_queries_path", real ? real->path : ""}};
+        if (opts.topical) {
+            extra["topical"] = {{"topics", opts.topical->topics},
+                                {"topic_terms", opts.topical->topic_terms},
+                                {"topic_share", opts.topical->topic_share},
+                                {"topic_position_zipf", opts.topical->topic_position_zipf},
+                                {"query_topic_share", opts.topical->query_topic_share},
+                                {"doc_nnz_mean", opts.topical->doc_nnz_mean}};
+        }
         write_file_atomically(opts.stats_json,
                               calibration_json(report.docs, report.generated_queries, report.real_queries, extra));
         report.files.push_back(opts.stats_json);

@@ -46,10 +46,11 @@ public:
     class Sampler {
     public:
         explicit Sampler(const CorpusModel& m) : m_(&m), stamp_(m.vocab_size(), 0) {}
-        /// Document number `docno` (weights rounded to 1e-3, > 0).
-        void document(std::uint64_t docno, SparseRow& out);
-        /// Generated query number `qno`.
-        void query(std::uint64_t qno, ImpactQuery& out);
+        /// Document number `docno` (weights rounded to 1e-3, > 0); `topic`,
+        /// when given, receives its primary topic.
+        void document(std::uint64_t docno, SparseRow& out, std::uint32_t* topic = nullptr);
+        /// Generated query number `qno`; `topic`, when given, receives its topic.
+        void query(std::uint64_t qno, ImpactQuery& out, std::uint32_t* topic = nullptr);
 
     private:
         bool mark(std::uint32_t id) {
@@ -72,7 +73,7 @@ private:
     enum class Kind { head, core, topic, background };
     void build_vocabulary(const RealQueries* real);
     void build_topics(std::uint64_t seed, const RealQueries* real);
-    [[nodiscard]] std::uint32_t draw_topic_term(Rng& rng, std::uint32_t topic, Kind& kind) const;
+    [[nodiscard]] std::uint32_t draw_topic_term(Rng& rng, std::uint32_t topic, Kind& kind, double& offset) const;
 
     ModelParams p_;
     std::uint64_t seed_;
@@ -80,10 +81,13 @@ private:
     std::uint32_t real_tokens_ = 0;
     std::vector<double> head_prob_;           ///< per head column, at mean length
     AliasTable tail_;                         ///< over columns [head_terms, vocab)
+    AliasTable topic_list_;                   ///< draws of topic lists (empty: tail_)
     AliasTable topic_pick_;                   ///< topic popularity
     AliasTable position_;                     ///< position inside a topic list
     AliasTable query_background_;             ///< query terms outside the topic
     std::vector<std::uint32_t> topic_terms_;  ///< topics x topic_terms
+    /// topics x topic_terms log-weight offsets (empty unless topic_weight_spread > 0).
+    std::vector<float> topic_offsets_;
     double doc_len_mu_ = 0;
     double query_len_mu_ = 0;
 };

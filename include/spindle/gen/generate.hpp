@@ -32,6 +32,8 @@ struct GenerateOptions {
     /// anyway when it holds a file generate does not write (kCorpusFiles).
     bool overwrite = false;
     ModelParams params;
+    /// When set, the topical preset (topical_params) replaces `params`.
+    std::optional<TopicalOptions> topical;
 };
 
 struct GenerateReport {

@@ -32,6 +32,9 @@ struct ModelParams {
     std::uint32_t topic_terms = 192;
     double topic_popularity_zipf = 0.6;
     double topic_position_zipf = 0.9;
+    /// Zipf exponent of the draws that fill topic lists from the columns
+    /// [head_terms, vocab); negative: tail_zipf (the calibrated model).
+    double topic_list_zipf = -1.0;
     std::uint32_t topic_core_terms = 16;  ///< first positions: the topic's defining terms
     double secondary_topic_prob = 0.4;
     double primary_share = 0.7;     ///< of non-head draws, from the primary topic
@@ -44,6 +47,12 @@ struct ModelParams {
     double head_weight_shift = -0.35;
     double core_weight_shift = 0.45;
     double background_weight_shift = -0.15;
+    /// Log-space spread of a topic term's typical weight across (topic, term)
+    /// pairs: when > 0, each pair gets a fixed offset ~ N(0, spread^2) and
+    /// documents vary around it with sigma sqrt(weight_sigma^2 - spread^2), so
+    /// the marginal stays lognormal(weight_sigma) but documents of one topic
+    /// weight its terms alike. 0 (calibrated model): no offsets.
+    double topic_weight_spread = 0.0;
 
     // Generated queries (impact TSV: integer weights by repetition).
     double query_terms_median = 42.0;
@@ -51,6 +60,9 @@ struct ModelParams {
     std::uint32_t query_terms_min = 5;
     std::uint32_t query_terms_max = 120;
     double query_topic_share = 0.35;
+    /// Importance key of a query's background terms: 8 + 100 u (u uniform);
+    /// topic terms have their list position. Terms are weighted in key order.
+    double query_background_key = 8.0;
     // Query weights by importance rank r (topic terms by list position first,
     // then background terms): peak * (1 + r / rank_scale)^-decay, times
     // lognormal noise; real SPLADE queries have a few heavy terms (~2,700) and
@@ -61,5 +73,32 @@ struct ModelParams {
     double query_weight_noise = 0.45;
     std::uint32_t query_weight_max = 3600;
 };
+
+/// The topical preset (`spindle generate --topics N`): documents of one
+/// subject share many terms and queries come from the same subjects, the case
+/// where block-max bounds get loose. Every document has exactly one topic
+/// (uniform over `topics`); `topic_share` of its terms come from that topic's
+/// `topic_terms`-term list (Zipf `topic_position_zipf` over list positions;
+/// lists drawn by a flat Zipf(0.5) over the vocabulary, so topics differ),
+/// the rest from a Zipf(1) background over the whole vocabulary (no separate
+/// head); ~114 nonzeros per document. Each (topic, term) has a typical weight
+/// (log-offset ~ N(0, topic_weight_spread^2)), so documents of one topic
+/// weight its terms alike and score alike: block-max bounds get loose. Queries keep the calibrated length and
+/// weight model (so their marginal statistics stay those of the real
+/// queries) but draw `query_topic_share` of their terms from one topic, and
+/// those take the heavier weights (background terms rank after them).
+struct TopicalOptions {
+    std::uint32_t topics = 200;
+    std::uint32_t topic_terms = 300;
+    double topic_share = 0.9;
+    double topic_position_zipf = 1.0;
+    double query_topic_share = 0.6;
+    double doc_nnz_mean = 114.0;
+    double topic_weight_spread = 0.84;
+};
+
+/// The calibrated parameters with the topical preset applied; throws
+/// InvalidArgument (through validate()) when an option is out of range.
+ModelParams topical_params(const TopicalOptions& t);
 
 }  // namespace spindle::gen
