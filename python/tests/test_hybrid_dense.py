@@ -94,7 +94,7 @@ def test_dense_rescoring_of_sparse_candidates(hybrid):
 def test_dense_prefetch_knobs_checked(hybrid):
     c, ids, sparse, unit, rng, nrng = hybrid
     qd = nrng.standard_normal(DIM).astype(np.float32)
-    with pytest.raises(spindle.InvalidArgument, match=r"prefetch\[0\]\.algorithm.*sparse search"):
+    with pytest.raises(spindle.InvalidArgument, match=r"prefetch\[0\]: algorithm.*sparse search"):
         c.query(prefetch=[{"query": qd, "vector": "d", "algorithm": "bmp"}], fusion="rrf")
     with pytest.raises(spindle.InvalidArgument, match=r"prefetch\[0\]\.ef: a setting of dense search"):
         c.query(prefetch=[{"query": {1: 1.0}, "vector": "s", "ef": 10}], fusion="rrf")
