@@ -200,33 +200,8 @@ QueryResult LiveCollection::query(const QueryRequest& q) const {
 
 std::vector<QueryResult> LiveCollection::query_batch(std::span<const QueryRequest> qs, unsigned threads) const {
     const auto snap = current();
-    if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
-    threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(qs.size(), 1)));
     std::vector<QueryResult> out(qs.size());
-    std::atomic<std::size_t> next{0};
-    std::exception_ptr error;
-    std::mutex error_mu;
-    auto work = [&] {
-        SearchScratch scratch;
-        for (std::size_t i; (i = next.fetch_add(1)) < qs.size();) {
-            try {
-                out[i] = query_on(*snap, qs[i], scratch);
-            } catch (const InvalidArgument& e) {
-                std::lock_guard g(error_mu);
-                if (!error) error = std::make_exception_ptr(InvalidArgument(fmt::format("queries[{}]: {}", i, e.what())));
-                next = qs.size();
-            } catch (...) {
-                std::lock_guard g(error_mu);
-                if (!error) error = std::current_exception();
-                next = qs.size();
-            }
-        }
-    };
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
-    if (error) std::rethrow_exception(error);
+    run_batch(qs.size(), threads, "queries", [&](std::size_t i, SearchScratch& scratch) { out[i] = query_on(*snap, qs[i], scratch); });
     return out;
 }
 

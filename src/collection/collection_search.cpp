@@ -263,29 +263,8 @@ SearchResult LiveCollection::search(const SearchRequest& r) const {
 
 std::vector<SearchResult> LiveCollection::search_batch(std::span<const SearchRequest> reqs, unsigned threads) const {
     const auto snap = current();
-    if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
-    threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(reqs.size(), 1)));
     std::vector<SearchResult> out(reqs.size());
-    std::atomic<std::size_t> next{0};
-    std::exception_ptr error;
-    std::mutex error_mu;
-    auto work = [&] {
-        SearchScratch scratch;
-        for (std::size_t i; (i = next.fetch_add(1)) < reqs.size();) {
-            try {
-                out[i] = search_on(*snap, reqs[i], scratch);
-            } catch (...) {
-                std::lock_guard g(error_mu);
-                if (!error) error = std::current_exception();
-                next = reqs.size();
-            }
-        }
-    };
-    std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-    work();
-    for (auto& t : pool) t.join();
-    if (error) std::rethrow_exception(error);
+    run_batch(reqs.size(), threads, nullptr, [&](std::size_t i, SearchScratch& scratch) { out[i] = search_on(*snap, reqs[i], scratch); });
     return out;
 }
 

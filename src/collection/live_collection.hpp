@@ -2,8 +2,10 @@
 // The implementation of Collection (internal): the writer's state, snapshot
 // publication, recovery, flushes and merges (live_collection.cpp), searches
 // and reads (collection_search.cpp), the merge policy (merge_policy.cpp).
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <exception>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -15,6 +17,7 @@
 
 #include "segment_build.hpp"
 #include "spindle/collection/collection.hpp"
+#include "spindle/common/error.hpp"
 #include "spindle/index/collection_segment.hpp"
 #include "spindle/io/file_lock.hpp"
 #include "spindle/io/wal.hpp"
@@ -56,6 +59,45 @@ public:
 /// One search on `snap` (collection_search.cpp; also run by the query
 /// tree of collection_query.cpp).
 SearchResult search_on(const Snapshot& snap, const SearchRequest& r, SearchScratch& scratch);
+
+/// Runs `fn(i, scratch)` for every i in [0, n) on `threads` threads (0: all
+/// cores), each thread with its own SearchScratch (search_batch and
+/// query_batch). The first exception stops the other threads and is
+/// rethrown; with a `label`, an InvalidArgument is rethrown as
+/// "<label>[i]: <message>".
+template <class Fn>
+void run_batch(std::size_t n, unsigned threads, const char* label, Fn&& fn) {
+    if (threads == 0) threads = std::max(1U, std::thread::hardware_concurrency());
+    threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(n, 1)));
+    std::atomic<std::size_t> next{0};
+    std::exception_ptr error;
+    std::mutex error_mu;
+    auto work = [&] {
+        SearchScratch scratch;
+        for (std::size_t i; (i = next.fetch_add(1)) < n;) {
+            try {
+                fn(i, scratch);
+            } catch (const InvalidArgument& e) {
+                std::lock_guard g(error_mu);
+                if (!error) {
+                    error = label == nullptr ? std::current_exception()
+                                             : std::make_exception_ptr(InvalidArgument(std::string(label) + "[" +
+                                                                                       std::to_string(i) + "]: " + e.what()));
+                }
+                next = n;
+            } catch (...) {
+                std::lock_guard g(error_mu);
+                if (!error) error = std::current_exception();
+                next = n;
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (auto& t : pool) t.join();
+    if (error) std::rethrow_exception(error);
+}
 
 /// Where in the merge policy's eyes a segment sits.
 struct MergeCandidate {
