@@ -4,6 +4,7 @@
 
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -134,10 +135,16 @@ SPINDLE_AVX2 float l2sq_f16_avx2(const float* q, const std::uint16_t* v, std::si
     return s;
 }
 
+// F16C from CPUID leaf 1 (ECX bit 29): clang 14's __builtin_cpu_supports
+// does not know "f16c". AVX2 implies the OS saves the YMM state F16C uses.
+bool cpu_has_f16c() {
+    unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+    return __get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0 && (ecx & (1U << 29U)) != 0;
+}
+
 // Checked once at static initialization (no ifunc resolvers, which the
 // TSan build cannot run).
-const bool kSimd = __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("fma") != 0 &&
-                   __builtin_cpu_supports("f16c") != 0;
+const bool kSimd = __builtin_cpu_supports("avx2") != 0 && __builtin_cpu_supports("fma") != 0 && cpu_has_f16c();
 #else
 constexpr bool kSimd = false;
 #endif
