@@ -189,6 +189,26 @@ void print_effectiveness(std::FILE* out, const eval::Qrels& qrels, const eval::M
     }
 }
 
+/// Every request through search_batch in chunks (so that the progress bar
+/// moves), each chunk on a.threads threads; `wall_s` gets the wall time.
+std::vector<SearchResult> search_in_chunks(const Collection& coll, const std::vector<SearchRequest>& requests,
+                                           const SearchArgs& a, double& wall_s) {
+    std::vector<SearchResult> results;
+    results.reserve(requests.size());
+    Progress bar("search", requests.size(), a.quiet || requests.size() < 1000);
+    const auto wall = std::chrono::steady_clock::now();
+    const std::size_t chunk = std::max<std::size_t>(256, a.threads * 64);
+    for (std::size_t at = 0; at < requests.size(); at += chunk) {
+        const std::size_t n = std::min(chunk, requests.size() - at);
+        auto part = coll.search_batch(std::span(requests).subspan(at, n), a.threads);
+        for (auto& r : part) results.push_back(std::move(r));
+        bar.update(results.size());
+    }
+    wall_s = seconds_since(wall);
+    bar.finish();
+    return results;
+}
+
 void run_fused_search(const SearchArgs& a, const SearchRequest& base);
 void run_dense_search(const SearchArgs& a, const SearchRequest& base);
 
@@ -253,20 +273,8 @@ void run_search(const SearchArgs& a_in) {
     std::uint64_t dropped = 0;
     const auto requests = to_requests(queries, coll->config().vectors.at(vector), vector, base, &dropped);
 
-    // In chunks, so that the progress bar moves; each chunk on all threads.
-    std::vector<SearchResult> results;
-    results.reserve(requests.size());
-    Progress bar("search", requests.size(), a.quiet || requests.size() < 1000);
-    const auto wall = std::chrono::steady_clock::now();
-    const std::size_t chunk = std::max<std::size_t>(256, a.threads * 64);
-    for (std::size_t at = 0; at < requests.size(); at += chunk) {
-        const std::size_t n = std::min(chunk, requests.size() - at);
-        auto part = coll->search_batch(std::span(requests).subspan(at, n), a.threads);
-        for (auto& r : part) results.push_back(std::move(r));
-        bar.update(results.size());
-    }
-    const double wall_s = seconds_since(wall);
-    bar.finish();
+    double wall_s = 0;
+    std::vector<SearchResult> results = search_in_chunks(*coll, requests, a, wall_s);
     if (!a.allow_empty && !results.empty()) {
         // No query shares a term with the index: the wrong query file (qrels,
         // raw text topics for a vector index, ...), not a search to report.
@@ -343,19 +351,8 @@ void run_dense_search(const SearchArgs& a, const SearchRequest& base) {
     for (const auto& q : queries) ids.push_back(q.id);
     const auto [metrics, qrels] = read_judgments(a, ids, a.dense_queries);
     const auto requests = dense_requests(queries, vector, a, base.filter);
-    std::vector<SearchResult> results;
-    results.reserve(requests.size());
-    Progress bar("search", requests.size(), a.quiet || requests.size() < 1000);
-    const auto wall = std::chrono::steady_clock::now();
-    const std::size_t chunk = std::max<std::size_t>(256, a.threads * 64);
-    for (std::size_t at = 0; at < requests.size(); at += chunk) {
-        const std::size_t n = std::min(chunk, requests.size() - at);
-        auto part = coll->search_batch(std::span(requests).subspan(at, n), a.threads);
-        for (auto& r : part) results.push_back(std::move(r));
-        bar.update(results.size());
-    }
-    const double wall_s = seconds_since(wall);
-    bar.finish();
+    double wall_s = 0;
+    std::vector<SearchResult> results = search_in_chunks(*coll, requests, a, wall_s);
     write_run(a, ids, results);
     std::vector<double> latency_us;
     double sum = 0;
