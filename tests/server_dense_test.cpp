@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "server_fixture.hpp"
 #include "spindle/server/service.hpp"
 #include "test_util.hpp"
 
@@ -16,38 +17,9 @@ namespace spindle::server {
 namespace {
 
 using nlohmann::json;
-using spindle::test::TempDir;
 
-class ServerDense : public ::testing::Test {
+class ServerDense : public test::ServiceTest {
 protected:
-    void SetUp() override {
-        ServiceOptions o;
-        o.data_dir = dir_ / "data";
-        o.background_merges = false;
-        svc_ = std::make_unique<Service>(o);
-    }
-    HttpResponse call(const std::string& method, const std::string& path, const std::string& body = {}) {
-        HttpRequest r;
-        r.method = method;
-        const auto q = path.find('?');
-        r.path = path.substr(0, q);
-        if (q != std::string::npos) {
-            const std::string qs = path.substr(q + 1);
-            const auto eq = qs.find('=');
-            r.query[qs.substr(0, eq)] = qs.substr(eq + 1);
-        }
-        r.body = body;
-        return svc_->handle(r);
-    }
-    json ok(const std::string& method, const std::string& path, const std::string& body = {}) {
-        const HttpResponse r = call(method, path, body);
-        EXPECT_EQ(r.status, 200) << method << " " << path << ": " << r.body;
-        return json::parse(r.body)["result"];
-    }
-    std::pair<int, std::string> fail(const std::string& method, const std::string& path, const std::string& body) {
-        const HttpResponse r = call(method, path, body);
-        return {r.status, json::parse(r.body)["status"]["error"].get<std::string>()};
-    }
     void make_hybrid() {
         ok("PUT", "/collections/h", R"({"vectors": {"d": {"size": 3, "distance": "Dot"}, "e": {"size": 2, "distance": "Euclid", "datatype": "float16"}},
                                          "sparse_vectors": {"s": {}}})");
@@ -56,8 +28,6 @@ protected:
             {"id": 2, "vector": {"d": [0, 2, 0], "e": [3, 4]}, "payload": {"g": 2}},
             {"id": 3, "vector": {"d": [1, 1, 1], "e": [1, 0], "s": {"indices": [2], "values": [2]}}, "payload": {"g": 1}}]})");
     }
-    TempDir dir_;
-    std::unique_ptr<Service> svc_;
 };
 
 TEST_F(ServerDense, CreateUpsertQueryAndSearch) {

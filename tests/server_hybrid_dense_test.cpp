@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "server_fixture.hpp"
 #include "spindle/server/service.hpp"
 #include "test_util.hpp"
 
@@ -15,15 +16,11 @@ namespace spindle::server {
 namespace {
 
 using nlohmann::json;
-using spindle::test::TempDir;
 
-class ServerHybridDense : public ::testing::Test {
+class ServerHybridDense : public test::ServiceTest {
 protected:
     void SetUp() override {
-        ServiceOptions o;
-        o.data_dir = dir_ / "data";
-        o.background_merges = false;
-        svc_ = std::make_unique<Service>(o);
+        test::ServiceTest::SetUp();
         ok("PUT", "/collections/h", R"({"vectors": {"d": {"size": 3, "distance": "Dot"}, "e": {"size": 2, "distance": "Euclid"}},
                                          "sparse_vectors": {"s": {}}})");
         ok("PUT", "/collections/h/points?wait=true", R"({"points": [
@@ -32,17 +29,6 @@ protected:
             {"id": 3, "vector": {"d": [1, 1, 1], "e": [1, 0], "s": {"indices": [1, 2], "values": [3, 1]}}},
             {"id": 4, "vector": {"d": [0, 0, 1], "e": [0, 1]}}]})");
     }
-    json ok(const std::string& method, const std::string& path, const std::string& body) {
-        HttpRequest r;
-        r.method = method;
-        const auto q = path.find('?');
-        r.path = path.substr(0, q);
-        if (q != std::string::npos) r.query["wait"] = "true";
-        r.body = body;
-        const HttpResponse res = svc_->handle(r);
-        EXPECT_EQ(res.status, 200) << method << " " << path << ": " << res.body;
-        return json::parse(res.body)["result"];
-    }
     static void expect_points(const json& r, const std::vector<int>& ids, const std::vector<double>& scores) {
         ASSERT_EQ(r["points"].size(), ids.size()) << r.dump();
         for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -50,8 +36,6 @@ protected:
             EXPECT_NEAR(r["points"][i]["score"].get<double>(), scores[i], 1e-9) << r.dump();
         }
     }
-    TempDir dir_;
-    std::unique_ptr<Service> svc_;
 };
 
 TEST_F(ServerHybridDense, SparseAndDensePrefetchesFusedByRrf) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "server_fixture.hpp"
 #include "spindle/server/service.hpp"
 #include "test_util.hpp"
 
@@ -13,48 +14,9 @@ namespace spindle::server {
 namespace {
 
 using nlohmann::json;
-using spindle::test::TempDir;
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public test::ServiceTest {
 protected:
-    void SetUp() override { svc_ = make(ServiceOptions{}); }
-
-    std::unique_ptr<Service> make(ServiceOptions o) {
-        o.data_dir = dir_ / "data";
-        o.background_merges = false;
-        return std::make_unique<Service>(o);
-    }
-
-    HttpResponse call(const std::string& method, const std::string& path, const std::string& body = {},
-                      std::map<std::string, std::string> headers = {}, Service* s = nullptr) {
-        HttpRequest r;
-        r.method = method;
-        const auto q = path.find('?');
-        r.path = path.substr(0, q);
-        if (q != std::string::npos) {
-            const std::string qs = path.substr(q + 1);
-            const auto eq = qs.find('=');
-            r.query[qs.substr(0, eq)] = qs.substr(eq + 1);
-        }
-        r.body = body;
-        r.headers = std::move(headers);
-        return (s != nullptr ? s : svc_.get())->handle(r);
-    }
-    json ok(const std::string& method, const std::string& path, const std::string& body = {}) {
-        const HttpResponse r = call(method, path, body);
-        EXPECT_EQ(r.status, 200) << method << " " << path << ": " << r.body;
-        const json j = json::parse(r.body);
-        EXPECT_EQ(j["status"], "ok");
-        return j["result"];
-    }
-    // The status and status.error of a failed request.
-    std::pair<int, std::string> fail(const std::string& method, const std::string& path, const std::string& body = {},
-                                     std::map<std::string, std::string> headers = {}, Service* s = nullptr) {
-        const HttpResponse r = call(method, path, body, std::move(headers), s);
-        const json j = json::parse(r.body);
-        return {r.status, j["status"]["error"].get<std::string>()};
-    }
-
     void make_collection() {
         ok("PUT", "/collections/c", R"({"sparse_vectors": {"s": {"index": {"datatype": "float32"}}}})");
         ok("PUT", "/collections/c/index?wait=true", R"({"field_name": "tag", "field_schema": "keyword"})");
@@ -63,9 +25,6 @@ protected:
             {"id": 2, "vector": {"s": {"indices": [2, 3], "values": [0.5, 4]}}, "payload": {"tag": "b", "n": 2}},
             {"id": "6BA7B810-9DAD-11D1-80B4-00C04FD430C8", "vector": {"s": {"indices": [3], "values": [1]}}, "payload": {"tag": "a"}}]})");
     }
-
-    TempDir dir_;
-    std::unique_ptr<Service> svc_;
 };
 
 TEST_F(ServerTest, RootHealthAndCollections) {
