@@ -1083,6 +1083,13 @@ py::dict tune(const std::string& path, const py::object& queries, const std::str
     opts.k = k;
     opts.runs = runs;
     opts.validate();
+    // Ctrl-C: checked after every recall pass of the sweep and every 64
+    // queries of the exact top-k and the held-out check (all on this thread);
+    // the sweep writes nothing until it has finished.
+    opts.log = [](const std::string&) { check_signals_nogil(); };
+    opts.progress = [](std::string_view, std::uint64_t done, std::uint64_t) {
+        if (done % 64 == 0) check_signals_nogil();
+    };
     // Queries as the index's tokens: integer keys are named by their decimal digits.
     std::vector<TextQuery> qs;
     std::size_t n = 0;
