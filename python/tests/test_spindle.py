@@ -143,6 +143,23 @@ def test_filters_and_payloads(coll):
     page = coll.scroll(limit=5)
     assert [p["id"] for p in page] == [5, 7, 9, 11, 13] and page[0]["payload"]["lang"] == "en"
     assert coll.scroll(from_id=95, limit=10)[-1]["id"] == 99
+    # The filter cache served the repeated filter; after the deletions it is
+    # evaluated again, and the results follow them.
+    fc = coll.info()["filter_cache"]
+    assert fc["hits"] >= 2 and fc["misses"] >= 1
+    assert coll.count(filter=f) == len([i for i in range(50, 100) if i % 2 == 1 and i not in (1, 3)]) == 25
+    assert coll.count(filter={"must": [{"key": "lang", "match": {"value": "fr"}}]}) == 0
+
+
+def test_filter_cache_off(tmp_path):
+    c = spindle.Collection.create(tmp_path / "c", {"v": spindle.SparseVectorConfig(keys="indices")},
+                                  payload_indexes={"n": "integer"})
+    c.upsert(np.arange(40), skewed(40, 20, 4, 3), payloads=[{"n": i % 4} for i in range(40)])
+    c.close()
+    c = spindle.Collection.open(tmp_path / "c", filter_cache_mb=0)
+    f = {"must": [{"key": "n", "match": {"value": 1}}]}
+    assert c.count(filter=f) == c.count(filter=f) == 10
+    assert c.info()["filter_cache"] == {"entries": 0, "bytes": 0, "hits": 0, "misses": 2}
 
 
 def test_create_payload_index_over_existing_points(coll):

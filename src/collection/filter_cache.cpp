@@ -102,7 +102,13 @@ SegmentAllow evaluate_allow(const Filter& f, const SegState& st, const Collectio
 
 SegmentAllow FilterCache::get(const std::string& key, const Filter& f, const SegState& st,
                               const std::shared_ptr<const CollectionConfig>& config) {
-    if (max_bytes_ == 0) return evaluate_allow(f, st, *config);
+    if (max_bytes_ == 0) {
+        {
+            const std::lock_guard lock(mu_);
+            ++misses_;
+        }
+        return evaluate_allow(f, st, *config);
+    }
     // The identities make the full key; the weak pointers confirm them.
     std::string full = fmt::format("{}/{}/{}|", static_cast<const void*>(st.data.get()),
                                    static_cast<const void*>(st.deleted.get()), static_cast<const void*>(config.get()));
