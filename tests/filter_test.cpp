@@ -625,6 +625,13 @@ TEST(AllowSet, BulkAssignEqualsTheBitmap) {
         }
         EXPECT_EQ(a.count(), count);
         EXPECT_EQ(a.num_docs(), n);
+        // bmp's aligned range test equals the general one, the last partial range included.
+        for (const unsigned w : {1U, 2U, 4U, 8U, 16U, 32U, 64U}) {
+            for (docid_t lo = 0; lo < n; lo += w) {
+                ASSERT_EQ(a.any_in_aligned(lo, w), a.any_in(lo, std::min<docid_t>(n, lo + w)))
+                    << "round " << round << " width " << w << " lo " << lo;
+            }
+        }
     }
 }
 
@@ -897,6 +904,7 @@ TEST(FilteredApprox, RecallFloorAtSeveralSelectivities) {
         double sum = 0;
         std::size_t counted = 0;
         std::size_t short_results = 0;
+        std::size_t exact_switches = 0;
         for (const auto& q : queries) {
             SearchRequest r;
             for (const auto& [t, w] : q.terms) {
@@ -924,6 +932,14 @@ TEST(FilteredApprox, RecallFloorAtSeveralSelectivities) {
                 hit += exact_ids.contains(a.id) ? 1 : 0;
             }
             if (approx.points.size() < exact.points.size()) ++short_results;
+            // Too few allowed documents in the kept postings: approx searched exactly.
+            if (forced && approx_too_sparse(ao.lambda, approx.matched, docs.size())) {
+                ASSERT_EQ(approx.stats.exact_segments, 1U) << per10k;
+                ASSERT_EQ(hit, exact.points.size()) << per10k;
+                ++exact_switches;
+            } else {
+                ASSERT_EQ(approx.stats.exact_segments, 0U) << per10k;
+            }
             sum += static_cast<double>(hit) / static_cast<double>(exact.points.size());
             ++counted;
         }
@@ -934,6 +950,7 @@ TEST(FilteredApprox, RecallFloorAtSeveralSelectivities) {
                     mode, mean, counted);
         RecordProperty("recall_" + std::to_string(per10k) + (forced ? "_forced" : "_auto"), std::to_string(mean));
         EXPECT_EQ(short_results, 0U) << per10k;
+        if (forced && per10k <= 100) EXPECT_GT(exact_switches, 0U) << per10k;  // 1 % x lambda 300 = 3 < 6
         EXPECT_GE(mean, forced ? floor_forced : floor_auto) << "selectivity " << per10k / 100.0 << " % " << mode;
     }
 }
