@@ -1083,6 +1083,13 @@ py::dict tune(const std::string& path, const py::object& queries, const std::str
     opts.k = k;
     opts.runs = runs;
     opts.validate();
+    // Ctrl-C: checked after every recall pass of the sweep and every 64
+    // queries of the exact top-k and the held-out check (all on this thread);
+    // the sweep writes nothing until it has finished.
+    opts.log = [](const std::string&) { check_signals_nogil(); };
+    opts.progress = [](std::string_view, std::uint64_t done, std::uint64_t) {
+        if (done % 64 == 0) check_signals_nogil();
+    };
     // Queries as the index's tokens: integer keys are named by their decimal digits.
     std::vector<TextQuery> qs;
     std::size_t n = 0;
@@ -1166,6 +1173,12 @@ py::dict info_dict(const PyCollection& h) {
     d["merges_done"] = i.merges_done;
     d["merge_running"] = i.merge_running;
     d["vocabulary_terms"] = i.vocabulary_terms;
+    py::dict fc;
+    fc["entries"] = i.filter_cache.entries;
+    fc["bytes"] = i.filter_cache.bytes;
+    fc["hits"] = i.filter_cache.hits;
+    fc["misses"] = i.filter_cache.misses;
+    d["filter_cache"] = fc;
     py::dict vectors;
     for (const auto& [name, v] : i.manifest.config.vectors) {
         py::dict vd;
@@ -1333,13 +1346,14 @@ PYBIND11_MODULE(_spindle, m) {
             py::arg("background_merges") = false, py::arg("dense") = py::dict())
         .def_static(
             "open",
-            [](const std::string& path, bool read_only, bool in_memory, bool background_merges) {
+            [](const std::string& path, bool read_only, bool in_memory, bool background_merges, std::size_t filter_cache_mb) {
                 py::gil_scoped_release nogil;
                 return std::make_shared<PyCollection>(Collection::open(
-                    path, {.read_only = read_only, .in_memory = in_memory, .background_merges = background_merges}));
+                    path, {.read_only = read_only, .in_memory = in_memory, .background_merges = background_merges,
+                           .filter_cache_bytes = filter_cache_mb << 20U}));
             },
             py::arg("path"), py::arg("read_only") = false, py::arg("in_memory") = false,
-            py::arg("background_merges") = false)
+            py::arg("background_merges") = false, py::arg("filter_cache_mb") = 64)
         .def("close", &PyCollection::close)
         .def_property_readonly("closed", &PyCollection::closed)
         .def_property_readonly("read_only", [](const PyCollection& h) { return h.get()->read_only(); })

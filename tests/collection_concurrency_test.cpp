@@ -1,7 +1,10 @@
 // Searches on several threads while a writer upserts, deletes, flushes and
 // merges (in the background and by optimize). Readers must never block on the
 // writer or see a broken state: on any snapshot, bmp equals exhaustive, and
-// results are sorted with distinct ids. Built with ThreadSanitizer too
+// results are sorted with distinct ids. Every other search runs under one of
+// three repeated filters (the filter cache, shared by the readers, serves
+// and replaces their allow-sets while the segments change): every result
+// satisfies its filter. Built with ThreadSanitizer too
 // (CMake preset "tsan", run by scripts/test.sh for this test only).
 #include <gtest/gtest.h>
 
@@ -10,7 +13,10 @@
 #include <set>
 #include <thread>
 
+#include <nlohmann/json.hpp>
+
 #include "spindle/collection/collection.hpp"
+#include "spindle/collection/filter.hpp"
 #include "spindle/io/file_util.hpp"
 #include "test_util.hpp"
 
@@ -64,6 +70,12 @@ TEST(CollectionConcurrency, SearchesRunWhileTheWriterFlushesAndMerges) {
     std::atomic<bool> stop{false};
     std::atomic<std::uint64_t> searches{0};
     std::atomic<std::uint64_t> failures{0};
+    std::vector<std::shared_ptr<const Filter>> filters;
+    for (const int bound : {10, 300, 900}) {
+        filters.push_back(std::make_shared<const Filter>(
+            parse_filter(R"({"must":[{"key":"r","range":{"lt":)" + std::to_string(bound) + "}}]}")));
+    }
+    const int bounds[] = {10, 300, 900};
     std::vector<std::thread> readers;
     for (int t = 0; t < 3; ++t) {
         readers.emplace_back([&, t] {
@@ -71,7 +83,17 @@ TEST(CollectionConcurrency, SearchesRunWhileTheWriterFlushesAndMerges) {
             SearchScratch scratch;
             while (!stop.load()) {
                 SearchRequest r = make_query(rng);
+                const std::size_t fi = rng() % 6;
+                if (fi < 3) {
+                    r.filter = filters[fi];
+                    r.with_payload = true;
+                }
                 const SearchResult res = c.search(r);
+                if (fi < 3) {
+                    for (const auto& p : res.points) {
+                        if (nlohmann::json::parse(p.payload).at("r").get<int>() >= bounds[fi]) ++failures;
+                    }
+                }
                 std::set<PointId> ids;
                 for (std::size_t i = 0; i < res.points.size(); ++i) {
                     if (!ids.insert(res.points[i].id).second) ++failures;

@@ -379,13 +379,24 @@ SearchRequest random_query(std::mt19937_64& rng) {
     return r;
 }
 
+/// `history`: filters of earlier checks, half of each check's filters are
+/// taken from it, so that the filter cache's allow-sets of earlier segment
+/// states (before upserts, deletions, flushes, merges, index changes) are
+/// asked for again.
 void check_filters(const Collection& c, const Model& model, const PayloadSchema& schema, std::mt19937_64& rng,
-                   std::size_t universe, const std::string& where, std::map<std::string, int>& seen_selectivity) {
+                   std::size_t universe, const std::string& where, std::map<std::string, int>& seen_selectivity,
+                   std::vector<json>& history) {
     ASSERT_EQ(c.count(), model.size()) << where;
     const auto snap = c.snapshot();
     const auto idx = snap->index("v");
     for (int fi = 0; fi < 4; ++fi) {
-        const json fj = random_filter(rng, 0, universe);
+        json fj;
+        if (fi % 2 == 1 && !history.empty()) {
+            fj = history[rng() % history.size()];
+        } else {
+            fj = random_filter(rng, 0, universe);
+            if (history.size() < 12) history.push_back(fj);
+        }
         const auto filter = std::make_shared<const Filter>(parse_filter(fj.dump()));
         std::set<PointId> allowed;
         for (const auto& [id, p] : model) {
@@ -448,6 +459,7 @@ TEST_P(FilterDifferential, EveryExactAlgorithmEqualsBruteForceOverAllowedPoints)
     Model model;
     const std::size_t universe = 150 + rng() % 350;
     std::map<std::string, int> seen;
+    std::vector<json> history;
     for (int step = 0; step < 60; ++step) {
         const auto op = rng() % 10;
         const std::string where = "seed " + std::to_string(seed) +
@@ -467,7 +479,7 @@ TEST_P(FilterDifferential, EveryExactAlgorithmEqualsBruteForceOverAllowedPoints)
             EXPECT_THROW(c->add_payload_index(kSchema.begin()->first, kSchema.begin()->second == PayloadType::keyword
                                                                           ? PayloadType::integer : PayloadType::keyword),
                          InvalidArgument);
-            check_filters(*c, model, schema, rng, universe, where + " (just added)", seen);
+            check_filters(*c, model, schema, rng, universe, where + " (just added)", seen, history);
             if (HasFatalFailure()) return;
         }
         if (op < 5) {
@@ -494,7 +506,7 @@ TEST_P(FilterDifferential, EveryExactAlgorithmEqualsBruteForceOverAllowedPoints)
             c->optimize(1 + rng() % 3);
         }
         if (step % 4 == 3) {
-            check_filters(*c, model, schema, rng, universe, where, seen);
+            check_filters(*c, model, schema, rng, universe, where, seen, history);
             if (HasFatalFailure()) return;
         }
     }
@@ -613,6 +625,13 @@ TEST(AllowSet, BulkAssignEqualsTheBitmap) {
         }
         EXPECT_EQ(a.count(), count);
         EXPECT_EQ(a.num_docs(), n);
+        // bmp's aligned range test equals the general one, the last partial range included.
+        for (const unsigned w : {1U, 2U, 4U, 8U, 16U, 32U, 64U}) {
+            for (docid_t lo = 0; lo < n; lo += w) {
+                ASSERT_EQ(a.any_in_aligned(lo, w), a.any_in(lo, std::min<docid_t>(n, lo + w)))
+                    << "round " << round << " width " << w << " lo " << lo;
+            }
+        }
     }
 }
 
@@ -652,6 +671,122 @@ TEST(FilteredCollection, DeleteByFilterAndCount) {
     const auto res = c->search(r);
     EXPECT_EQ(res.matched, 35U);  // 50 of tenant y, minus n < 3
     EXPECT_EQ(res.points.size(), 35U);
+}
+
+// The filter cache: a filter repeated (whatever its JSON's spacing or key
+// order) is served from the cache, a different one is not, and writes
+// (deletions, upserts, flushes, merges) never let a search see an allow-set
+// of an earlier state; with the cache off, results are the same.
+TEST(FilterCache, HitsAndNeverStale) {
+    skip_fsync_for_tests();
+    TempDir tmp;
+    CollectionConfig cfg;
+    cfg.vectors.emplace("v", SparseVectorConfig{});
+    cfg.payload_indexes = {{"n", PayloadType::integer}};
+    auto c = Collection::create(tmp / "coll", cfg);
+    auto point = [](std::uint64_t id, int n) {
+        Point p;
+        p.id = id;
+        p.vectors["v"].tokens = {"a", "b"};
+        p.vectors["v"].values = {1.0F + static_cast<float>(id % 7), 0.5F};
+        p.payload = json{{"n", n}, {"tag", n % 2 == 0 ? "even" : "odd"}}.dump();
+        return p;
+    };
+    std::map<std::uint64_t, int> model;  // id -> n
+    auto upsert = [&](std::uint64_t from, std::uint64_t to, int shift) {
+        std::vector<Point> pts;
+        for (std::uint64_t i = from; i < to; ++i) {
+            pts.push_back(point(i, static_cast<int>((i + shift) % 10)));
+            model[i] = static_cast<int>((i + shift) % 10);
+        }
+        c->upsert(pts);
+    };
+    upsert(0, 120, 0);
+    c->flush();
+    upsert(120, 200, 0);  // one disk and one in-memory segment
+    const std::string low = R"({"must":[{"key":"n","range":{"lt":3}}]})";
+    const std::string low_again = R"({ "must" : [ { "range" : { "lt" : 3 }, "key" : "n" } ] })";
+    const std::string low4 = R"({"must":[{"key":"n","range":{"lt":4}}]})";
+    const std::string odd = R"({"must":[{"key":"tag","match":{"value":"odd"}}]})";
+    auto expect = [&](const std::string& f, const std::string& where) {
+        std::set<PointId> want;
+        const Filter parsed = parse_filter(f);
+        for (const auto& [id, n] : model) {
+            if (filter_matches(parsed, id, json{{"n", n}, {"tag", n % 2 == 0 ? "even" : "odd"}}, cfg.payload_indexes)) want.insert(id);
+        }
+        SearchRequest r;
+        r.query.tokens = {"a"};
+        r.query.values = {1.0F};
+        r.k = 1000;
+        r.filter = std::make_shared<const Filter>(parsed);
+        for (Algorithm alg : {Algorithm::bmp, Algorithm::exhaustive}) {
+            r.algorithm = alg;
+            const auto res = c->search(r);
+            ASSERT_EQ(res.matched, want.size()) << where << " " << f;
+            std::set<PointId> got;
+            for (const auto& p : res.points) got.insert(p.id);
+            ASSERT_EQ(got, want) << where << " " << f;
+        }
+        ASSERT_EQ(c->count(parsed), want.size()) << where << " count " << f;
+    };
+    const auto segs = c->info().segments.size();
+    ASSERT_EQ(segs, 2U);
+    expect(low, "first");
+    auto st = c->info().filter_cache;
+    EXPECT_EQ(st.misses, segs);      // the first search evaluates every segment
+    EXPECT_EQ(st.hits, 2 * segs);    // the second algorithm and the count reuse them
+    EXPECT_EQ(st.entries, segs);
+    EXPECT_GT(st.bytes, 0U);
+    expect(low_again, "same filter, other JSON");
+    EXPECT_EQ(c->info().filter_cache.misses, segs);
+    expect(low4, "other value");
+    expect(odd, "other field");
+    EXPECT_EQ(c->info().filter_cache.misses, 3 * segs);
+
+    // Deletions of allowed points, replacements moving points in and out,
+    // new points, a flush and a merge: never a stale allow-set.
+    std::vector<PointId> gone;
+    for (std::uint64_t i = 0; i < 200; i += 3) {
+        if (model.at(i) < 3) {
+            gone.push_back(i);
+            model.erase(i);
+        }
+    }
+    c->remove(gone);
+    expect(low, "after deleting allowed points");
+    upsert(50, 150, 1);  // replacements: n shifts by one
+    expect(low, "after replacements");
+    expect(odd, "after replacements");
+    upsert(200, 260, 0);
+    expect(low4, "after new points");
+    c->flush();
+    expect(low, "after a flush");
+    c->optimize(1);
+    expect(low, "after a merge");
+    expect(odd, "after a merge");
+
+    // Off: the same results, nothing kept.
+    c.reset();
+    OpenOptions off;
+    off.filter_cache_bytes = 0;
+    c = Collection::open(tmp / "coll", off);
+    expect(low, "cache off");
+    expect(odd, "cache off");
+    st = c->info().filter_cache;
+    EXPECT_EQ(st.entries, 0U);
+    EXPECT_EQ(st.hits, 0U);
+
+    // A budget of a few entries: older entries leave, the total stays within it.
+    c.reset();
+    OpenOptions tiny;
+    tiny.filter_cache_bytes = 2000;
+    c = Collection::open(tmp / "coll", tiny);
+    for (int n = 1; n <= 10; ++n) expect(R"({"must":[{"key":"n","range":{"lt":)" + std::to_string(n) + "}}]}", "tiny budget");
+    st = c->info().filter_cache;
+    EXPECT_LE(st.bytes, 2000U);
+    EXPECT_GE(st.entries, 1U);
+    EXPECT_LT(st.entries, 10U);
+    expect(low, "tiny budget, after evictions");
 }
 
 // --- persistence -----------------------------------------------------------------
@@ -769,6 +904,7 @@ TEST(FilteredApprox, RecallFloorAtSeveralSelectivities) {
         double sum = 0;
         std::size_t counted = 0;
         std::size_t short_results = 0;
+        std::size_t exact_switches = 0;
         for (const auto& q : queries) {
             SearchRequest r;
             for (const auto& [t, w] : q.terms) {
@@ -796,6 +932,14 @@ TEST(FilteredApprox, RecallFloorAtSeveralSelectivities) {
                 hit += exact_ids.contains(a.id) ? 1 : 0;
             }
             if (approx.points.size() < exact.points.size()) ++short_results;
+            // Too few allowed documents in the kept postings: approx searched exactly.
+            if (forced && approx_too_sparse(ao.lambda, approx.matched, docs.size())) {
+                ASSERT_EQ(approx.stats.exact_segments, 1U) << per10k;
+                ASSERT_EQ(hit, exact.points.size()) << per10k;
+                ++exact_switches;
+            } else {
+                ASSERT_EQ(approx.stats.exact_segments, 0U) << per10k;
+            }
             sum += static_cast<double>(hit) / static_cast<double>(exact.points.size());
             ++counted;
         }
@@ -806,6 +950,7 @@ TEST(FilteredApprox, RecallFloorAtSeveralSelectivities) {
                     mode, mean, counted);
         RecordProperty("recall_" + std::to_string(per10k) + (forced ? "_forced" : "_auto"), std::to_string(mean));
         EXPECT_EQ(short_results, 0U) << per10k;
+        if (forced && per10k <= 100) EXPECT_GT(exact_switches, 0U) << per10k;  // 1 % x lambda 300 = 3 < 6
         EXPECT_GE(mean, forced ? floor_forced : floor_auto) << "selectivity " << per10k / 100.0 << " % " << mode;
     }
 }

@@ -130,7 +130,7 @@ struct Row {
     std::size_t k_searched;
     double mean, p50, p90, p99, max, qps, recall;
     bool exact;
-    double postings, docs, direct;
+    double postings, docs, direct, exact_segs = 0;
     double returned;            ///< results per query (post-filtering may find fewer than k)
     std::uint64_t outside = 0;  ///< results outside the filter, over all queries (must be 0)
 };
@@ -267,6 +267,7 @@ void run_filter_bench(const Collection& coll, const std::vector<TextQuery>& quer
             r.postings = static_cast<double>(stats[vi].postings_scored) / warm;
             r.docs = static_cast<double>(stats[vi].docs_evaluated) / warm;
             r.direct = static_cast<double>(stats[vi].direct_segments) / warm;
+            r.exact_segs = static_cast<double>(stats[vi].exact_segments) / warm;
             rows.push_back(r);
         }
     }
@@ -355,7 +356,8 @@ void run_filter_bench(const Collection& coll, const std::vector<TextQuery>& quer
                                {"outside_filter", r.outside},
                                {"postings_scored_per_query", rounded(r.postings, 1)},
                                {"docs_evaluated_per_query", rounded(r.docs, 1)},
-                               {"direct_segments_per_query", rounded(r.direct, 3)}});
+                               {"direct_segments_per_query", rounded(r.direct, 3)},
+                               {"exact_segments_per_query", rounded(r.exact_segs, 3)}});
         }
         fmt::print("\n");
         write_json_report(a.json, j);

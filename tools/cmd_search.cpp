@@ -326,8 +326,10 @@ void run_search(const SearchArgs& a_in) {
                static_cast<double>(total.postings_scored) / n, static_cast<double>(total.docs_evaluated) / n,
                static_cast<double>(total.blocks_decoded) / n, static_cast<double>(total.blocks_skipped) / n);
     if (base.filter && !results.empty()) {
-        fmt::print(out, "  filter: {} points match; {:.2f} segments per query scored directly\n", results.front().matched,
-                   static_cast<double>(total.direct_segments) / n);
+        fmt::print(out, "  filter: {} points match; per query {:.2f} segments scored directly, {:.2f} searched exactly by approx "
+                        "(too few allowed documents in the kept postings)\n",
+                   results.front().matched, static_cast<double>(total.direct_segments) / n,
+                   static_cast<double>(total.exact_segments) / n);
     }
     if (qrels) print_effectiveness(out, *qrels, *metrics, ids, results, a.tag);
     if (!a.output.empty()) fmt::print(out, "  run written to {}\n", a.output);

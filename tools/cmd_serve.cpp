@@ -26,6 +26,7 @@ struct ServeArgs {
     unsigned threads = 0;
     std::size_t max_body_bytes = 32u << 20;
     int timeout = 30;
+    std::size_t filter_cache_mb = 64;
     bool quiet = false;
 };
 
@@ -43,6 +44,7 @@ void run_serve(const ServeArgs& a) {
         throw InvalidArgument("--read-only-key needs --api-key (or SPINDLE_API_KEY): otherwise nobody could write");
     }
     so.max_body_bytes = a.max_body_bytes;
+    so.filter_cache_bytes = a.filter_cache_mb << 20U;
     server::Service service(so);
     server::HttpServerOptions ho;
     ho.host = a.host;
@@ -89,6 +91,11 @@ void register_serve(CLI::App& app) {
     cmd->add_option("--threads", a->threads, "Worker threads = connections served at once; a kept-alive connection holds one (0: 4 per hardware thread, at least 8)")->capture_default_str()->check(CLI::Range(0U, 1024U));
     cmd->add_option("--max-body-bytes", a->max_body_bytes, "Largest request body (413 beyond)")->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 32));
     cmd->add_option("--timeout", a->timeout, "Seconds a client may stay silent while sending or receiving")->capture_default_str()->check(CLI::Range(1, 3600));
+    cmd->add_option("--filter-cache-mb", a->filter_cache_mb,
+                    "MiB per collection for the allow-sets of recent filters, reused while the segments they were "
+                    "computed on are unchanged (a bit per point per filter; 0: evaluate every filter anew)")
+        ->capture_default_str()
+        ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 20));
     cmd->add_flag("--quiet", a->quiet, "No access log");
     cmd->callback([a] { run_serve(*a); });
 }

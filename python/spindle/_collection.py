@@ -416,10 +416,18 @@ class Collection(_Searchable):
                    str(path), vocab)
 
     @classmethod
-    def open(cls, path: str, read_only: bool = False, in_memory: bool = False, vocab=None) -> "Collection":
+    def open(cls, path: str, read_only: bool = False, in_memory: bool = False, vocab=None,
+             filter_cache_mb: int = 64) -> "Collection":
         """Opens a collection (or a static index, read-only). A writer takes the
-        collection's lock (one writing process at a time) and replays its log."""
-        return cls(_spindle._Collection.open(str(path), read_only, in_memory), str(path), vocab)
+        collection's lock (one writing process at a time) and replays its log.
+
+        filter_cache_mb: memory for the allow-sets of recent filters, reused by
+        later searches with the same filter while the segments are unchanged
+        (a bit per point per filter; 0: evaluate every filter anew).
+        ``info()["filter_cache"]`` counts its hits and misses.
+        """
+        return cls(_spindle._Collection.open(str(path), read_only, in_memory, filter_cache_mb=filter_cache_mb),
+                   str(path), vocab)
 
     def upsert(self, ids, vectors, payloads=None, wait: bool = True):
         """Adds or replaces points, atomically (a bad point applies nothing).

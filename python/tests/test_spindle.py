@@ -143,6 +143,23 @@ def test_filters_and_payloads(coll):
     page = coll.scroll(limit=5)
     assert [p["id"] for p in page] == [5, 7, 9, 11, 13] and page[0]["payload"]["lang"] == "en"
     assert coll.scroll(from_id=95, limit=10)[-1]["id"] == 99
+    # The filter cache served the repeated filter; after the deletions it is
+    # evaluated again, and the results follow them.
+    fc = coll.info()["filter_cache"]
+    assert fc["hits"] >= 2 and fc["misses"] >= 1
+    assert coll.count(filter=f) == len([i for i in range(50, 100) if i % 2 == 1 and i not in (1, 3)]) == 25
+    assert coll.count(filter={"must": [{"key": "lang", "match": {"value": "fr"}}]}) == 0
+
+
+def test_filter_cache_off(tmp_path):
+    c = spindle.Collection.create(tmp_path / "c", {"v": spindle.SparseVectorConfig(keys="indices")},
+                                  payload_indexes={"n": "integer"})
+    c.upsert(np.arange(40), skewed(40, 20, 4, 3), payloads=[{"n": i % 4} for i in range(40)])
+    c.close()
+    c = spindle.Collection.open(tmp_path / "c", filter_cache_mb=0)
+    f = {"must": [{"key": "n", "match": {"value": 1}}]}
+    assert c.count(filter=f) == c.count(filter=f) == 10
+    assert c.info()["filter_cache"] == {"entries": 0, "bytes": 0, "hits": 0, "misses": 2}
 
 
 def test_create_payload_index_over_existing_points(coll):
@@ -372,6 +389,42 @@ def test_interrupt_batch(tmp_path):
     if "completed" in p.stdout:
         pytest.skip("the batch finished before the interrupt (fast machine)")
     assert p.stdout.strip() == "interrupted"
+
+
+def test_interrupt_tune(tmp_path):
+    """Ctrl-C during spindle.tune's sweep raises KeyboardInterrupt and stores no setting."""
+    script = textwrap.dedent(f"""
+        import threading, _thread, numpy as np, scipy.sparse as sp, spindle
+        rng = np.random.default_rng(2)
+        def rand(rows, per):
+            return sp.csr_matrix((rng.random(rows * per, dtype=np.float32) + 0.01,
+                                  rng.integers(0, 2000, rows * per).astype(np.int32),
+                                  np.arange(0, rows * per + 1, per, dtype=np.int64)), shape=(rows, 2000))
+        docs = rand(20000, 30); docs.sum_duplicates()
+        spindle.build_index({str(tmp_path / 'i')!r}, docs, approx=True)
+        q = rand(4000, 20); q.sum_duplicates()
+        qs = [dict(zip(map(int, q[i].indices), map(float, q[i].data))) for i in range(q.shape[0])]
+        import time
+        threading.Timer(0.3, _thread.interrupt_main).start()
+        t0 = time.monotonic()
+        try:
+            spindle.tune({str(tmp_path / 'i')!r}, qs, target_recall=0.9, runs=3, force=True)
+            print("completed", time.monotonic() - t0)
+        except KeyboardInterrupt:
+            try:
+                spindle.Index({str(tmp_path / 'i')!r}).search(qs[0], target_recall=0.9)
+                print("stored")
+            except spindle.InvalidArgument as e:
+                print("interrupted", "no tuned approx setting" in str(e))
+    """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 0, p.stderr
+    if "completed" in p.stdout:
+        # A sweep that outlived the interrupt by far ignored it.
+        assert float(p.stdout.split()[1]) < 1.5, "tune ran on after Ctrl-C: " + p.stdout
+        pytest.skip("the sweep finished before the interrupt (fast machine)")
+    assert p.stdout.strip() == "interrupted True"
 
 
 def test_tune_and_target_recall(tmp_path):

@@ -90,20 +90,21 @@ SearchResult search_dense(const Snapshot& snap, const SearchRequest& r, const st
 
     std::vector<Candidate> cands;
     std::vector<DenseHit> hits;
-    AllowSet allow;
+    const std::string key = r.filter ? filter_key(*r.filter) : std::string();
     for (std::size_t s = 0; s < snap.segs.size(); ++s) {
         const SegState& st = snap.segs[s];
         const DenseSegment& seg = *st.data->dense.at(vname);
         DenseAccept ok{&seg, st.deleted.get(), nullptr};
+        std::shared_ptr<const AllowSet> allow_hold;  // keeps the cached allow-set alive for this segment
         std::uint64_t allowed = st.live();
         if (r.filter) {
-            const Bitmap b = evaluate_filter(*r.filter, *st.data, *st.deleted, snap.config->payload_indexes);
-            allowed = b.cardinality();
+            const SegmentAllow sa = snap.filter_cache->get(key, *r.filter, st, snap.config);
+            allowed = sa.matched;
             res.matched += allowed;
             if (allowed == 0) continue;
-            if (allowed != st.live()) {
-                allow.assign(b, static_cast<docid_t>(st.data->docs));
-                ok = DenseAccept{&seg, nullptr, &allow};  // the filter's bitmap leaves deleted documents out
+            if (sa.allow) {
+                allow_hold = sa.allow;
+                ok = DenseAccept{&seg, nullptr, allow_hold.get()};  // the filter's documents leave deleted ones out
             }
         } else {
             res.matched += st.live();

@@ -145,21 +145,15 @@ SearchResult search_inner(const Snapshot& snap, const SearchRequest& r, SearchSc
     // Under a filter: one allow-set per segment, deletions left out.
     // A segment where the filter allows every live document is searched as
     // without a filter (no allow-set to consult).
-    std::vector<AllowSet> allow;
-    std::vector<char> whole;
+    // Allow-sets come from the collection's filter cache when an earlier
+    // search used the same filter on the same segment state.
+    std::vector<SegmentAllow> allow;
     if (r.filter) {
         allow.resize(idx.num_segments());
-        whole.assign(idx.num_segments(), 0);
+        const std::string key = filter_key(*r.filter);
         for (std::size_t s = 0; s < idx.num_segments(); ++s) {
-            const SegState& st = snap.segs[s];
-            const Bitmap b = evaluate_filter(*r.filter, *st.data, *st.deleted, snap.config->payload_indexes);
-            const std::uint64_t n = b.cardinality();
-            res.matched += n;
-            if (n == st.live()) {
-                whole[s] = 1;
-            } else {
-                allow[s].assign(b, static_cast<docid_t>(st.data->docs));
-            }
+            allow[s] = snap.filter_cache->get(key, *r.filter, snap.segs[s], snap.config);
+            res.matched += allow[s].matched;
         }
         res.stats.matched = res.matched;
     } else {
@@ -183,8 +177,8 @@ SearchResult search_inner(const Snapshot& snap, const SearchRequest& r, SearchSc
     const auto worse = [](double x, double y) { return x > y; };
     for (const std::size_t s : order) {
         const double mult = idx.segment(s).header().scale * plan.inv_scale;
-        if (r.filter && whole[s] == 0 && allow[s].count() == 0) continue;
-        const AllowSet* a = r.filter && whole[s] == 0 ? &allow[s] : nullptr;
+        if (r.filter && allow[s].matched == 0) continue;
+        const AllowSet* a = r.filter ? allow[s].allow.get() : nullptr;  // null: the filter allows every live document
         double theta = r.score_threshold.value_or(0.0);
         if (best.size() >= want) theta = std::max(theta, best.front());
         // Local units, rounded down with a margin: a document whose score
@@ -319,7 +313,8 @@ std::uint64_t LiveCollection::count() const { return current()->live; }
 std::uint64_t LiveCollection::count(const Filter& filter) const {
     const auto snap = current();
     std::uint64_t n = 0;
-    for (const SegState& st : snap->segs) n += evaluate_filter(filter, *st.data, *st.deleted, snap->config->payload_indexes).cardinality();
+    const std::string key = filter_key(filter);
+    for (const SegState& st : snap->segs) n += snap->filter_cache->get(key, filter, st, snap->config).matched;
     return n;
 }
 
@@ -368,6 +363,7 @@ CollectionInfo LiveCollection::info() const {
         info.segments.push_back(std::move(sum));
     }
     for (const auto& [name, idx] : snap->indexes) info.vocabulary_terms[name] = idx->vocabulary().size();
+    info.filter_cache = snap->filter_cache->stats();
     info.merge_running = merge_running_.load();
     std::lock_guard g(write_mu_);
     info.manifest = manifest_;

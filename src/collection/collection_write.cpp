@@ -371,6 +371,7 @@ void LiveCollection::publish_locked() {
     auto snap = std::make_shared<Snapshot>();
     snap->path = dir_;
     snap->config = config_;
+    snap->filter_cache = filter_cache_;
     snap->segs = segs_;
     CollectionManifest view;
     view.config = *config_;

@@ -70,7 +70,8 @@ std::optional<std::pair<std::size_t, docid_t>> Snapshot::locate(const PointId& i
 
 // --- opening -------------------------------------------------------------------
 
-LiveCollection::LiveCollection(std::string dir, OpenOptions opts) : dir_(std::move(dir)), opts_(opts) {
+LiveCollection::LiveCollection(std::string dir, OpenOptions opts)
+    : dir_(std::move(dir)), opts_(opts), filter_cache_(std::make_shared<FilterCache>(opts.filter_cache_bytes)) {
     while (dir_.size() > 1 && dir_.back() == '/') dir_.pop_back();
 }
 
@@ -115,6 +116,7 @@ void LiveCollection::open_legacy() {
     auto snap = std::make_shared<Snapshot>();
     snap->path = dir_;
     snap->config = config_;
+    snap->filter_cache = filter_cache_;
     for (std::size_t s = 0; s < index->num_segments(); ++s) {
         auto data = std::make_shared<SegmentData>();
         const Segment& seg = index->segment(s);

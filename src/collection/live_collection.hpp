@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "filter_cache.hpp"
 #include "segment_build.hpp"
 #include "spindle/collection/collection.hpp"
 #include "spindle/common/error.hpp"
@@ -40,6 +41,7 @@ public:
     std::vector<SegState> segs;
     std::map<std::string, std::shared_ptr<const Index>> indexes;
     std::uint64_t live = 0;
+    std::shared_ptr<FilterCache> filter_cache;  ///< the collection handle's; never null
 
     [[nodiscard]] std::shared_ptr<const Index> index(const std::string& vector) const override;
     [[nodiscard]] PointId point_id(std::size_t segment, docid_t doc) const override {
@@ -178,6 +180,7 @@ private:
 
     std::string dir_;
     OpenOptions opts_;
+    std::shared_ptr<FilterCache> filter_cache_;  ///< shared by every snapshot of this handle
     std::shared_ptr<const CollectionConfig> config_;  ///< written under write_mu_ (or while opening)
     /// Every config installed, so a reference from config() never dangles
     /// (a config changes only by an admin call: build_approx, add_payload_index).

@@ -51,6 +51,12 @@ std::vector<ScoredDoc> search_segment(const SegmentViews<W>& v, const ApproxView
         block_max_pruning_search(v, plan, topk, scratch.bmp, stats, 1.0);
         return topk.take_sorted();
     }
+    if (opts.algorithm == Algorithm::approx && allowed != nullptr &&
+        approx_too_sparse(approx->header.lambda, allowed->count(), n)) {
+        ++stats.exact_segments;
+        block_max_pruning_search(v, plan, topk, scratch.bmp, stats, 1.0);
+        return topk.take_sorted();
+    }
     if (opts.algorithm == Algorithm::approx) {
         approximate_search(v, *approx, plan, ApproxParams{opts.query_cut, opts.heap_factor, opts.knn}, topk, scratch.approx,
                            stats);
@@ -104,6 +110,11 @@ void check_searchable(const Index& index, const SearchOptions& opts) {
 }
 
 bool score_directly(std::uint64_t allowed) { return allowed <= kDirectMaxDocs; }
+
+bool approx_too_sparse(std::uint32_t lambda, std::uint64_t allowed, std::uint64_t docs) {
+    return lambda > 0 && docs > 0 &&
+           static_cast<double>(lambda) * static_cast<double>(allowed) < kApproxMinAllowedPerList * static_cast<double>(docs);
+}
 
 std::vector<ScoredDoc> search_one_segment(const Index& index, std::size_t s, const QueryPlan& plan,
                                           const SearchOptions& opts, SearchScratch& scratch, SearchStats& stats,

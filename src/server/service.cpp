@@ -246,7 +246,9 @@ json collection_info_json(const Collection& c) {
         {"payload_schema", schema},
         {"spindle", {{"read_only", info.read_only}, {"generation", info.generation}, {"deleted", deleted},
                      {"memory_docs", info.memory_docs}, {"log_bytes", info.wal_bytes}, {"merges_done", info.merges_done},
-                     {"merge_running", info.merge_running}, {"vectors", vectors}, {"segments", segments}}}};
+                     {"merge_running", info.merge_running}, {"vectors", vectors}, {"segments", segments},
+                     {"filter_cache", {{"entries", info.filter_cache.entries}, {"bytes", info.filter_cache.bytes},
+                                       {"hits", info.filter_cache.hits}, {"misses", info.filter_cache.misses}}}}}};
 }
 
 // The vector a request names (empty: the collection's only vector).
@@ -337,6 +339,7 @@ struct Service::Impl {
     OpenOptions open_options() const {
         OpenOptions o;
         o.background_merges = opt.background_merges;
+        o.filter_cache_bytes = opt.filter_cache_bytes;
         return o;
     }
 

@@ -40,6 +40,10 @@ struct OpenOptions {
     /// the policy asks for run inside the write that flushed, and `maintain`
     /// runs any that are pending.
     bool background_merges = false;
+    /// Bytes of filter allow-sets kept for reuse by later searches with the
+    /// same filter (a bit per document of a segment per entry: 125 KiB per
+    /// filter at 1M documents); 0: evaluate every filter anew.
+    std::size_t filter_cache_bytes = std::size_t{64} << 20U;
 };
 
 struct WriteOptions {
@@ -176,6 +180,14 @@ struct WriteStats {
     double merge_seconds = 0.0;      ///< disk merges (approx builds included)
 };
 
+/// The filter cache of this process's handle (OpenOptions::filter_cache_bytes).
+struct FilterCacheStats {
+    std::uint64_t entries = 0;  ///< (filter, segment) allow-sets held
+    std::uint64_t bytes = 0;
+    std::uint64_t hits = 0;     ///< segment evaluations served from the cache
+    std::uint64_t misses = 0;   ///< evaluated (and kept when they fit)
+};
+
 struct CollectionInfo {
     std::string path;
     bool read_only = false;
@@ -191,6 +203,7 @@ struct CollectionInfo {
     std::optional<LastMerge> last_merge;
     CollectionManifest manifest;     ///< the last published generation
     std::map<std::string, std::uint64_t> vocabulary_terms;  ///< per vector, including unflushed ones
+    FilterCacheStats filter_cache;
 };
 
 struct WriteResult {

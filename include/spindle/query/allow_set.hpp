@@ -71,6 +71,13 @@ public:
         }
         return false;
     }
+    /// Does [lo, lo + width) hold an allowed docid, for a width dividing 64
+    /// and lo a multiple of it (the range lies in one word; bits past the
+    /// last document are never set).
+    [[nodiscard]] bool any_in_aligned(docid_t lo, unsigned width) const {
+        const std::uint64_t mask = width >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << width) - 1;
+        return ((words_[lo >> 6U] >> (lo & 63U)) & mask) != 0;
+    }
     [[nodiscard]] std::uint64_t count() const { return count_; }
     [[nodiscard]] docid_t num_docs() const { return n_; }
 

@@ -15,6 +15,9 @@ struct SearchStats {
     std::uint64_t summaries = 0;        ///< approx: blocks whose summary estimate is positive (the candidates)
     std::uint64_t graph_rounds = 0;     ///< approx: graph refinement rounds that scored documents
     std::uint64_t direct_segments = 0;  ///< filtered: segments whose allowed documents were scored directly
+    /// filtered approx: segments searched exactly (bmp) because their kept
+    /// postings hold too few allowed documents (kApproxMinAllowedPerList)
+    std::uint64_t exact_segments = 0;
     std::uint64_t matched = 0;          ///< filtered: documents the filter allows (all segments)
 
     SearchStats& operator+=(const SearchStats& o) {
@@ -28,6 +31,7 @@ struct SearchStats {
         summaries += o.summaries;
         graph_rounds += o.graph_rounds;
         direct_segments += o.direct_segments;
+        exact_segments += o.exact_segments;
         matched += o.matched;
         return *this;
     }

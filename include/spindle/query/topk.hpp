@@ -81,6 +81,11 @@ public:
         return r;
     }
     void clear() { heap_.clear(); }
+    /// Empties the collector and sets a new floor (see the constructor).
+    void restart(score_t floor) {
+        heap_.clear();
+        floor_ = floor;
+    }
     [[nodiscard]] std::size_t size() const { return heap_.size(); }
     [[nodiscard]] std::size_t k() const { return k_; }
     /// The filter's allow-set, if any (algorithms skip what it leaves out).
