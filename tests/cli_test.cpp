@@ -354,6 +354,27 @@ TEST(Cli, ApproxIndexSearchBenchAndInfo) {
     EXPECT_FALSE(std::filesystem::exists(dir / "x"));
 }
 
+// Without --approx-lambda the per-term budget follows the scaled rule (400
+// for small segments), and info, index and build-approx say so; an explicit
+// --approx-lambda fixes it.
+TEST(Cli, ApproxLambdaDefaultIsTheScaledRule) {
+    TempDir dir;
+    auto r = spindle(dir, "generate --docs 300 --queries 0 --seed 5 --format csr --real-queries none -q --output-dir " +
+                              (dir / "c"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    r = spindle(dir, "index --input " + (dir / "c/docs.csr") + " --vocab " + (dir / "c/vocab.txt") + " -q --output " +
+                         (dir / "idx") + " --approx --approx-knn 0");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string rule = "lambda 400 (max(400, 0.002 x docs) capped at 20000)";
+    EXPECT_NE(r.out.find(rule), std::string::npos) << r.out;
+    r = spindle(dir, "info " + (dir / "idx"));
+    EXPECT_NE(r.out.find(rule), std::string::npos) << r.out;
+    r = spindle(dir, "build-approx --overwrite -q --index " + (dir / "idx") + " --approx-lambda 7 --approx-knn 0");
+    ASSERT_EQ(r.code, 0) << r.err;
+    r = spindle(dir, "info " + (dir / "idx"));
+    EXPECT_NE(r.out.find("lambda 7, block size"), std::string::npos) << r.out;
+}
+
 // build-approx, tune and the stored defaults end to end. That build-approx
 // gives the same approx.bin (and results) as index --approx is tested in
 // approx_tuning_test; each approx build here costs ~20 s under ASan, so there
