@@ -57,9 +57,16 @@ void mark_pareto(std::vector<TunePoint>& points) {
     }
 }
 
-/// Whether segment-local `doc` is in a kept posting list of a term of `plan`.
-bool kept_for(const ApproxView& a, const QueryPlan& plan, docid_t doc) {
-    for (const QueryTerm& q : plan.terms) {
+/// Whether segment-local `doc` is in the kept postings of one of the
+/// `query_cut` largest terms of `plan` (the lists approximate search visits,
+/// chosen in its order: weight, then lower term).
+bool kept_for(const ApproxView& a, const QueryPlan& plan, std::size_t query_cut, docid_t doc) {
+    std::vector<QueryTerm> terms = plan.terms;
+    std::sort(terms.begin(), terms.end(), [](const QueryTerm& l, const QueryTerm& r) {
+        return l.weight > r.weight || (l.weight == r.weight && l.term < r.term);
+    });
+    if (terms.size() > query_cut) terms.resize(query_cut);
+    for (const QueryTerm& q : terms) {
         if (q.term + std::uint64_t{1} >= a.term_block_begin.size()) continue;
         for (std::uint64_t b = a.term_block_begin[q.term]; b < a.term_block_begin[q.term + 1]; ++b) {
             const auto first = a.block_docs.begin() + a.block_doc_begin[b];
@@ -81,7 +88,7 @@ void diagnose_misses(const Index& index, std::span<const QueryPlan> tuning, cons
             if (std::any_of(got.begin(), got.end(), [&](const Hit& g) { return g.global_doc == e.global_doc; })) continue;
             ++r.missed;
             const ApproxView* a = index.segment(e.segment).approx();
-            if (a != nullptr && !kept_for(*a, tuning[i], e.doc)) ++r.missed_not_kept;
+            if (a != nullptr && !kept_for(*a, tuning[i], best.query_cut, e.doc)) ++r.missed_not_kept;
         }
     }
 }
@@ -290,15 +297,15 @@ TuneVerdict accept_tuning(const TuneResult& r, const TuneOptions& opts, bool sto
         std::string rebuild;
         if (r.lambda != 0 && pruned >= 0.5) {
             const std::uint64_t more = std::min<std::uint64_t>(2ULL * r.lambda, 0xFFFFFFFFULL);
-            rebuild = fmt::format("{:.0f} % of the exact top-{} documents it missed are in none of their query terms' kept "
-                                  "postings: the structures keep {} postings per term (lambda), which caps the recall. "
+            rebuild = fmt::format("{:.0f} % of the exact top-{} documents it missed are in none of the kept postings of the "
+                                  "query terms it visits: the structures keep {} postings per term (lambda), which caps the recall. "
                                   "Rebuild them with a larger budget, e.g. spindle build-approx --overwrite "
                                   "--approx-lambda {} (Python: approx={{\"lambda\": {}}}), and tune again",
                                   100.0 * pruned, opts.k, r.lambda, more, more);
         } else if (r.alpha < 1.0 && r.missed) {
             const double more = std::min(1.0, 2.0 * r.alpha);
-            rebuild = fmt::format("{:.0f} % of the exact top-{} documents it missed are in their query terms' kept postings "
-                                  "(lambda {}) but their blocks' summaries, keeping {:g} of each block's mass (alpha), "
+            rebuild = fmt::format("{:.0f} % of the exact top-{} documents it missed are in the kept postings of "
+                                  "query terms it visits (lambda {}) but their blocks' summaries, keeping {:g} of each block's mass (alpha), "
                                   "rank them too low. Rebuild with a larger summary mass, e.g. spindle build-approx "
                                   "--overwrite --approx-alpha {:g} (Python: approx={{\"alpha\": {:g}}}), and tune again",
                                   100.0 * (1.0 - pruned), opts.k, r.lambda == 0 ? std::string("all") : std::to_string(r.lambda),

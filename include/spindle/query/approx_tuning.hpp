@@ -74,10 +74,11 @@ struct TuneResult {
     double heldout_mean_ms = 0.0;
     /// When no setting reached the target: the exact top-k documents the
     /// best setting missed on the tuning queries, and how many of them are
-    /// in none of their query's terms' kept postings (static pruning dropped
-    /// them: only a larger per-term budget, lambda, brings them back; the
-    /// others were in kept lists but their blocks were skipped or not
-    /// reached, which a larger summary mass, alpha, helps).
+    /// in none of the kept postings of the query terms that setting visits
+    /// (its query cut; static pruning dropped them: a larger per-term budget,
+    /// lambda, brings them back; the others were in visited lists but their
+    /// blocks were skipped, their summaries estimating them too low, which a
+    /// larger summary mass, alpha, helps).
     std::uint64_t missed = 0;
     std::uint64_t missed_not_kept = 0;
     std::uint32_t lambda = 0;           ///< largest per-term budget of the index's segments (0: all postings kept)
