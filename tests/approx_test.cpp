@@ -160,7 +160,13 @@ TEST(Approx, BadSettingsAreRejected) {
     o.query_cut = 0;
     expect_message([&] { o.validate(); }, "query cut");
     o.query_cut = 10;
-    for (double hf : {0.0, -0.5, 1.5}) {
+    // Above 1 is allowed up to kMaxHeapFactor (summaries underestimate: it
+    // scores blocks estimated below the k-th score), beyond it refused.
+    for (double hf : {1.5, kMaxHeapFactor}) {
+        o.heap_factor = hf;
+        EXPECT_NO_THROW(o.validate());
+    }
+    for (double hf : {0.0, -0.5, 4.5}) {
         o.heap_factor = hf;
         expect_message([&] { o.validate(); }, "heap factor");
     }

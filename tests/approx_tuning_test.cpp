@@ -157,7 +157,7 @@ TEST(ApproxDefaults, RoundTripAndValidation) {
 
     const std::pair<std::string, std::string> bad[] = {
         {"\"query_cut\": 5", "\"query_cut\": 0"},       {"\"query_cut\": 5", "\"query_cut\": 2.5"},
-        {"\"query_cut\": 5", "\"query_cut\": -1"},      {"\"heap_factor\": 0.85", "\"heap_factor\": 1.5"},
+        {"\"query_cut\": 5", "\"query_cut\": -1"},      {"\"heap_factor\": 0.85", "\"heap_factor\": 4.5"},
         {"\"heap_factor\": 0.85", "\"heap_factor\": 0"},
         {"\"target_recall\": 0.95", "\"target_recall\": 0"},
         {"\"target_recall\": 0.95", "\"target_recall\": 1.01"},

@@ -336,7 +336,7 @@ TEST(Cli, ApproxIndexSearchBenchAndInfo) {
     const std::pair<std::string, std::string> bad[] = {
         {"search --index " + (dir / "plain") + q + " -a approx", "has no approximate structures"},
         {"search --index " + (dir / "idx") + q + " -a approx --query-cut 0", "query cut"},
-        {"search --index " + (dir / "idx") + q + " -a approx --heap-factor 1.5", "heap factor"},
+        {"search --index " + (dir / "idx") + q + " -a approx --heap-factor 4.5", "heap factor"},
         {"bench --index " + (dir / "idx") + q + " -a approx@10,0", "heap factor"},
         {"bench --index " + (dir / "idx") + q + " -a approx@x", "approx@QUERY_CUT,HEAP_FACTOR"},
         {"bench --index " + (dir / "plain") + q + " -a approx@10,0.9", "no approximate structures"},

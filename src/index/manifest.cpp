@@ -19,8 +19,8 @@ namespace spindle {
 
 void ApproxDefaults::validate() const {
     if (query_cut == 0) throw InvalidArgument("approx defaults: query_cut must be at least 1");
-    if (!(heap_factor > 0.0 && heap_factor <= 1.0)) {
-        throw InvalidArgument(fmt::format("approx defaults: heap_factor must be in (0, 1], got {}", heap_factor));
+    if (!(heap_factor > 0.0 && heap_factor <= kMaxHeapFactor)) {
+        throw InvalidArgument(fmt::format("approx defaults: heap_factor must be in (0, {:g}], got {}", kMaxHeapFactor, heap_factor));
     }
     if (!(target_recall > 0.0 && target_recall <= 1.0)) {
         throw InvalidArgument(fmt::format("approx defaults: target_recall must be in (0, 1], got {}", target_recall));
@@ -38,7 +38,7 @@ void ApproxDefaults::validate() const {
     }
     for (std::size_t i = 0; i < curve.size(); ++i) {
         const TunedPoint& p = curve[i];
-        if (p.query_cut == 0 || !(p.heap_factor > 0.0 && p.heap_factor <= 1.0) || p.knn > 1024 ||
+        if (p.query_cut == 0 || !(p.heap_factor > 0.0 && p.heap_factor <= kMaxHeapFactor) || p.knn > 1024 ||
             !(p.recall >= 0.0 && p.recall <= 1.0) || !(p.mean_ms >= 0.0 && p.mean_ms < 1e12)) {
             throw InvalidArgument(fmt::format("approx defaults: curve[{}] is out of range (query_cut {}, heap_factor {}, knn {}, "
                                               "recall {}, mean_ms {})", i, p.query_cut, p.heap_factor, p.knn, p.recall, p.mean_ms));
