@@ -204,17 +204,17 @@ TEST(Approx, LambdaScalesWithTheSegment) {
     d.lambda_max = kDefaultLambdaMax;
     EXPECT_EQ(d.lambda_for(0), 400U);
     EXPECT_EQ(d.lambda_for(100000), 400U);
-    EXPECT_EQ(d.lambda_for(200000), 400U);
-    EXPECT_EQ(d.lambda_for(300000), 600U);
-    EXPECT_EQ(d.lambda_for(1000000), 2000U);
-    EXPECT_EQ(d.lambda_for(1000001), 2001U);  // rounded up
-    EXPECT_EQ(d.lambda_for(8841823), 17684U);
+    EXPECT_EQ(d.lambda_for(300000), 400U);
+    EXPECT_EQ(d.lambda_for(1000000), 400U);
+    EXPECT_EQ(d.lambda_for(1000001), 401U);  // rounded up
+    EXPECT_EQ(d.lambda_for(2000000), 800U);
+    EXPECT_EQ(d.lambda_for(8841823), 3537U);
     EXPECT_EQ(d.lambda_for(100000000), kDefaultLambdaMax);
     ApproxOptions fixed;
     fixed.lambda = 400;
     EXPECT_EQ(fixed.lambda_for(1000000), 400U);
     EXPECT_EQ(fixed.describe_lambda(), "lambda 400");
-    EXPECT_EQ(d.describe_lambda(), "lambda max(400, 0.002 x docs) capped at 20000");
+    EXPECT_EQ(d.describe_lambda(), "lambda max(400, 0.0004 x docs) capped at 20000");
     ApproxOptions bad = d;
     bad.lambda_per_doc = 1.5;
     expect_message([&] { bad.validate(); }, "lambda per document");

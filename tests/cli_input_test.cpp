@@ -186,7 +186,7 @@ TEST(CliInput, OptionsAreConsistentAcrossCommands) {  // item 11
     r = spindle(f.dir, "build-approx --help");
     // The per-term budget's default is the scaled rule (it was a fixed 400
     // until the rule replaced it: issue 17, recall 0.99 reachable).
-    EXPECT_NE(r.out.find("max(400, 0.002 x its documents) capped at 20000"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("max(400, 0.0004 x its documents) capped at 20000"), std::string::npos) << r.out;
     r = spindle(f.dir, "info --index " + f.idx);
     EXPECT_EQ(r.code, 0) << r.err;
     r = f.search("--threads 0");

@@ -365,7 +365,7 @@ TEST(Cli, ApproxLambdaDefaultIsTheScaledRule) {
     r = spindle(dir, "index --input " + (dir / "c/docs.csr") + " --vocab " + (dir / "c/vocab.txt") + " -q --output " +
                          (dir / "idx") + " --approx --approx-knn 0");
     ASSERT_EQ(r.code, 0) << r.err;
-    const std::string rule = "lambda 400 (max(400, 0.002 x docs) capped at 20000)";
+    const std::string rule = "lambda 400 (max(400, 0.0004 x docs) capped at 20000)";
     EXPECT_NE(r.out.find(rule), std::string::npos) << r.out;
     r = spindle(dir, "info " + (dir / "idx"));
     EXPECT_NE(r.out.find(rule), std::string::npos) << r.out;

@@ -14,8 +14,8 @@ void add_approx_build_options(CLI::App* cmd, ApproxBuildArgs& args, const std::s
     const ApproxOptions d = approx_build_options(ApproxBuildArgs{});
     cmd->add_option("--approx-lambda", args.lambda,
                     fmt::format("approx: postings kept per term, the highest weights, in every segment (default: scaled "
-                                "with each segment, max({}, {:g} x its documents) capped at {}{}: e.g. 400 up to 200k "
-                                "documents, 2,000 at 1M). Too small a budget caps the recall any query setting reaches "
+                                "with each segment, max({}, {:g} x its documents) capped at {}{}: i.e. 400 up to 1M "
+                                "documents, 3,537 at 8.8M). Too small a budget caps the recall any query setting reaches "
                                 "(spindle tune says so); clustering a list costs about its length x its number of "
                                 "blocks, so larger values build slower",
                                 d.lambda, d.lambda_per_doc, d.lambda_max, implies));

@@ -49,15 +49,17 @@ struct ApproxOptions {
     void validate() const;
     /// Postings kept per term in a segment of `num_docs` documents (0: all).
     [[nodiscard]] std::uint32_t lambda_for(std::uint64_t num_docs) const;
-    /// "lambda 400" or "lambda max(400, 0.002 x docs) capped at 20000".
+    /// "lambda 400" or "lambda max(400, 0.0004 x docs) capped at 20000".
     [[nodiscard]] std::string describe_lambda() const;
 };
 
 /// The default per-term budget of spindle index --approx / build-approx:
 /// max(kDefaultLambdaFloor, kDefaultLambdaPerDoc x the segment's documents),
-/// capped at kDefaultLambdaMax (measured: docs/BENCHMARKS.md, "recall 0.99").
+/// capped at kDefaultLambdaMax: 400 up to 1M documents, where 400 reaches
+/// recall@10 0.99 (with a heap factor above 1; docs/BENCHMARKS.md, "Recall
+/// 0.99"), then the same fraction of every list as there.
 inline constexpr std::uint32_t kDefaultLambdaFloor = 400;
-inline constexpr double kDefaultLambdaPerDoc = 0.002;
+inline constexpr double kDefaultLambdaPerDoc = 0.0004;
 inline constexpr std::uint32_t kDefaultLambdaMax = 20000;
 
 /// Fixed header of approx.bin (section kApproxHeader), 80 bytes.
