@@ -32,6 +32,7 @@ approx-build     spindle index --approx (default settings: lambda 400, blocks of
 approx-tune      spindle tune on generated queries 1-500 for recall@10 0.90, 0.95 (stored), 0.97, 0.99 (JSON + SVG each)
 approx-curve     spindle bench on generated queries 501-1000: exhaustive, bmp, approx@sweep, the tuned default, plotted (SVG)
 approx-real      the same curve with the first 1000 real MS MARCO SPLADE++ ED queries (needs the shared data)
+approx-099       recall 0.99 (issue 17): the approx-build structures, first 500 real queries: bench exhaustive, bmp and settings up to heap factor 1.5; tune for 0.99 on real queries 501-1000 (needs the shared data)
 approx-100k      100k generated docs indexed with --approx (default settings); bench exhaustive, bmp, approx@3/5/10,0.9, plotted (SVG)
 filter-sweep     1M generated docs with payloads (JSONL), index --approx --approx-knn 0 --payload-index bucket:integer; bench --filter at 0.1/1/10/50/100 % and none: bmp, approx at 3 settings, postfilter at the same (JSON + SVG)
 ingest           spindle bench-ingest on the 1M generated docs: ingest rate, search latency while writing, optimize vs bulk-built
@@ -144,6 +145,17 @@ case "$ROW" in
     real_queries
     $S bench --index "$WORK/idx-approx" --queries "$WORK/real1000.tsv" -a exhaustive,bmp,approx,approx@sweep \
       --json "$WORK/approx-real.json" --svg "$WORK/approx-real.svg" ;;
+  approx-099)
+    [ -f "$WORK/idx-approx/MANIFEST" ] || [ -f "$WORK/idx-approx/CURRENT" ] || "$0" approx-build
+    real_queries
+    head -500 "$WORK/real1000.tsv" >"$WORK/real-first500.tsv"
+    tail -n +501 "$WORK/real1000.tsv" >"$WORK/real-tune500.tsv"
+    v=exhaustive,bmp,approx@2,0.7,10,approx@3,0.7,10,approx@8,0.7,10,approx@5,0.9,10,approx@8,0.9,10,approx@5,1,10
+    v=$v,approx@8,1,10,approx@12,1,10,approx@30,1,10,approx@8,1.25,10,approx@12,1.25,10,approx@8,1.5,10,approx@12,1.5,10
+    v=$v,approx@20,1.5,10,approx@30,1.5,10
+    $S bench --index "$WORK/idx-approx" --queries "$WORK/real-first500.tsv" -a "$v" --json "$WORK/approx-099.json"
+    $S tune --index "$WORK/idx-approx" --queries "$WORK/real-tune500.tsv" --target-recall 0.99 --dry-run \
+      --json "$WORK/tune-real-0.99.json" || true ;;
   approx-100k)
     [ -f "$WORK/corpus-100k/docs.csr" ] ||
       $S generate --docs 100000 --queries 200 --seed 42 --format csr --output-dir "$WORK/corpus-100k"

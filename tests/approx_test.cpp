@@ -160,7 +160,13 @@ TEST(Approx, BadSettingsAreRejected) {
     o.query_cut = 0;
     expect_message([&] { o.validate(); }, "query cut");
     o.query_cut = 10;
-    for (double hf : {0.0, -0.5, 1.5}) {
+    // Above 1 is allowed up to kMaxHeapFactor (summaries underestimate: it
+    // scores blocks estimated below the k-th score), beyond it refused.
+    for (double hf : {1.5, kMaxHeapFactor}) {
+        o.heap_factor = hf;
+        EXPECT_NO_THROW(o.validate());
+    }
+    for (double hf : {0.0, -0.5, 4.5}) {
         o.heap_factor = hf;
         expect_message([&] { o.validate(); }, "heap factor");
     }
@@ -185,6 +191,68 @@ TEST(Approx, BadSettingsAreRejected) {
     expect_message([&] { (void)run(idx, plan, Algorithm::approx, 10); },
                    "has no approximate structures");
     EXPECT_EQ(parse_algorithm("approx"), Algorithm::approx);
+}
+
+// The default per-term budget scales with the segment: max(floor, fraction x
+// documents) capped; an explicit lambda (lambda_per_doc 0) is the same for
+// every segment. Each segment's approx.bin records its own budget and keeps
+// no more postings per term; the manifest keeps the rule.
+TEST(Approx, LambdaScalesWithTheSegment) {
+    ApproxOptions d;
+    d.lambda = kDefaultLambdaFloor;
+    d.lambda_per_doc = kDefaultLambdaPerDoc;
+    d.lambda_max = kDefaultLambdaMax;
+    EXPECT_EQ(d.lambda_for(0), 400U);
+    EXPECT_EQ(d.lambda_for(100000), 400U);
+    EXPECT_EQ(d.lambda_for(300000), 400U);
+    EXPECT_EQ(d.lambda_for(1000000), 400U);
+    EXPECT_EQ(d.lambda_for(1000001), 401U);  // rounded up
+    EXPECT_EQ(d.lambda_for(2000000), 800U);
+    EXPECT_EQ(d.lambda_for(8841823), 3537U);
+    EXPECT_EQ(d.lambda_for(100000000), kDefaultLambdaMax);
+    ApproxOptions fixed;
+    fixed.lambda = 400;
+    EXPECT_EQ(fixed.lambda_for(1000000), 400U);
+    EXPECT_EQ(fixed.describe_lambda(), "lambda 400");
+    EXPECT_EQ(d.describe_lambda(), "lambda max(400, 0.0004 x docs) capped at 20000");
+    ApproxOptions bad = d;
+    bad.lambda_per_doc = 1.5;
+    expect_message([&] { bad.validate(); }, "lambda per document");
+    bad = d;
+    bad.lambda_max = 10;
+    expect_message([&] { bad.validate(); }, "below its floor");
+
+    CorpusParams p;
+    p.docs = 1200;
+    TempDir dir;
+    ApproxOptions ao;
+    ao.lambda = 5;
+    ao.lambda_per_doc = 0.02;  // 500 docs: 10; 200 docs: 4, so the floor 5
+    ao.lambda_max = 9;         // 500 docs: capped at 9
+    ao.block_size = 4;
+    ao.alpha_mass = 0.5;
+    BuildOptions bo = approx_build(WeightType::u8, ao);
+    bo.segment_docs = 500;  // segments of 500, 500 and 200 documents
+    build_index(dir / "idx", random_corpus(6, p), bo);
+    const Index idx(dir / "idx");
+    ASSERT_EQ(idx.num_segments(), 3U);
+    ASSERT_TRUE(idx.manifest().approx.has_value());
+    EXPECT_EQ(idx.manifest().approx->lambda, 5U);
+    EXPECT_DOUBLE_EQ(idx.manifest().approx->lambda_per_doc, 0.02);
+    EXPECT_EQ(idx.manifest().approx->lambda_max, 9U);
+    const std::uint32_t want[] = {9, 9, 5};
+    bool some_full = false;
+    for (std::size_t s = 0; s < 3; ++s) {
+        const ApproxView* a = idx.segment(s).approx();
+        ASSERT_NE(a, nullptr);
+        EXPECT_EQ(a->header.lambda, want[s]) << "segment " << s;
+        for (std::uint64_t t = 0; t + 1 < a->term_block_begin.size(); ++t) {
+            const std::uint64_t kept = a->block_doc_begin[a->term_block_begin[t + 1]] - a->block_doc_begin[a->term_block_begin[t]];
+            EXPECT_LE(kept, want[s]);
+            some_full = some_full || kept == want[s];
+        }
+    }
+    EXPECT_TRUE(some_full);  // the budget binds on this corpus
 }
 
 // (e) approx.bin round trip (header, manifest) and refusal of a flipped byte.

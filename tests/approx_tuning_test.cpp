@@ -157,7 +157,7 @@ TEST(ApproxDefaults, RoundTripAndValidation) {
 
     const std::pair<std::string, std::string> bad[] = {
         {"\"query_cut\": 5", "\"query_cut\": 0"},       {"\"query_cut\": 5", "\"query_cut\": 2.5"},
-        {"\"query_cut\": 5", "\"query_cut\": -1"},      {"\"heap_factor\": 0.85", "\"heap_factor\": 1.5"},
+        {"\"query_cut\": 5", "\"query_cut\": -1"},      {"\"heap_factor\": 0.85", "\"heap_factor\": 4.5"},
         {"\"heap_factor\": 0.85", "\"heap_factor\": 0"},
         {"\"target_recall\": 0.95", "\"target_recall\": 0"},
         {"\"target_recall\": 0.95", "\"target_recall\": 1.01"},
@@ -440,6 +440,26 @@ TEST(Tune, UnreachableTargetAndBadArgumentsAreReported) {
     const TuneResult r = tune_approx(idx, f.tuning, f.heldout, o);
     EXPECT_FALSE(r.chosen.has_value());
     EXPECT_LT(r.points[r.best].recall, 1.0);
+    // Three postings per term: most missed documents were pruned statically,
+    // and the refusal names the budget to rebuild with.
+    EXPECT_EQ(r.lambda, 3U);
+    EXPECT_GT(r.missed, 0U);
+    EXPECT_GT(2 * r.missed_not_kept, r.missed);
+    expect_message([&] { (void)accept_tuning(r, o, true, false, ""); }, "--approx-lambda 6");
+    // Every posting kept (lambda 0) with a thin summary: no budget to raise,
+    // so the refusal names the summary mass instead.
+    ApproxOptions thin;
+    thin.lambda = 0;
+    thin.block_size = 16;
+    thin.alpha_mass = 0.02;
+    TuneFixture g(true, thin);
+    const Index gidx(g.dir / "idx");
+    g.plan(gidx, 20);
+    const TuneResult rg = tune_approx(gidx, g.tuning, g.heldout, o);
+    if (!rg.chosen) {
+        EXPECT_EQ(rg.lambda, 0U);
+        expect_message([&] { (void)accept_tuning(rg, o, true, false, ""); }, "--approx-alpha 0.04");
+    }
     for (double bad : {0.0, -0.1, 1.5}) {
         o.target_recall = bad;
         expect_message([&] { (void)tune_approx(idx, f.tuning, f.heldout, o); }, "target recall must be in (0, 1]");

@@ -336,7 +336,7 @@ TEST(Cli, ApproxIndexSearchBenchAndInfo) {
     const std::pair<std::string, std::string> bad[] = {
         {"search --index " + (dir / "plain") + q + " -a approx", "has no approximate structures"},
         {"search --index " + (dir / "idx") + q + " -a approx --query-cut 0", "query cut"},
-        {"search --index " + (dir / "idx") + q + " -a approx --heap-factor 1.5", "heap factor"},
+        {"search --index " + (dir / "idx") + q + " -a approx --heap-factor 4.5", "heap factor"},
         {"bench --index " + (dir / "idx") + q + " -a approx@10,0", "heap factor"},
         {"bench --index " + (dir / "idx") + q + " -a approx@x", "approx@QUERY_CUT,HEAP_FACTOR"},
         {"bench --index " + (dir / "plain") + q + " -a approx@10,0.9", "no approximate structures"},
@@ -352,6 +352,27 @@ TEST(Cli, ApproxIndexSearchBenchAndInfo) {
         EXPECT_NE(r.err.find(part), std::string::npos) << args << ": " << r.err;
     }
     EXPECT_FALSE(std::filesystem::exists(dir / "x"));
+}
+
+// Without --approx-lambda the per-term budget follows the scaled rule (400
+// for small segments), and info, index and build-approx say so; an explicit
+// --approx-lambda fixes it.
+TEST(Cli, ApproxLambdaDefaultIsTheScaledRule) {
+    TempDir dir;
+    auto r = spindle(dir, "generate --docs 300 --queries 0 --seed 5 --format csr --real-queries none -q --output-dir " +
+                              (dir / "c"));
+    ASSERT_EQ(r.code, 0) << r.err;
+    r = spindle(dir, "index --input " + (dir / "c/docs.csr") + " --vocab " + (dir / "c/vocab.txt") + " -q --output " +
+                         (dir / "idx") + " --approx --approx-knn 0");
+    ASSERT_EQ(r.code, 0) << r.err;
+    const std::string rule = "lambda 400 (max(400, 0.0004 x docs) capped at 20000)";
+    EXPECT_NE(r.out.find(rule), std::string::npos) << r.out;
+    r = spindle(dir, "info " + (dir / "idx"));
+    EXPECT_NE(r.out.find(rule), std::string::npos) << r.out;
+    r = spindle(dir, "build-approx --overwrite -q --index " + (dir / "idx") + " --approx-lambda 7 --approx-knn 0");
+    ASSERT_EQ(r.code, 0) << r.err;
+    r = spindle(dir, "info " + (dir / "idx"));
+    EXPECT_NE(r.out.find("lambda 7, block size"), std::string::npos) << r.out;
 }
 
 // build-approx, tune and the stored defaults end to end. That build-approx
@@ -459,6 +480,9 @@ TEST(Cli, BuildApproxTuneAndStoredDefaults) {
     EXPECT_EQ(r.code, 1);
     EXPECT_NE(r.err.find("not reached"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("best "), std::string::npos) << r.err;
+    // One posting per term: the missed documents were pruned statically, so
+    // the message names the budget to rebuild with (twice the current one).
+    EXPECT_NE(r.err.find("--approx-lambda 2"), std::string::npos) << r.err;
     EXPECT_EQ(read_file(dir / ("idx/" + read_current(dir / "idx"))), stored);
 }
 

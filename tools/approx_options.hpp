@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <optional>
 
+#include <string>
+
 #include "spindle/index/approx_format.hpp"
+#include "spindle/index/manifest.hpp"
 
 namespace spindle::cli {
 
@@ -22,8 +25,14 @@ struct ApproxBuildArgs {
 /// `implies` is appended to their help (e.g. "; implies --approx").
 void add_approx_build_options(CLI::App* cmd, ApproxBuildArgs& args, const std::string& implies = "");
 
-/// The build options: CLI defaults (lambda 400, blocks of 8, alpha 0.35, a graph of 10 neighbours)
+/// The build options: CLI defaults (lambda max(400, 0.0004 x the segment's documents) capped at
+/// 20,000, blocks of 8, alpha 0.35, a graph of 10 neighbours)
 /// overridden by the given options. Throws InvalidArgument naming the option.
 ApproxOptions approx_build_options(const ApproxBuildArgs& args);
+
+/// The per-term budget the segments of `m` keep: "lambda 400" (fixed), or
+/// "lambda 800 (max(400, 0.0004 x docs) capped at 20000)" for the scaled
+/// rule, a range "1200-2000" when the segments differ.
+std::string describe_lambda(const Manifest& m);
 
 }  // namespace spindle::cli

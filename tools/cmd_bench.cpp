@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "approx_options.hpp"
 #include "bench_curve.hpp"
 #include "bench_filter.hpp"
 #include "bench_report.hpp"
@@ -305,10 +306,10 @@ void run_bench(const BenchArgs& a) {
     if (m.approx) {
         double approx_s = 0;
         for (const auto& seg : m.segments) approx_s += seg.approx_seconds;
-        fmt::print("approx         {} ({:.2f}x forward), built in {:.2f} s; lambda {}, block size {}, alpha {:.3g}\n",
+        fmt::print("approx         {} ({:.2f}x forward), built in {:.2f} s; {}, block size {}, alpha {:.3g}\n",
                    human_bytes(bytes.approx),
                    bytes.forward ? static_cast<double>(bytes.approx) / static_cast<double>(bytes.forward) : 0.0, approx_s,
-                   m.approx->lambda, m.approx->block_size, m.approx->alpha_mass);
+                   describe_lambda(m), m.approx->block_size, m.approx->alpha_mass);
     }
     if (m.approx_defaults) {
         const ApproxDefaults& d = *m.approx_defaults;
@@ -407,7 +408,7 @@ void run_bench(const BenchArgs& a) {
         std::string index_line = fmt::format("index {}: {} docs, {} postings, {} weights, reorder {}", a.index, m.num_docs,
                                              m.num_postings, to_string(m.weight_type), to_string(m.reorder));
         if (m.approx) {
-            index_line += fmt::format("; approx lambda {}, block size {}, alpha {:.3g}", m.approx->lambda,
+            index_line += fmt::format("; approx {}, block size {}, alpha {:.3g}", describe_lambda(m),
                                       m.approx->block_size, m.approx->alpha_mass);
         }
         text.subtitle.push_back(index_line);

@@ -45,9 +45,9 @@ void run_build_approx(const BuildApproxArgs& a) {
     opts.on_start = [&](std::size_t segments) {
         total_segments = segments;
         fmt::print(stderr,
-                   "building approximate structures for {} ({} segment{}): lambda {}, block size {}, alpha {:.3g}, "
+                   "building approximate structures for {} ({} segment{}): {}, block size {}, alpha {:.3g}, "
                    "kNN graph {}\n",
-                   a.index, segments, segments == 1 ? "" : "s", opts.approx.lambda, opts.approx.block_size, opts.approx.alpha_mass,
+                   a.index, segments, segments == 1 ? "" : "s", opts.approx.describe_lambda(), opts.approx.block_size, opts.approx.alpha_mass,
                    opts.approx.knn_k);
     };
     const auto coll = Collection::open(a.index);
@@ -64,8 +64,8 @@ void run_build_approx(const BuildApproxArgs& a) {
                a.index, m.segments.size(), human_bytes(bytes),
                m.component_bytes().forward ? static_cast<double>(bytes) / static_cast<double>(m.component_bytes().forward) : 0.0,
                seconds, seconds_since(start));
-    fmt::print("  lambda {}, block size {}, alpha {:.3g}, kNN graph {}; no stored query defaults (spindle tune chooses them)\n",
-               m.approx->lambda, m.approx->block_size, m.approx->alpha_mass, m.approx->knn_k);
+    fmt::print("  {}, block size {}, alpha {:.3g}, kNN graph {}; no stored query defaults (spindle tune chooses them)\n",
+               describe_lambda(m), m.approx->block_size, m.approx->alpha_mass, m.approx->knn_k);
 }
 
 }  // namespace

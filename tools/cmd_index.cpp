@@ -176,12 +176,11 @@ void print_summary(const IndexArgs& a, const Manifest& m, double secs) {
     if (m.approx) {
         double approx_s = 0;
         for (const auto& s : m.segments) approx_s += s.approx_seconds;
-        fmt::print("  approximate structures: {} ({:.2f}x forward) in {:.2f} s (included above); lambda {}, block size {}, "
+        fmt::print("  approximate structures: {} ({:.2f}x forward) in {:.2f} s (included above); {}, block size {}, "
                    "alpha {:.3g}, kNN graph {}\n",
                    human_bytes(bytes.approx),
                    bytes.forward ? static_cast<double>(bytes.approx) / static_cast<double>(bytes.forward) : 0.0, approx_s,
-                   m.approx->lambda == 0 ? std::string("all") : std::to_string(m.approx->lambda), m.approx->block_size,
-                   m.approx->alpha_mass, m.approx->knn_k);
+                   describe_lambda(m), m.approx->block_size, m.approx->alpha_mass, m.approx->knn_k);
     }
     const double per = m.num_postings ? 1.0 / static_cast<double>(m.num_postings) : 0.0;
     fmt::print("  inverted {} ({:.2f} B/posting), forward {} ({:.2f} B/posting), docids {}, vocabulary {}\n",

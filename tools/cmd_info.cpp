@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "approx_options.hpp"
 #include "commands.hpp"
 #include "progress.hpp"
 #include "spindle/collection/collection.hpp"
@@ -116,11 +117,10 @@ void print_vector(const Index& index) {
     if (m.approx) {
         double approx_s = 0;
         for (const auto& seg : m.segments) approx_s += seg.approx_seconds;
-        fmt::print("  approx       {:>12} ({:.2f}x forward), built in {:.2f} s; lambda {}, block size {}, alpha {:.3g}, "
+        fmt::print("  approx       {:>12} ({:.2f}x forward), built in {:.2f} s; {}, block size {}, alpha {:.3g}, "
                    "kNN graph {}\n",
                    human_bytes(bytes.approx), fwd ? static_cast<double>(bytes.approx) / static_cast<double>(fwd) : 0.0,
-                   approx_s, m.approx->lambda == 0 ? std::string("all") : std::to_string(m.approx->lambda),
-                   m.approx->block_size, m.approx->alpha_mass, m.approx->knn_k);
+                   approx_s, describe_lambda(m), m.approx->block_size, m.approx->alpha_mass, m.approx->knn_k);
         // Per component, summed over segments (from each approx.bin header).
         std::uint64_t blocks = 0, kept = 0, summary = 0, b_docs = 0, b_sum = 0, b_graph = 0, b_terms = 0;
         for (std::size_t i = 0; i < index.num_segments(); ++i) {

@@ -561,7 +561,8 @@ void register_search(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--heap-factor", args->heap_factor,
                     fmt::format("approx: a block is scored when its summary score >= k-th score / heap factor; "
-                                "(0,1], 1 skips least; default: the index's stored default (spindle tune), else {:g}",
+                                "(0, 4]; above 1 also blocks whose summary estimate is below the k-th score (summaries "
+                                "underestimate; how recall 0.99 is reached); default: the index's stored default (spindle tune), else {:g}",
                                 kSearchDefaults.heap_factor))
         ->capture_default_str();
     cmd->add_option("--knn", args->knn,

@@ -213,7 +213,12 @@ void register_tune(CLI::App& app) {
         "(one thread, warm-up pass, median of --runs per query).\n"
         "The fastest setting reaching the target is checked on the held-out queries and stored in the\n"
         "index manifest (atomically) as the defaults of spindle search/bench -a approx, unless --dry-run.\n"
-        "If no setting reaches the target, the best recall is reported and nothing is stored (exit 1).\n\n"
+        "Heap factors run from 0.6 to 2: above 1 blocks estimated below the k-th score are scored too\n"
+        "(summaries underestimate), which is how recall 0.99 is reached.\n"
+        "If no setting reaches the target, the best recall is reported and nothing is stored (exit 1),\n"
+        "with the build setting that caps it: the share of missed documents that static pruning dropped\n"
+        "(rebuild with spindle build-approx --overwrite --approx-lambda, twice the budget) or whose\n"
+        "blocks the summaries ranked too low (--approx-alpha).\n\n"
         "Example: spindle tune --index idx/ --queries sample.tsv --target-recall 0.95 --json tune.json");
     cmd->add_option("--index,--collection", args->index, "Index directory (with approximate structures)")->required();
     cmd->add_option("--vector", args->vector, "Vector to use (default: the collection's only vector)");

@@ -336,8 +336,8 @@ void report(const ApproxOptions& opts, std::mutex& mu, std::string_view phase, s
 }
 
 template <class W>
-void build_blocks(const SegmentViews<W>& v, const ApproxOptions& opts, std::uint32_t threads, const Docs<W>& docs,
-                  Output& out) {
+void build_blocks(const SegmentViews<W>& v, const ApproxOptions& opts, std::uint32_t lambda, std::uint32_t threads,
+                  const Docs<W>& docs, Output& out) {
     const std::uint64_t n_docs = v.inv.num_docs;
     const std::uint64_t T = v.inv.num_terms;
     // Invert (counting sort): each term's postings as (doc, weight), docid order.
@@ -366,11 +366,11 @@ void build_blocks(const SegmentViews<W>& v, const ApproxOptions& opts, std::uint
         for (std::uint64_t t = u * kTermsPerChunk; t < std::min(T, (u + 1) * kTermsPerChunk); ++t) {
             kept.assign(post.begin() + static_cast<std::ptrdiff_t>(tb[t]), post.begin() + static_cast<std::ptrdiff_t>(tb[t + 1]));
             // Static pruning: the lambda highest weights (ties: lower docid).
-            if (opts.lambda > 0 && kept.size() > opts.lambda) {
-                std::nth_element(kept.begin(), kept.begin() + opts.lambda, kept.end(), [](const auto& a, const auto& b) {
+            if (lambda > 0 && kept.size() > lambda) {
+                std::nth_element(kept.begin(), kept.begin() + lambda, kept.end(), [](const auto& a, const auto& b) {
                     return a.second > b.second || (a.second == b.second && a.first < b.first);
                 });
-                kept.resize(opts.lambda);
+                kept.resize(lambda);
                 std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
             }
             ids.resize(kept.size());
@@ -428,7 +428,7 @@ ApproxBuildInfo build_approx(const std::string& seg_dir, const Segment& seg, con
     ApproxHeader h{};
     h.version = kApproxVersion;
     h.summary_id_bytes = seg.header().num_terms <= 65536 ? 2 : 4;
-    h.lambda = opts.lambda;
+    h.lambda = opts.lambda_for(seg.header().num_docs);  // this segment's budget (the rule resolved)
     h.block_size = opts.block_size;
     h.alpha_mass = opts.alpha_mass;
     h.seed = opts.seed;
@@ -438,7 +438,7 @@ ApproxBuildInfo build_approx(const std::string& seg_dir, const Segment& seg, con
     std::visit(
         [&](const auto& v) {
             const auto docs = decode_forward(v.fwd, v.inv.num_docs);
-            build_blocks(v, opts, threads, docs, out);
+            build_blocks(v, opts, h.lambda, threads, docs, out);
             h.num_blocks = out.summary_scale.size();
             h.num_block_docs = out.block_docs.size();
             h.num_summary = out.summary_codes.size();

@@ -1,5 +1,9 @@
 #include "spindle/index/approx_format.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "spindle/common/error.hpp"
@@ -24,6 +28,25 @@ void ApproxOptions::validate() const {
         throw InvalidArgument("approx alpha must be in (0, 1], got " + std::to_string(alpha_mass));
     }
     if (knn_k > 1024) throw InvalidArgument("kNN graph degree must be at most 1024, got " + std::to_string(knn_k));
+    if (!(lambda_per_doc >= 0.0 && lambda_per_doc <= 1.0)) {
+        throw InvalidArgument("approx lambda per document must be in [0, 1], got " + std::to_string(lambda_per_doc));
+    }
+    if (lambda_per_doc > 0.0 && lambda_max != 0 && lambda_max < lambda) {
+        throw InvalidArgument("approx lambda cap " + std::to_string(lambda_max) + " is below its floor " + std::to_string(lambda));
+    }
+}
+
+std::uint32_t ApproxOptions::lambda_for(std::uint64_t num_docs) const {
+    if (!(lambda_per_doc > 0.0) || lambda == 0) return lambda;
+    const double scaled = std::ceil(lambda_per_doc * static_cast<double>(num_docs) - 1e-9);
+    const double cap = lambda_max != 0 ? static_cast<double>(lambda_max) : 4294967295.0;
+    return static_cast<std::uint32_t>(std::max(static_cast<double>(lambda), std::min(scaled, cap)));
+}
+
+std::string ApproxOptions::describe_lambda() const {
+    if (!(lambda_per_doc > 0.0) || lambda == 0) return lambda == 0 ? std::string("lambda all") : "lambda " + std::to_string(lambda);
+    return fmt::format("lambda max({}, {:g} x docs){}", lambda, lambda_per_doc,
+                       lambda_max != 0 ? fmt::format(" capped at {}", lambda_max) : std::string());
 }
 
 ApproxView ApproxView::open(const Container& c, std::uint64_t num_docs, std::uint64_t num_terms) {

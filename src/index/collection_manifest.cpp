@@ -122,8 +122,13 @@ namespace {
 // --- JSON of the parts -------------------------------------------------------
 
 json approx_json(const ApproxOptions& a) {
-    return {{"lambda", a.lambda}, {"block_size", a.block_size}, {"alpha_mass", a.alpha_mass}, {"seed", a.seed},
-            {"knn_k", a.knn_k}};
+    json j = {{"lambda", a.lambda}, {"block_size", a.block_size}, {"alpha_mass", a.alpha_mass}, {"seed", a.seed},
+              {"knn_k", a.knn_k}};
+    if (a.lambda_per_doc > 0.0) {  // the scaled budget (absent: lambda for every segment)
+        j["lambda_per_doc"] = a.lambda_per_doc;
+        j["lambda_max"] = a.lambda_max;
+    }
+    return j;
 }
 
 json defaults_json(const ApproxDefaults& d) {
@@ -223,6 +228,10 @@ struct Reader {
         a.alpha_mass = num(o, "alpha_mass", path);
         a.seed = u64(o, "seed", path);
         a.knn_k = u32(o, "knn_k", path);
+        if (o.contains("lambda_per_doc")) {  // optional: since the budget scales with the segment
+            a.lambda_per_doc = num(o, "lambda_per_doc", path);
+            a.lambda_max = u32(o, "lambda_max", path);
+        }
         valid([&] {
             a.validate();
             return 0;

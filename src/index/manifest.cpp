@@ -19,8 +19,8 @@ namespace spindle {
 
 void ApproxDefaults::validate() const {
     if (query_cut == 0) throw InvalidArgument("approx defaults: query_cut must be at least 1");
-    if (!(heap_factor > 0.0 && heap_factor <= 1.0)) {
-        throw InvalidArgument(fmt::format("approx defaults: heap_factor must be in (0, 1], got {}", heap_factor));
+    if (!(heap_factor > 0.0 && heap_factor <= kMaxHeapFactor)) {
+        throw InvalidArgument(fmt::format("approx defaults: heap_factor must be in (0, {:g}], got {}", kMaxHeapFactor, heap_factor));
     }
     if (!(target_recall > 0.0 && target_recall <= 1.0)) {
         throw InvalidArgument(fmt::format("approx defaults: target_recall must be in (0, 1], got {}", target_recall));
@@ -38,7 +38,7 @@ void ApproxDefaults::validate() const {
     }
     for (std::size_t i = 0; i < curve.size(); ++i) {
         const TunedPoint& p = curve[i];
-        if (p.query_cut == 0 || !(p.heap_factor > 0.0 && p.heap_factor <= 1.0) || p.knn > 1024 ||
+        if (p.query_cut == 0 || !(p.heap_factor > 0.0 && p.heap_factor <= kMaxHeapFactor) || p.knn > 1024 ||
             !(p.recall >= 0.0 && p.recall <= 1.0) || !(p.mean_ms >= 0.0 && p.mean_ms < 1e12)) {
             throw InvalidArgument(fmt::format("approx defaults: curve[{}] is out of range (query_cut {}, heap_factor {}, knn {}, "
                                               "recall {}, mean_ms {})", i, p.query_cut, p.heap_factor, p.knn, p.recall, p.mean_ms));
@@ -87,6 +87,10 @@ std::string Manifest::to_json() const {
         nlohmann::ordered_json a = {{"lambda", approx->lambda},     {"block_size", approx->block_size},
                                     {"alpha_mass", approx->alpha_mass}, {"seed", approx->seed},
                                     {"knn_k", approx->knn_k}};
+        if (approx->lambda_per_doc > 0.0) {  // the scaled budget (absent: lambda for every segment)
+            a["lambda_per_doc"] = approx->lambda_per_doc;
+            a["lambda_max"] = approx->lambda_max;
+        }
         if (approx_defaults) {
             const ApproxDefaults& d = *approx_defaults;
             a["defaults"] = {{"query_cut", d.query_cut}, {"heap_factor", d.heap_factor}, {"knn", d.knn},
@@ -180,6 +184,11 @@ Manifest Manifest::from_json(std::string_view json, const std::string& where) {
         a.alpha_mass = field<double>(approx_obj, "alpha_mass", where);
         a.seed = field<std::uint64_t>(approx_obj, "seed", where);
         a.knn_k = static_cast<std::uint32_t>(field<std::uint64_t>(approx_obj, "knn_k", where));
+        double per_doc = 0.0;  // optional: since the budget scales with the segment
+        if (approx_obj["lambda_per_doc"].get(per_doc) == simdjson::SUCCESS) {
+            a.lambda_per_doc = per_doc;
+            a.lambda_max = static_cast<std::uint32_t>(field<std::uint64_t>(approx_obj, "lambda_max", where));
+        }
         try {
             a.validate();
         } catch (const InvalidArgument& e) {

@@ -11,7 +11,7 @@ const std::vector<ApproxKnob>& approx_knobs() {
          [](SearchOptions& o, double v) { o.query_cut = static_cast<std::size_t>(v); },
          [](const ApproxDefaults& d) { return static_cast<double>(d.query_cut); },
          [](ApproxDefaults& d, double v) { d.query_cut = static_cast<std::uint64_t>(v); }},
-        {"heap_factor", "--heap-factor", {0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0},
+        {"heap_factor", "--heap-factor", {0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 1.0, 1.25, 1.5, 2.0},
          [](const SearchOptions& o) { return o.heap_factor; }, [](SearchOptions& o, double v) { o.heap_factor = v; },
          [](const ApproxDefaults& d) { return d.heap_factor; }, [](ApproxDefaults& d, double v) { d.heap_factor = v; }},
         {"knn", "--knn", {0, 5, 10},

@@ -57,6 +57,42 @@ void mark_pareto(std::vector<TunePoint>& points) {
     }
 }
 
+/// Whether segment-local `doc` is in the kept postings of one of the
+/// `query_cut` largest terms of `plan` (the lists approximate search visits,
+/// chosen in its order: weight, then lower term).
+bool kept_for(const ApproxView& a, const QueryPlan& plan, std::size_t query_cut, docid_t doc) {
+    std::vector<QueryTerm> terms = plan.terms;
+    std::sort(terms.begin(), terms.end(), [](const QueryTerm& l, const QueryTerm& r) {
+        return l.weight > r.weight || (l.weight == r.weight && l.term < r.term);
+    });
+    if (terms.size() > query_cut) terms.resize(query_cut);
+    for (const QueryTerm& q : terms) {
+        if (q.term + std::uint64_t{1} >= a.term_block_begin.size()) continue;
+        for (std::uint64_t b = a.term_block_begin[q.term]; b < a.term_block_begin[q.term + 1]; ++b) {
+            const auto first = a.block_docs.begin() + a.block_doc_begin[b];
+            const auto last = a.block_docs.begin() + a.block_doc_begin[b + 1];
+            if (std::binary_search(first, last, doc)) return true;  // increasing within a block
+        }
+    }
+    return false;
+}
+
+/// Fills r.missed / r.missed_not_kept for the setting `best` (see TuneResult).
+void diagnose_misses(const Index& index, std::span<const QueryPlan> tuning, const std::vector<std::vector<Hit>>& exact,
+                     const SearchOptions& best, TuneResult& r) {
+    SearchScratch scratch;
+    SearchStats stats;
+    for (std::size_t i = 0; i < tuning.size(); ++i) {
+        const auto got = search(index, tuning[i], best, scratch, stats);
+        for (const Hit& e : exact[i]) {
+            if (std::any_of(got.begin(), got.end(), [&](const Hit& g) { return g.global_doc == e.global_doc; })) continue;
+            ++r.missed;
+            const ApproxView* a = index.segment(e.segment).approx();
+            if (a != nullptr && !kept_for(*a, tuning[i], best.query_cut, e.doc)) ++r.missed_not_kept;
+        }
+    }
+}
+
 }  // namespace
 
 void TuneOptions::validate() const {
@@ -239,6 +275,13 @@ TuneResult tune_approx(const Index& index, std::span<const QueryPlan> tuning, st
         res.heldout_recall = mean_recall(check[0].results, exact_heldout);
         res.heldout_mean_ms = check[0].mean_ms();
     }
+    for (std::size_t i = 0; i < index.num_segments(); ++i) {
+        if (const ApproxView* a = index.segment(i).approx()) {
+            res.lambda = std::max(res.lambda, a->header.lambda);
+            res.alpha = a->header.alpha_mass;
+        }
+    }
+    if (!res.chosen && !res.points.empty()) diagnose_misses(index, tuning, exact, res.points[res.best].opts, res);
     res.timing_seconds = seconds_since(t0);
     return res;
 }
@@ -247,11 +290,33 @@ TuneVerdict accept_tuning(const TuneResult& r, const TuneOptions& opts, bool sto
                           std::string_view larger_sample) {
     if (!r.chosen) {
         const TunePoint& b = r.points.at(r.best);
+        // Which build setting caps the recall: documents that static pruning
+        // dropped come back only with a larger lambda; the rest were kept but
+        // their blocks were skipped, which a larger summary mass helps.
+        const double pruned = r.missed ? static_cast<double>(r.missed_not_kept) / static_cast<double>(r.missed) : 0.0;
+        std::string rebuild;
+        if (r.lambda != 0 && pruned >= 0.5) {
+            const std::uint64_t more = std::min<std::uint64_t>(2ULL * r.lambda, 0xFFFFFFFFULL);
+            rebuild = fmt::format("{:.0f} % of the exact top-{} documents it missed are in none of the kept postings of the "
+                                  "query terms it visits: the structures keep {} postings per term (lambda), which caps the recall. "
+                                  "Rebuild them with a larger budget, e.g. spindle build-approx --overwrite "
+                                  "--approx-lambda {} (Python: approx={{\"lambda\": {}}}), and tune again",
+                                  100.0 * pruned, opts.k, r.lambda, more, more);
+        } else if (r.alpha < 1.0 && r.missed) {
+            const double more = std::min(1.0, 2.0 * r.alpha);
+            rebuild = fmt::format("{:.0f} % of the exact top-{} documents it missed are in the kept postings of "
+                                  "query terms it visits (lambda {}) but their blocks' summaries, keeping {:g} of each block's mass (alpha), "
+                                  "rank them too low. Rebuild with a larger summary mass, e.g. spindle build-approx "
+                                  "--overwrite --approx-alpha {:g} (Python: approx={{\"alpha\": {:g}}}), and tune again",
+                                  100.0 * (1.0 - pruned), opts.k, r.lambda == 0 ? std::string("all") : std::to_string(r.lambda),
+                                  r.alpha, more, more);
+        } else {
+            rebuild = "Build larger structures (spindle build-approx --overwrite with a larger --approx-lambda or "
+                      "--approx-alpha)";
+        }
         throw Error(fmt::format("target recall@{} {:g} not reached on the tuning queries even at the most conservative "
-                                "setting: best {:.4f} at {}; nothing stored. Build larger structures (spindle "
-                                "build-approx --overwrite with a larger --approx-lambda or --approx-alpha) or lower the "
-                                "target",
-                                opts.k, opts.target_recall, b.recall, describe_approx(b.opts)));
+                                "setting: best {:.4f} at {}; nothing stored. {}; or lower the target",
+                                opts.k, opts.target_recall, b.recall, describe_approx(b.opts), rebuild));
     }
     TuneVerdict v;
     if (r.heldout_recall < opts.target_recall - kTuneHeldOutMargin && storing) {

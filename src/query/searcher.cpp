@@ -1,5 +1,7 @@
 #include "spindle/query/searcher.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -93,8 +95,8 @@ void SearchOptions::validate() const {
         throw InvalidArgument("bmp alpha must be in (0, 1], got " + std::to_string(bmp_alpha));
     }
     if (query_cut == 0) throw InvalidArgument("query cut must be at least 1");
-    if (!(heap_factor > 0.0 && heap_factor <= 1.0)) {
-        throw InvalidArgument("heap factor must be in (0, 1], got " + std::to_string(heap_factor));
+    if (!(heap_factor > 0.0 && heap_factor <= kMaxHeapFactor)) {
+        throw InvalidArgument(fmt::format("heap factor must be in (0, {:g}], got {}", kMaxHeapFactor, heap_factor));
     }
 }
 

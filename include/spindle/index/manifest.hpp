@@ -58,7 +58,7 @@ inline constexpr std::size_t kMaxTunedCurve = 256;
 
 struct ApproxDefaults {
     std::uint64_t query_cut = 10;   ///< SearchOptions::query_cut, >= 1
-    double heap_factor = 0.9;       ///< SearchOptions::heap_factor, (0, 1]
+    double heap_factor = 0.9;       ///< SearchOptions::heap_factor, (0, kMaxHeapFactor]
     std::uint64_t knn = 0;          ///< SearchOptions::knn, <= the graph's degree (0: no refinement)
     double target_recall = 0.0;     ///< recall@k the setting was tuned for, (0, 1]
     std::uint64_t k = 10;           ///< the k of recall@k, >= 1

@@ -72,6 +72,17 @@ struct TuneResult {
     std::size_t best = 0;               ///< point with the highest recall
     double heldout_recall = 0.0;        ///< of the chosen setting
     double heldout_mean_ms = 0.0;
+    /// When no setting reached the target: the exact top-k documents the
+    /// best setting missed on the tuning queries, and how many of them are
+    /// in none of the kept postings of the query terms that setting visits
+    /// (its query cut; static pruning dropped them: a larger per-term budget,
+    /// lambda, brings them back; the others were in visited lists but their
+    /// blocks were skipped, their summaries estimating them too low, which a
+    /// larger summary mass, alpha, helps).
+    std::uint64_t missed = 0;
+    std::uint64_t missed_not_kept = 0;
+    std::uint32_t lambda = 0;           ///< largest per-term budget of the index's segments (0: all postings kept)
+    double alpha = 0.0;                 ///< the structures' summary mass
     double exact_seconds = 0.0;         ///< computing the exact top-k of all queries
     double sweep_seconds = 0.0;         ///< recall passes and timing of the settings tried
     double timing_seconds = 0.0;        ///< the held-out check
@@ -106,7 +117,8 @@ struct TuneVerdict {
 
 /// The accept/refuse rule of tuning (spindle tune, spindle.tune): throws
 /// Error when no setting reached the target on the tuning queries (naming
-/// the best one), or, when `storing` and not `force`, when the held-out
+/// the best one and the build setting to rebuild with: a larger lambda when
+/// most missed documents were statically pruned, else a larger alpha), or, when `storing` and not `force`, when the held-out
 /// recall misses the target by more than kTuneHeldOutMargin; `larger_sample`
 /// ends that message (how this surface asks for more queries or forcing).
 TuneVerdict accept_tuning(const TuneResult& r, const TuneOptions& opts, bool storing, bool force,

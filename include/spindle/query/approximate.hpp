@@ -36,7 +36,7 @@ namespace spindle {
 /// Query-time knobs of approximate search.
 struct ApproxParams {
     std::size_t query_cut = 10;  ///< the query's largest terms whose blocks are considered (>= 1)
-    double heap_factor = 0.9;    ///< (0, 1]: a block is visited while estimate >= theta / heap_factor
+    double heap_factor = 0.9;    ///< (0, kMaxHeapFactor]: a block is visited while estimate >= theta / heap_factor
     std::size_t knn = 0;         ///< graph neighbours of each result scored in refinement (0: none)
 };
 

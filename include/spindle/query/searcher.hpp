@@ -20,12 +20,12 @@ struct SearchOptions {
     std::size_t k = 10;
     double bmp_alpha = 1.0;  ///< (0, 1]; 1 keeps bmp exact
     std::size_t query_cut = 10;  ///< approx: the query's largest terms that drive the traversal (>= 1)
-    double heap_factor = 0.9;    ///< approx: a block is scored when its summary product >= theta / heap_factor; (0, 1]
+    double heap_factor = 0.9;    ///< approx: a block is scored when its summary product >= theta / heap_factor; (0, kMaxHeapFactor = 4], above 1 also blocks estimated below theta
     std::size_t knn = 0;         ///< approx: graph neighbours of each result re-scored (0: no refinement)
     /// Under a filter: score the allowed documents directly through the
     /// forward index (true), never (false), or when score_directly() says (unset).
     std::optional<bool> direct;
-    /// Throws InvalidArgument for k == 0, alpha or heap_factor outside (0, 1], or query_cut 0.
+    /// Throws InvalidArgument for k == 0, alpha outside (0, 1], heap_factor outside (0, kMaxHeapFactor], or query_cut 0.
     void validate() const;
 };
 
