@@ -648,8 +648,15 @@ std::vector<std::string> LiveCollection::pick_merge_locked() const {
     return pick_merge(c, config_->segments);
 }
 
-bool LiveCollection::run_one_merge(const std::vector<std::string>& names) {
+bool LiveCollection::run_one_merge(const std::vector<std::string>& picked) {
     const auto t0 = std::chrono::steady_clock::now();
+    // Sources in segment-number order (the order they were written), not
+    // the policy's size order: the merged segment keeps the documents in
+    // the order they arrived, as a bulk build of the same input does.
+    std::vector<std::string> names = picked;
+    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+        return a.size() < b.size() || (a.size() == b.size() && a < b);  // seg-NNNNNN, more digits past 999999
+    });
     std::vector<SegState> sources;
     std::string name;
     std::map<std::string, std::uint64_t> num_terms;
