@@ -94,13 +94,15 @@ void LiveCollection::wait_compactor_idle(std::unique_lock<std::mutex>& l) {
     compact_done_cv_.wait(l, [&] { return !compact_busy_; });
 }
 
-void LiveCollection::wait_for_room(std::unique_lock<std::mutex>& l) {
+bool LiveCollection::memory_full_locked() const {
     const SegmentPolicy& p = config_->segments;
-    const auto full = [&] {
-        std::size_t n = 0;
-        for (const auto& s : segs_) n += s.in_memory ? 1 : 0;
-        return memory_docs_locked() >= 2 * p.flush_docs + p.flush_docs / 2 || n >= 8 * std::size_t{p.memory_merge_factor};
-    };
+    std::size_t n = 0;
+    for (const auto& s : segs_) n += s.in_memory ? 1 : 0;
+    return memory_docs_locked() >= 2 * p.flush_docs + p.flush_docs / 2 || n >= 8 * std::size_t{p.memory_merge_factor};
+}
+
+void LiveCollection::wait_for_room(std::unique_lock<std::mutex>& l) {
+    const auto full = [&] { return memory_full_locked(); };
     if (!full()) return;
     const auto t0 = std::chrono::steady_clock::now();
     while (full()) {
@@ -131,7 +133,11 @@ void LiveCollection::compact_loop() {
     while (!compact_stop_) {
         bool did = false;
         try {
-            did = memory_docs_locked() >= config_->segments.flush_docs ? background_flush(l) : background_combine(l);
+            // Flush when due, and also when the writer would wait for room
+            // (then no combination may be possible: the writer must never
+            // wait for a thread that has nothing to do).
+            const bool flush = memory_docs_locked() >= config_->segments.flush_docs || memory_full_locked();
+            did = flush ? background_flush(l) : background_combine(l);
             if (did) compact_error_.clear();
         } catch (const std::exception& e) {
             compact_error_ = e.what();

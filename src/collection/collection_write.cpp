@@ -356,16 +356,18 @@ std::vector<std::size_t> LiveCollection::pick_memory_group_locked() const {
         const double live = static_cast<double>(std::max<std::uint64_t>(segs_[s].live(), 1));
         tiers[static_cast<int>(std::floor(std::log(live) / std::log(static_cast<double>(f))))].push_back(s);
     }
-    // A combination that would hold more than half of flush_docs is
-    // skipped: its points reach a disk segment within a few batches, so
-    // building it would only add one more build of each of them (at most
-    // 2f segments of that size wait for the flush).
+    // The f oldest segments of a tier are combined. A combination that
+    // would hold more than half of flush_docs is skipped: its points reach a
+    // disk segment within a few batches, so building it would only add one
+    // more build of each of them (at most 2f segments of that size wait for
+    // the flush).
     for (const auto& [t, members] : tiers) {
         if (members.size() < f) continue;
+        const std::vector<std::size_t> group(members.begin(), members.begin() + f);
         std::uint64_t docs = 0;
-        for (std::size_t s : members) docs += segs_[s].live();
+        for (std::size_t s : group) docs += segs_[s].live();
         if (2 * docs > config_->segments.flush_docs) continue;
-        return members;
+        return group;
     }
     return {};
 }

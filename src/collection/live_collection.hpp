@@ -189,6 +189,8 @@ private:
     void wait_for_room(std::unique_lock<std::mutex>& l);
     void stop_compactor();
     [[nodiscard]] std::uint64_t memory_docs_locked() const;
+    /// More in memory than the background thread is allowed to lag behind (writers wait).
+    [[nodiscard]] bool memory_full_locked() const;
     CollectionManifest next_manifest_locked();
     void save_manifest_locked(CollectionManifest m);
     void remove_obsolete_files_locked();
