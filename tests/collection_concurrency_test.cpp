@@ -54,7 +54,7 @@ SearchRequest make_query(std::mt19937_64& rng) {
     return r;
 }
 
-TEST(CollectionConcurrency, SearchesRunWhileTheWriterFlushesAndMerges) {
+void searches_while_writing(OpenOptions opts) {
     skip_fsync_for_tests();
     TempDir tmp;
     CollectionConfig cfg;
@@ -65,7 +65,7 @@ TEST(CollectionConcurrency, SearchesRunWhileTheWriterFlushesAndMerges) {
     cfg.segments.memory_merge_factor = 3;
     cfg.segments.merge_factor = 3;
     cfg.segments.tier_floor_docs = 30;
-    auto coll = Collection::create(tmp / "c", cfg, {.background_merges = true});
+    auto coll = Collection::create(tmp / "c", cfg, opts);
     const Collection& c = *coll;
     std::atomic<bool> stop{false};
     std::atomic<std::uint64_t> searches{0};
@@ -136,6 +136,9 @@ TEST(CollectionConcurrency, SearchesRunWhileTheWriterFlushesAndMerges) {
             std::vector<Point> batch;
             for (int i = 0; i < 8; ++i) batch.push_back(make_point(rng, universe));
             coll->upsert(batch, {.wait = false});
+            // Searchable (here: gettable) as soon as upsert returns.
+            const std::vector<PointId> last{batch.back().id};
+            if (!coll->get(last)[0]) ++failures;
         } else if (op < 18) {
             std::vector<PointId> ids;
             for (int i = 0; i < 5; ++i) ids.push_back(make_point(rng, universe).id);
@@ -158,6 +161,16 @@ TEST(CollectionConcurrency, SearchesRunWhileTheWriterFlushesAndMerges) {
     EXPECT_GT(searches.load(), 10U);
     EXPECT_NO_THROW(coll->check());
 }
+
+TEST(CollectionConcurrency, SearchesRunWhileTheWriterFlushesAndMerges) { searches_while_writing({.background_merges = true}); }
+
+// The background thread combines and flushes in-memory segments while the
+// writer upserts and deletes and readers search (TSan runs this suite).
+TEST(CollectionConcurrency, SearchesRunWhileTheBackgroundThreadFlushes) {
+    searches_while_writing({.background_merges = true, .background_flush = true});
+}
+
+TEST(CollectionConcurrency, BackgroundFlushWithInlineMerges) { searches_while_writing({.background_flush = true}); }
 
 }  // namespace
 }  // namespace spindle

@@ -19,6 +19,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <span>
 #include <thread>
 
 #include "spindle/collection/collection.hpp"
@@ -163,7 +164,7 @@ struct ChildEnd {
     bool killed;
 };
 
-ChildEnd run_child(const std::string& dir, std::uint64_t seed, std::uint64_t start, bool background,
+ChildEnd run_child(const std::string& dir, std::uint64_t seed, std::uint64_t start, OpenOptions opts,
                    const std::string& crash_at, int max_ms) {
     int fds[2];
     if (::pipe(fds) != 0) throw std::runtime_error("pipe");
@@ -172,7 +173,7 @@ ChildEnd run_child(const std::string& dir, std::uint64_t seed, std::uint64_t sta
         ::close(fds[0]);
         if (!crash_at.empty()) ::setenv("SPINDLE_TEST_CRASH_AT", crash_at.c_str(), 1);
         try {
-            auto c = Collection::open(dir, {.background_merges = background});
+            auto c = Collection::open(dir, opts);
             for (std::uint64_t b = start; b < start + 400; ++b) {
                 const Batch batch = make_batch(seed, b);
                 if (batch.remove) {
@@ -243,8 +244,11 @@ TEST_P(CrashKills, AcknowledgedWritesSurviveSigkill) {
     std::mt19937_64 rng(variant + 99);
     std::uint64_t done = 0;
     for (int kill = 0; kill < 55; ++kill) {
-        const bool background = (variant + static_cast<std::uint64_t>(kill)) % 3 == 0;
-        const ChildEnd end = run_child(dir, variant, done, background, "", 2 + static_cast<int>(rng() % 60));
+        // Background merges in a third of the children, the background
+        // flush in half (independently).
+        const auto k = static_cast<std::uint64_t>(kill);
+        const OpenOptions opts{.background_merges = (variant + k) % 3 == 0, .background_flush = (variant + k) % 2 == 1};
+        const ChildEnd end = run_child(dir, variant, done, opts, "", 2 + static_cast<int>(rng() % 60));
         done = verify(dir, variant, end.acknowledged, "variant " + std::to_string(variant) + " kill " + std::to_string(kill));
         if (HasFailure()) return;
     }
@@ -259,28 +263,45 @@ INSTANTIATE_TEST_SUITE_P(Variants, CrashKills, ::testing::Range(0, 4));
 
 // The child kills itself at named points of flushes, merges and manifest
 // switches: each leaves a collection that opens with every acknowledged write.
-TEST(CrashPoints, EveryPointOfTheWritePathIsSafe) {
-    const char* points[] = {"log:appended",    "segment:staged",   "flush:segment",  "merge:segment",
-                            "manifest:saved",  "manifest:current", "flush:published"};
-    std::uint64_t seed = 1000;
+/// Runs a child armed at each of `points` (its 1st, 2nd, 4th... time, per
+/// `nths`), verifies, writes more, verifies; returns how many children
+/// reached their point.
+int crash_at_points(std::span<const char* const> points, std::initializer_list<int> nths, OpenOptions opts,
+                    std::uint64_t seed) {
     int reached = 0;
     for (const char* point : points) {
-        for (int n : {1, 2, 4}) {
+        for (int n : nths) {
             TempDir tmp;
             const std::string dir = tmp / "coll";
             Collection::create(dir, crash_config(seed)).reset();
             const std::string arm = std::string(point) + ":" + std::to_string(n);
-            const ChildEnd end = run_child(dir, seed, 0, false, arm, 0);
+            const ChildEnd end = run_child(dir, seed, 0, opts, arm, 0);
             reached += end.killed ? 1 : 0;
             verify(dir, seed, end.acknowledged, arm);
             // And it keeps working after recovery.
-            const ChildEnd more = run_child(dir, seed, verify(dir, seed, end.acknowledged, arm), false, "", 30);
+            const ChildEnd more = run_child(dir, seed, verify(dir, seed, end.acknowledged, arm), opts, "", 30);
             verify(dir, seed, more.acknowledged, arm + " then more");
             ++seed;
-            if (HasFailure()) return;
+            if (::testing::Test::HasFailure()) return reached;
         }
     }
+    return reached;
+}
+
+TEST(CrashPoints, EveryPointOfTheWritePathIsSafe) {
+    const char* points[] = {"log:appended",    "segment:staged",   "flush:segment",  "merge:segment",
+                            "manifest:saved",  "manifest:current", "flush:published"};
+    const int reached = crash_at_points(points, {1, 2, 4}, {}, 1000);
     EXPECT_GE(reached, 18) << "most crash points must be reached by the workload";
+}
+
+// The same points reached on the background flush thread (the flush's
+// segment, its manifest switch, its publication) and in the writer meanwhile.
+TEST(CrashPoints, EveryPointOfTheBackgroundFlushIsSafe) {
+    const char* points[] = {"log:appended", "segment:staged", "flush:segment", "manifest:saved", "manifest:current",
+                            "flush:published"};
+    const int reached = crash_at_points(points, {1, 3}, {.background_flush = true}, 2000);
+    EXPECT_GE(reached, 10) << "most crash points must be reached by the workload";
 }
 
 std::string last_log(const std::string& dir) {

@@ -185,16 +185,13 @@ void check_against_model(const Collection& c, const Model& model, std::mt19937_6
     }
 }
 
-class CollectionModel : public ::testing::TestWithParam<int> {};
-
-TEST_P(CollectionModel, RandomOperationsMatchTheModel) {
+void run_model(std::uint64_t seed, OpenOptions opts) {
     skip_fsync_for_tests();  // logic, not power loss: the crash tests keep fsync
-    const auto seed = static_cast<std::uint64_t>(GetParam());
     std::mt19937_64 rng(seed * 7919 + 13);
     TempDir tmp;
     const std::string dir = tmp / "coll";
     const CollectionConfig cfg = model_config(rng);
-    auto c = Collection::create(dir, cfg);
+    auto c = Collection::create(dir, cfg, opts);
     Model model;
     const std::size_t universe = 40 + rng() % 260;
     const int steps = 200;
@@ -229,15 +226,25 @@ TEST_P(CollectionModel, RandomOperationsMatchTheModel) {
             c->maintain();
         } else {
             c.reset();
-            c = Collection::open(dir);
+            c = Collection::open(dir, opts);
         }
         ASSERT_NO_THROW(c->check()) << where;
         check_against_model(*c, model, rng, where);
-        if (HasFatalFailure()) return;
+        if (::testing::Test::HasFatalFailure()) return;
     }
     // A read-only open sees the same points.
     const auto ro = Collection::open(dir, {.read_only = true});
     EXPECT_EQ(ro->count(), model.size());
+}
+
+class CollectionModel : public ::testing::TestWithParam<int> {};
+
+TEST_P(CollectionModel, RandomOperationsMatchTheModel) { run_model(static_cast<std::uint64_t>(GetParam()), {}); }
+
+// In-memory tiers and flushes on the background thread: whatever it has
+// done when a step checks, every search and get agree with the model.
+TEST_P(CollectionModel, RandomOperationsMatchTheModelWithBackgroundFlush) {
+    run_model(static_cast<std::uint64_t>(GetParam()) + 1000, {.background_flush = true});
 }
 
 // 20 seeds by default (about 2 minutes of CPU under ASan); SPINDLE_TEST_SEEDS=N for more.

@@ -42,6 +42,7 @@ struct IngestArgs {
     std::string weights = "u16";
     std::size_t batch = 1000;
     bool wait = true;
+    bool background_flush = true;
     std::uint64_t flush_docs = 100'000;
     std::uint64_t limit = 0;
     std::size_t query_limit = 500;
@@ -156,7 +157,7 @@ void run_ingest(const IngestArgs& a) {
     WriteStats ws;
     double ingest_s = 0;
     {
-        auto coll = Collection::create(live, cfg);
+        auto coll = Collection::create(live, cfg, {.background_flush = a.background_flush});
         Progress bar("ingest", points.size(), a.quiet);
         const auto t0 = std::chrono::steady_clock::now();
         for (std::size_t at = 0; at < points.size(); at += a.batch) {
@@ -172,12 +173,19 @@ void run_ingest(const IngestArgs& a) {
     const double docs = static_cast<double>(points.size());
     const double write_path = ws.prepare_seconds + ws.log_seconds + ws.apply_seconds;
     const double with_flushes = ingest_s - ws.merge_seconds;
-    fmt::print("ingest of {} documents in batches of {} ({}), one writer thread, flush every {} documents:\n", points.size(),
-               a.batch, a.wait ? "wait=true" : "wait=false", a.flush_docs);
+    fmt::print("ingest of {} documents in batches of {} ({}), one writer thread, flush every {} documents{}:\n", points.size(),
+               a.batch, a.wait ? "wait=true" : "wait=false", a.flush_docs,
+               a.background_flush ? " (tiers and flushes on the background thread)" : "");
     fmt::print("  write path alone (validate+encode {:.2f} s + log {:.2f} s + in-memory segments {:.2f} s): {:.0f} docs/s\n",
                ws.prepare_seconds, ws.log_seconds, ws.apply_seconds, docs / write_path);
-    fmt::print("  end to end with {} flushes ({:.2f} s): {:.0f} docs/s ({:.2f} s)\n", ws.flushes, ws.flush_seconds,
-               docs / with_flushes, with_flushes);
+    if (a.background_flush) {
+        fmt::print("  background thread: {} tier combinations {:.2f} s, {} flushes {:.2f} s; writer waited {:.2f} s for it\n",
+                   ws.combines, ws.combine_seconds, ws.flushes, ws.flush_seconds, ws.wait_seconds);
+        fmt::print("  end to end with flushes: {:.0f} docs/s ({:.2f} s)\n", docs / with_flushes, with_flushes);
+    } else {
+        fmt::print("  end to end with {} flushes ({:.2f} s): {:.0f} docs/s ({:.2f} s)\n", ws.flushes, ws.flush_seconds,
+                   docs / with_flushes, with_flushes);
+    }
     fmt::print("  merges (separately): {} in {:.2f} s; total wall {:.2f} s\n", ws.merges, ws.merge_seconds, ingest_s);
     out["ingest"] = {{"docs", points.size()},
                      {"batch", a.batch},
@@ -187,6 +195,10 @@ void run_ingest(const IngestArgs& a) {
                      {"log_seconds", ws.log_seconds},
                      {"apply_seconds", ws.apply_seconds},
                      {"write_path_docs_per_s", docs / write_path},
+                     {"background_flush", a.background_flush},
+                     {"combines", ws.combines},
+                     {"combine_seconds", ws.combine_seconds},
+                     {"wait_seconds", ws.wait_seconds},
                      {"flushes", ws.flushes},
                      {"flush_seconds", ws.flush_seconds},
                      {"end_to_end_docs_per_s", docs / with_flushes},
@@ -228,7 +240,7 @@ void run_ingest(const IngestArgs& a) {
     {
         const std::string busy = a.output + "/busy";
         fs::copy(bulk, busy, fs::copy_options::recursive);
-        auto coll = Collection::open(busy, {.background_merges = true});
+        auto coll = Collection::open(busy, {.background_merges = true, .background_flush = a.background_flush});
         std::atomic<bool> stop{false};
         std::atomic<std::uint64_t> written{0};
         std::thread writer([&] {
@@ -326,6 +338,8 @@ void register_ingest_bench(CLI::App& app) {
     cmd->add_option("--weights", a->weights, "Stored weight type")->capture_default_str();
     cmd->add_option("--batch", a->batch, "Points per upsert")->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 22));
     cmd->add_flag("--wait,!--no-wait", a->wait, "Each batch durable when acknowledged (default)");
+    cmd->add_flag("--background-flush,!--no-background-flush", a->background_flush,
+                  "In-memory tiers and flushes on the collection's background thread (OpenOptions::background_flush; default)");
     cmd->add_option("--flush-docs", a->flush_docs, "In-memory documents that trigger a flush")->capture_default_str();
     cmd->add_option("--limit", a->limit, "Use only the first N documents (0: all)")->capture_default_str();
     cmd->add_option("--query-limit", a->query_limit, "Queries timed")->capture_default_str();

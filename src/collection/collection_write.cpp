@@ -68,6 +68,15 @@ struct MergeFlag {
 
 }  // namespace
 
+/// Appends the live documents of in-memory segment `s` to `out`.
+void append_memory(const SegState& s, DocBatch& out, std::vector<docid_t>* mapping) {
+    if (s.batch) {
+        append_batch(*s.batch, s.deleted.get(), out, mapping);
+    } else {
+        append_live(*s.data, s.deleted.get(), out, mapping);
+    }
+}
+
 void LiveCollection::check_writable() const {
     if (opts_.read_only) throw InvalidArgument("collection " + dir_ + " is open read-only");
 }
@@ -196,18 +205,21 @@ WriteResult LiveCollection::upsert(std::span<const Point> points, WriteOptions w
     WriteResult res;
     bool flushed = false;
     {
-        std::lock_guard g(write_mu_);
+        std::unique_lock g(write_mu_);
+        if (compactor_on_) wait_for_room(g);  // before the log: a refused batch applies nothing
         wstats_.prepare_seconds += prepare_s;
         log_append_locked(record, w.wait);
         res.lsn = next_lsn_ - 1;
         const auto t0 = std::chrono::steady_clock::now();
         res.applied = apply_upsert(points);
         wstats_.points += res.applied;
-        std::uint64_t mem = 0;
-        for (const auto& s : segs_) mem += s.in_memory ? s.data->docs : 0;
+        const std::uint64_t mem = memory_docs_locked();
         publish_locked();
         wstats_.apply_seconds += since(t0);
-        if (mem >= config_->segments.flush_docs) {
+        if (compactor_on_) {
+            compact_cv_.notify_one();
+            flushed = std::exchange(merge_due_, false);
+        } else if (mem >= config_->segments.flush_docs) {
             flushed = flush_locked();
             publish_locked();
         }
@@ -322,44 +334,63 @@ std::uint64_t LiveCollection::apply_upsert(std::span<const Point> points) {
     for (auto& [name, v] : vocab_) {
         if (vocab_pub_[name]->size() != v.size()) vocab_pub_[name] = std::make_shared<const Vocabulary>(v);
     }
-    if (batch.docs() > 0) {
-        push_memory_segment_locked(batch);
-        combine_memory_locked();
+    const std::size_t n = batch.docs();
+    if (n > 0) {
+        push_memory_segment_locked(std::make_shared<const DocBatch>(std::move(batch)));
+        if (!compactor_on_) combine_memory_locked();  // else the background thread combines them
     }
-    return batch.docs();
+    return n;
+}
+
+std::uint64_t LiveCollection::memory_docs_locked() const {
+    std::uint64_t mem = 0;
+    for (const auto& s : segs_) mem += s.in_memory ? s.data->docs : 0;
+    return mem;
+}
+
+std::vector<std::size_t> LiveCollection::pick_memory_group_locked() const {
+    const std::uint32_t f = config_->segments.memory_merge_factor;
+    std::map<int, std::vector<std::size_t>> tiers;
+    for (std::size_t s = 0; s < segs_.size(); ++s) {
+        if (!segs_[s].in_memory) continue;
+        const double live = static_cast<double>(std::max<std::uint64_t>(segs_[s].live(), 1));
+        tiers[static_cast<int>(std::floor(std::log(live) / std::log(static_cast<double>(f))))].push_back(s);
+    }
+    // The f oldest segments of a tier are combined. A combination that
+    // would hold more than half of flush_docs is skipped: its points reach a
+    // disk segment within a few batches, so building it would only add one
+    // more build of each of them (at most 2f segments of that size wait for
+    // the flush).
+    for (const auto& [t, members] : tiers) {
+        if (members.size() < f) continue;
+        const std::vector<std::size_t> group(members.begin(), members.begin() + f);
+        std::uint64_t docs = 0;
+        for (std::size_t s : group) docs += segs_[s].live();
+        if (2 * docs > config_->segments.flush_docs) continue;
+        return group;
+    }
+    return {};
 }
 
 void LiveCollection::combine_memory_locked() {
-    const std::uint32_t f = config_->segments.memory_merge_factor;
     for (;;) {
-        std::map<int, std::vector<std::size_t>> tiers;
-        for (std::size_t s = 0; s < segs_.size(); ++s) {
-            if (!segs_[s].in_memory) continue;
-            const double live = static_cast<double>(std::max<std::uint64_t>(segs_[s].live(), 1));
-            tiers[static_cast<int>(std::floor(std::log(live) / std::log(static_cast<double>(f))))].push_back(s);
-        }
-        const std::vector<std::size_t>* group = nullptr;
-        for (const auto& [t, members] : tiers) {
-            if (members.size() >= f) {
-                group = &members;
-                break;
-            }
-        }
-        if (group == nullptr) return;
-        DocBatch batch(*config_);
-        for (std::size_t s : *group) append_live(*segs_[s].data, segs_[s].deleted.get(), batch);
+        const std::vector<std::size_t> group = pick_memory_group_locked();
+        if (group.empty()) return;
+        auto batch = std::make_shared<DocBatch>(*config_);
+        for (std::size_t s : group) append_memory(segs_[s], *batch);
         std::vector<SegState> kept;
         for (std::size_t s = 0; s < segs_.size(); ++s) {
-            if (std::find(group->begin(), group->end(), s) == group->end()) kept.push_back(std::move(segs_[s]));
+            if (std::find(group.begin(), group.end(), s) == group.end()) kept.push_back(std::move(segs_[s]));
         }
         segs_ = std::move(kept);
-        if (batch.docs() > 0) push_memory_segment_locked(batch);
+        if (batch->docs() > 0) push_memory_segment_locked(std::move(batch));
     }
 }
 
-void LiveCollection::push_memory_segment_locked(const DocBatch& batch) {
+void LiveCollection::push_memory_segment_locked(std::shared_ptr<const DocBatch> batch) {
     SegState st;
-    st.data = build_memory_segment(fmt::format("mem-{:06}", ++mem_counter_), batch, *config_, num_terms_locked(), st.entry);
+    st.data = build_memory_segment(fmt::format("mem-{:06}", ++mem_counter_), *batch, *config_, num_terms_locked(), st.entry);
+    st.batch = std::move(batch);
     st.deleted = std::make_shared<const Bitmap>();
     st.in_memory = true;
     segs_.push_back(std::move(st));
@@ -492,7 +523,7 @@ bool LiveCollection::flush_locked() {
 
     DocBatch batch(*config_);
     for (const auto& s : segs_) {
-        if (s.in_memory) append_live(*s.data, s.deleted.get(), batch);
+        if (s.in_memory) append_memory(s, batch);
     }
     CollectionManifest m = next_manifest_locked();
     std::optional<CollectionSegment> fresh;
@@ -536,9 +567,11 @@ void LiveCollection::flush() {
     check_writable();
     bool flushed = false;
     {
-        std::lock_guard g(write_mu_);
+        std::unique_lock g(write_mu_);
+        wait_compactor_idle(g);
         flushed = flush_locked();
         publish_locked();
+        flushed = std::exchange(merge_due_, false) || flushed;
     }
     if (flushed && !opts_.background_merges) maintain();
 }
@@ -618,8 +651,15 @@ std::vector<std::string> LiveCollection::pick_merge_locked() const {
     return pick_merge(c, config_->segments);
 }
 
-bool LiveCollection::run_one_merge(const std::vector<std::string>& names) {
+bool LiveCollection::run_one_merge(const std::vector<std::string>& picked) {
     const auto t0 = std::chrono::steady_clock::now();
+    // Sources in segment-number order (the order they were written), not
+    // the policy's size order: the merged segment keeps the documents in
+    // the order they arrived, as a bulk build of the same input does.
+    std::vector<std::string> names = picked;
+    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+        return a.size() < b.size() || (a.size() == b.size() && a < b);  // seg-NNNNNN, more digits past 999999
+    });
     std::vector<SegState> sources;
     std::string name;
     std::map<std::string, std::uint64_t> num_terms;

@@ -76,6 +76,7 @@ LiveCollection::LiveCollection(std::string dir, OpenOptions opts)
 }
 
 LiveCollection::~LiveCollection() {
+    stop_compactor();
     {
         std::lock_guard g(cv_mu_);
         stop_ = true;
@@ -126,7 +127,7 @@ void LiveCollection::open_legacy() {
         data->payloads = std::make_shared<const PayloadStore>();
         // The Index owns the segment; share it without a second open.
         data->vectors.emplace("default", std::shared_ptr<const Segment>(index, &seg));
-        SegState st{std::move(data), std::make_shared<const Bitmap>(), false, {}};
+        SegState st{std::move(data), std::make_shared<const Bitmap>(), false, nullptr, {}};
         st.entry.name = seg.info().name;
         st.entry.docs = seg.num_docs();
         st.entry.origin = "bulk";
@@ -149,6 +150,11 @@ void LiveCollection::open_existing() {
     load();
     if (!opts_.read_only && opts_.background_merges) {
         merge_thread_ = std::thread([this] { merge_loop(); });
+    }
+    if (!opts_.read_only && opts_.background_flush) {
+        std::lock_guard g(write_mu_);
+        compactor_on_ = true;
+        compact_thread_ = std::thread([this] { compact_loop(); });
     }
 }
 

@@ -30,9 +30,17 @@ struct SegState {
     std::shared_ptr<SegmentData> data;
     std::shared_ptr<const Bitmap> deleted;  ///< never null
     bool in_memory = false;
+    /// In-memory segments: the batch the segment was built from (weights as
+    /// upserted), so that combining and flushing copy it instead of
+    /// decoding the segment.
+    std::shared_ptr<const DocBatch> batch;
     CollectionSegment entry;                ///< manifest-shaped description (deleted count as of this state)
     [[nodiscard]] std::uint64_t live() const { return data->docs - deleted->cardinality(); }
 };
+
+/// Appends the live documents of in-memory segment `s` to `out` (from its
+/// batch when it kept one, else decoded), as append_live.
+void append_memory(const SegState& s, DocBatch& out, std::vector<docid_t>* mapping = nullptr);
 
 class Snapshot final : public CollectionSnapshot {
 public:
@@ -168,7 +176,23 @@ private:
     /// Marks the live copy of `id` deleted in `pending` (segment index -> new bitmap).
     bool mark_deleted(const PointId& id, std::map<std::size_t, std::shared_ptr<Bitmap>>& pending) const;
     void combine_memory_locked();
+    /// In-memory segments (indices into segs_) the tier rule combines next (empty: none).
+    std::vector<std::size_t> pick_memory_group_locked() const;
     bool flush_locked();
+    // The background flush (background_flush.cpp): one thread combines
+    // in-memory tiers and flushes them, dropping write_mu_ while it builds.
+    void compact_loop();
+    bool background_combine(std::unique_lock<std::mutex>& l);
+    bool background_flush(std::unique_lock<std::mutex>& l);
+    /// Waits until no background job is between its start and its commit.
+    void wait_compactor_idle(std::unique_lock<std::mutex>& l);
+    /// Backpressure before a batch is logged: waits while the in-memory
+    /// segments are more than the background thread keeps up with.
+    void wait_for_room(std::unique_lock<std::mutex>& l);
+    void stop_compactor();
+    [[nodiscard]] std::uint64_t memory_docs_locked() const;
+    /// More in memory than the background thread is allowed to lag behind (writers wait).
+    [[nodiscard]] bool memory_full_locked() const;
     CollectionManifest next_manifest_locked();
     void save_manifest_locked(CollectionManifest m);
     void remove_obsolete_files_locked();
@@ -202,7 +226,7 @@ private:
     static constexpr std::uint32_t kDimCacheLimit = 1U << 22;
     static constexpr termid_t kNoTerm = ~termid_t{0};
     /// Appends `batch` as a new in-memory segment (writer mutex held).
-    void push_memory_segment_locked(const DocBatch& batch);
+    void push_memory_segment_locked(std::shared_ptr<const DocBatch> batch);
     static termid_t dimension_term(std::vector<termid_t>& cache, Vocabulary& voc, std::uint32_t dim);
     std::map<std::string, std::shared_ptr<const Vocabulary>> vocab_pub_;  ///< copies snapshots hold
     std::vector<SegState> segs_;                  ///< disk segments (manifest order), then in-memory ones
@@ -225,6 +249,16 @@ private:
     bool merge_wanted_ = false;
     std::atomic<bool> merge_running_{false};
     std::string merge_error_;
+
+    // Background flush state, guarded by write_mu_.
+    std::thread compact_thread_;
+    std::condition_variable compact_cv_;       ///< work for the background thread (or stop)
+    std::condition_variable compact_done_cv_;  ///< a background job finished
+    bool compactor_on_ = false;                ///< the thread runs: upserts leave tiers and flushes to it
+    bool compact_busy_ = false;                ///< a job is between its start and its commit
+    bool compact_stop_ = false;
+    bool merge_due_ = false;                   ///< a background flush asks for the merge policy (run by the writer)
+    std::string compact_error_;                ///< the last background failure (cleared by a success)
 };
 
 }  // namespace spindle::detail

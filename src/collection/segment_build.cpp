@@ -109,6 +109,82 @@ void append_live(const SegmentData& seg, const Bitmap* deleted, DocBatch& out, s
     }
 }
 
+void append_batch(const DocBatch& src, const Bitmap* deleted, DocBatch& out, std::vector<docid_t>* mapping) {
+    const std::size_t n = src.docs();
+    if (mapping != nullptr) mapping->assign(n, kNoDoc);
+    for (const auto& [name, c] : src.carried_clips) {
+        if (!out.vectors.contains(name)) continue;
+        DocBatch::Clips& o = out.carried_clips[name];
+        if (c.count > 0) {
+            if (o.count == 0) {
+                o.example = c.example;
+                o.cap = c.cap;
+            }
+            o.count += c.count;
+            o.max = std::max(o.max, c.max);
+        }
+        if (c.rank_tied > 0) {
+            if (o.rank_tied == 0) o.tie_example = c.tie_example;
+            o.rank_tied += c.rank_tied;
+        }
+    }
+    const bool all = deleted == nullptr || deleted->isEmpty();
+    const std::size_t first = out.docs();
+    out.ids.reserve(first + n);
+    out.payloads.reserve(first + n);
+    // Runs of live documents are copied as whole ranges (the common case:
+    // one run, the whole batch).
+    for (std::size_t b = 0; b < n;) {
+        if (!all && deleted->contains(static_cast<std::uint32_t>(b))) {
+            ++b;
+            continue;
+        }
+        std::size_t e = b + 1;
+        while (e < n && (all || !deleted->contains(static_cast<std::uint32_t>(e)))) ++e;
+        const std::size_t at = out.docs();
+        for (auto& [name, buf] : out.vectors) {
+            const auto it = src.vectors.find(name);
+            if (it == src.vectors.end()) {
+                for (std::size_t d = b; d < e; ++d) {
+                    buf.doc_begin.push_back(buf.terms.size());
+                    buf.id_offsets.push_back(0);
+                }
+                continue;
+            }
+            const SegmentBuffer& s = it->second;
+            const std::uint64_t lo = s.doc_begin[b];
+            const std::uint64_t hi = s.doc_begin[e];
+            const std::uint64_t shift = buf.terms.size() - lo;
+            buf.terms.insert(buf.terms.end(), s.terms.begin() + static_cast<std::ptrdiff_t>(lo),
+                             s.terms.begin() + static_cast<std::ptrdiff_t>(hi));
+            buf.weights.insert(buf.weights.end(), s.weights.begin() + static_cast<std::ptrdiff_t>(lo),
+                               s.weights.begin() + static_cast<std::ptrdiff_t>(hi));
+            for (std::size_t d = b; d < e; ++d) {
+                buf.doc_begin.push_back(s.doc_begin[d + 1] + shift);
+                buf.id_offsets.push_back(0);  // ids live in DocBatch::ids
+            }
+        }
+        for (auto& [name, col] : out.dense) {
+            const auto it = src.dense.find(name);
+            if (it == src.dense.end()) {
+                for (std::size_t d = b; d < e; ++d) col.add_absent();
+                continue;
+            }
+            const DenseColumn& s = it->second;
+            col.values.insert(col.values.end(), s.values.begin() + static_cast<std::ptrdiff_t>(b * s.dim),
+                              s.values.begin() + static_cast<std::ptrdiff_t>(e * s.dim));
+            col.present.insert(col.present.end(), s.present.begin() + static_cast<std::ptrdiff_t>(b),
+                               s.present.begin() + static_cast<std::ptrdiff_t>(e));
+        }
+        for (std::size_t d = b; d < e; ++d) {
+            if (mapping != nullptr) (*mapping)[d] = static_cast<docid_t>(at + d - b);
+            out.ids.push_back(src.ids[d]);
+            out.payloads.push_back(src.payloads[d]);
+        }
+        b = e;
+    }
+}
+
 namespace {
 
 DocIdsWriter ids_writer(const DocBatch& b) {

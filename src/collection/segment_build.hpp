@@ -57,6 +57,11 @@ struct DocBatch {
 inline constexpr docid_t kNoDoc = 0xFFFFFFFFU;
 void append_live(const SegmentData& seg, const Bitmap* deleted, DocBatch& out, std::vector<docid_t>* mapping = nullptr);
 
+/// Appends the documents of `src` not in `deleted` to `out`, as append_live
+/// does for a segment but from the batch an in-memory segment was built from
+/// (its weights as upserted: nothing decoded, nothing quantized twice).
+void append_batch(const DocBatch& src, const Bitmap* deleted, DocBatch& out, std::vector<docid_t>* mapping = nullptr);
+
 /// The stored entries of document d of one vector, decoded: (term, weight).
 void decode_document(const Segment& seg, docid_t d, std::vector<std::pair<termid_t, float>>& out);
 

@@ -44,6 +44,13 @@ struct OpenOptions {
     /// same filter (a bit per document of a segment per entry: 125 KiB per
     /// filter at 1M documents); 0: evaluate every filter anew.
     std::size_t filter_cache_bytes = std::size_t{64} << 20U;
+    /// Combine in-memory segments and flush them to disk segments on a
+    /// background thread, so that the writer only logs its batch and builds
+    /// the batch's own in-memory segment. Upserted points are searchable when
+    /// upsert returns either way; the log is truncated only after the
+    /// flushed segment and its manifest are durable. A writer that gets more
+    /// than two flushes ahead waits for the background thread.
+    bool background_flush = false;
 };
 
 struct WriteOptions {
@@ -178,6 +185,12 @@ struct WriteStats {
     double flush_seconds = 0.0;      ///< writing in-memory segments to disk (approx builds included)
     std::uint64_t merges = 0;
     double merge_seconds = 0.0;      ///< disk merges (approx builds included)
+    /// With OpenOptions::background_flush: in-memory tier combinations run
+    /// by the background thread (flush_seconds then also counts that
+    /// thread's time, which overlaps the writer's).
+    std::uint64_t combines = 0;
+    double combine_seconds = 0.0;
+    double wait_seconds = 0.0;       ///< writers held back until the background thread caught up
 };
 
 /// The filter cache of this process's handle (OpenOptions::filter_cache_bytes).
