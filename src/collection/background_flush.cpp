@@ -27,12 +27,6 @@ namespace fs = std::filesystem;
 namespace spindle::detail {
 namespace {
 
-std::string wal_name(std::uint64_t n) { return fmt::format("wal-{:06}.log", n); }
-std::string segment_name(std::uint64_t n) { return fmt::format("seg-{:06}", n); }
-
-double since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 /// Marks a job running; on exit (also by an exception, the lock retaken)
 /// marks it done and wakes whoever waits for the thread to be idle.

@@ -26,12 +26,6 @@ namespace fs = std::filesystem;
 namespace spindle::detail {
 namespace {
 
-std::string wal_name(std::uint64_t n) { return fmt::format("wal-{:06}.log", n); }
-std::string segment_name(std::uint64_t n) { return fmt::format("seg-{:06}", n); }
-
-double since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
 
 std::string point_label(std::size_t i, const PointId& id) {
     return fmt::format("point {} (id {})", i, id.is_number() ? id.text() : "'" + id.str() + "'");

@@ -24,7 +24,6 @@ namespace spindle {
 namespace detail {
 namespace {
 
-std::string wal_name(std::uint64_t n) { return fmt::format("wal-{:06}.log", n); }
 
 /// Number in a name of the form <prefix>NNNNNN<suffix>, or nullopt.
 std::optional<std::uint64_t> numbered(const std::string& name, const std::string& prefix, const std::string& suffix) {

@@ -2,8 +2,11 @@
 // The implementation of Collection (internal): the writer's state, snapshot
 // publication, recovery, flushes and merges (live_collection.cpp), searches
 // and reads (collection_search.cpp), the merge policy (merge_policy.cpp).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <map>
@@ -24,6 +27,15 @@
 #include "spindle/io/wal.hpp"
 
 namespace spindle::detail {
+
+/// File names of the collection directory: log file n, segment n.
+inline std::string wal_name(std::uint64_t n) { return fmt::format("wal-{:06}.log", n); }
+inline std::string segment_name(std::uint64_t n) { return fmt::format("seg-{:06}", n); }
+
+/// Seconds since t0.
+inline double since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
 /// One segment as a snapshot lists it.
 struct SegState {
