@@ -27,7 +27,6 @@ namespace fs = std::filesystem;
 namespace spindle::detail {
 namespace {
 
-
 /// Marks a job running; on exit (also by an exception, the lock retaken)
 /// marks it done and wakes whoever waits for the thread to be idle.
 struct BusyFlag {
