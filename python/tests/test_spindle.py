@@ -293,6 +293,10 @@ def test_interrupt_build_leaves_nothing(tmp_path):
     out = tmp_path / "big"
     script = textwrap.dedent(f"""
         import threading, _thread, numpy as np, scipy.sparse as sp, spindle, os
+        import signal
+        # A process started in the background inherits SIGINT ignored, and then
+        # interrupt_main() does nothing: install Python's handler explicitly.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         rng = np.random.default_rng(0)
         rows, per = 400_000, 20
         m = sp.csr_matrix((rng.random(rows * per, dtype=np.float32) + 0.01,
@@ -368,6 +372,10 @@ def test_docs_example_runs(tmp_path):
 def test_interrupt_batch(tmp_path):
     script = textwrap.dedent(f"""
         import threading, _thread, numpy as np, scipy.sparse as sp, spindle
+        import signal
+        # A process started in the background inherits SIGINT ignored, and then
+        # interrupt_main() does nothing: install Python's handler explicitly.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         rng = np.random.default_rng(1)
         def rand(rows, per):
             return sp.csr_matrix((rng.random(rows * per, dtype=np.float32) + 0.01,
@@ -395,6 +403,10 @@ def test_interrupt_tune(tmp_path):
     """Ctrl-C during spindle.tune's sweep raises KeyboardInterrupt and stores no setting."""
     script = textwrap.dedent(f"""
         import threading, _thread, numpy as np, scipy.sparse as sp, spindle
+        import signal
+        # A process started in the background inherits SIGINT ignored, and then
+        # interrupt_main() does nothing: install Python's handler explicitly.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         rng = np.random.default_rng(2)
         def rand(rows, per):
             return sp.csr_matrix((rng.random(rows * per, dtype=np.float32) + 0.01,
