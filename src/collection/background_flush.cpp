@@ -223,11 +223,7 @@ bool LiveCollection::background_flush(std::unique_lock<std::mutex>& l) {
         const Bitmap carried = carried_deletions(segs_, sources, mapping);
         CollectionManifest m = next_manifest_locked();
         if (fresh) {
-            fresh->deleted = carried.cardinality();
-            if (!carried.isEmpty()) {
-                fresh->deletions = fmt::format("{}/deleted-{:06}.bin", fresh->name, m.generation);
-                save_deletions(dir_ + "/" + fresh->deletions, carried);
-            }
+            attach_carried_deletions(*fresh, carried, m.generation);
             m.segments.push_back(*fresh);
             SegState st;
             // Opened before the manifest switch: a segment that does not open is never published.

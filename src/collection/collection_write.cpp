@@ -422,6 +422,13 @@ void LiveCollection::publish_locked() {
 
 // --- manifest generations ------------------------------------------------------
 
+void LiveCollection::attach_carried_deletions(CollectionSegment& seg, const Bitmap& carried, std::uint64_t generation) const {
+    seg.deleted = carried.cardinality();
+    if (carried.isEmpty()) return;
+    seg.deletions = fmt::format("{}/deleted-{:06}.bin", seg.name, generation);
+    save_deletions(dir_ + "/" + seg.deletions, carried);
+}
+
 CollectionManifest LiveCollection::next_manifest_locked() {
     CollectionManifest m = manifest_;
     m.generation = manifest_.generation + 1;
@@ -702,11 +709,7 @@ bool LiveCollection::run_one_merge(const std::vector<std::string>& picked) {
             return std::find(names.begin(), names.end(), s.name) != names.end();
         });
         if (merged) {
-            merged->deleted = carried.cardinality();
-            if (!carried.isEmpty()) {
-                merged->deletions = fmt::format("{}/deleted-{:06}.bin", merged->name, m.generation);
-                save_deletions(dir_ + "/" + merged->deletions, carried);
-            }
+            attach_carried_deletions(*merged, carried, m.generation);
             m.segments.push_back(*merged);
         }
         LastMerge lm;

@@ -206,6 +206,9 @@ private:
     /// More in memory than the background thread is allowed to lag behind (writers wait).
     [[nodiscard]] bool memory_full_locked() const;
     CollectionManifest next_manifest_locked();
+    /// A segment written by a merge or flush gets the deletions made in its
+    /// sources while it was built: counted, and saved for `generation` if any.
+    void attach_carried_deletions(CollectionSegment& seg, const Bitmap& carried, std::uint64_t generation) const;
     void save_manifest_locked(CollectionManifest m);
     void remove_obsolete_files_locked();
     std::map<std::string, std::uint64_t> num_terms_locked() const;

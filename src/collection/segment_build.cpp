@@ -70,19 +70,14 @@ void append_live(const SegmentData& seg, const Bitmap* deleted, DocBatch& out, s
     for (const auto& [name, vec] : seg.vectors) {
         const SegmentInfo& src = vec->info();
         if ((src.clipped == 0 && src.rank_tied == 0) || !out.vectors.contains(name)) continue;
-        DocBatch::Clips& c = out.carried_clips[name];
-        if (src.clipped > 0) {
-            if (c.count == 0) {
-                c.example = src.clip_example;
-                c.cap = src.clip_cap;
-            }
-            c.count += src.clipped;
-            c.max = std::max(c.max, src.clip_max);
-        }
-        if (src.rank_tied > 0) {
-            if (c.rank_tied == 0) c.tie_example = src.tie_example;
-            c.rank_tied += src.rank_tied;
-        }
+        DocBatch::Clips c;
+        c.count = src.clipped;
+        c.example = src.clip_example;
+        c.max = src.clip_max;
+        c.cap = src.clip_cap;
+        c.rank_tied = src.rank_tied;
+        c.tie_example = src.tie_example;
+        out.carried_clips[name].add(c);
     }
     for (docid_t d = 0; d < seg.docs; ++d) {
         if (deleted != nullptr && deleted->contains(d)) continue;
@@ -114,19 +109,7 @@ void append_batch(const DocBatch& src, const Bitmap* deleted, DocBatch& out, std
     if (mapping != nullptr) mapping->assign(n, kNoDoc);
     for (const auto& [name, c] : src.carried_clips) {
         if (!out.vectors.contains(name)) continue;
-        DocBatch::Clips& o = out.carried_clips[name];
-        if (c.count > 0) {
-            if (o.count == 0) {
-                o.example = c.example;
-                o.cap = c.cap;
-            }
-            o.count += c.count;
-            o.max = std::max(o.max, c.max);
-        }
-        if (c.rank_tied > 0) {
-            if (o.rank_tied == 0) o.tie_example = c.tie_example;
-            o.rank_tied += c.rank_tied;
-        }
+        out.carried_clips[name].add(c);
     }
     const bool all = deleted == nullptr || deleted->isEmpty();
     const std::size_t first = out.docs();

@@ -3,6 +3,7 @@
 // in-memory segment; flushes and merges gather the live documents of
 // existing segments (stored weights decoded back, re-quantized exactly when
 // scales are powers of two) and write a disk segment.
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -40,6 +41,21 @@ struct DocBatch {
         /// see them) and a document with one.
         std::uint64_t rank_tied = 0;
         std::string tie_example;
+        /// Adds another source's counts (the first source's examples are kept).
+        void add(const Clips& o) {
+            if (o.count > 0) {
+                if (count == 0) {
+                    example = o.example;
+                    cap = o.cap;
+                }
+                count += o.count;
+                max = std::max(max, o.max);
+            }
+            if (o.rank_tied > 0) {
+                if (rank_tied == 0) tie_example = o.tie_example;
+                rank_tied += o.rank_tied;
+            }
+        }
     };
     std::map<std::string, Clips> carried_clips;
 
