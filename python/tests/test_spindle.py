@@ -289,33 +289,47 @@ def test_concurrent_searches_equal_sequential(coll):
     assert [list(r[r >= 0]) for r in one[0]] == [h.ids for h in seq]
 
 
-def test_interrupt_build_leaves_nothing(tmp_path):
-    out = tmp_path / "big"
-    script = textwrap.dedent(f"""
-        import threading, _thread, numpy as np, scipy.sparse as sp, spindle, os
-        import signal
+def run_interrupted(body: str, seed: int, timeout: int) -> str:
+    """Runs `body` in a child Python after a common prelude (imports, Python's
+    SIGINT handler, `rand(rows, per, cols)`: a random CSR matrix from a
+    generator seeded with `seed`, `interrupt_soon()`: Ctrl-C in 0.3 s) and
+    returns its stdout."""
+    prelude = textwrap.dedent(f"""
+        import os, signal, threading, time, _thread, numpy as np, scipy.sparse as sp, spindle
         # A process started in the background inherits SIGINT ignored, and then
         # interrupt_main() does nothing: install Python's handler explicitly.
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        rng = np.random.default_rng(0)
-        rows, per = 400_000, 20
-        m = sp.csr_matrix((rng.random(rows * per, dtype=np.float32) + 0.01,
-                           rng.integers(0, 30000, rows * per).astype(np.int32),
-                           np.arange(0, rows * per + 1, per, dtype=np.int64)), shape=(rows, 30000))
-        m.sum_duplicates()
-        threading.Timer(0.3, _thread.interrupt_main).start()
+        rng = np.random.default_rng({seed})
+        def rand(rows, per, cols):
+            m = sp.csr_matrix((rng.random(rows * per, dtype=np.float32) + 0.01,
+                               rng.integers(0, cols, rows * per).astype(np.int32),
+                               np.arange(0, rows * per + 1, per, dtype=np.int64)), shape=(rows, cols))
+            m.sum_duplicates()
+            return m
+        def interrupt_soon():
+            threading.Timer(0.3, _thread.interrupt_main).start()
+    """)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    p = subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(body)], capture_output=True, text=True, env=env,
+                       timeout=timeout)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def test_interrupt_build_leaves_nothing(tmp_path):
+    out = tmp_path / "big"
+    stdout = run_interrupted(f"""
+        m = rand(400_000, 20, 30000)
+        interrupt_soon()
         try:
             spindle.build_index({str(out)!r}, m, segment_docs=20000)
             print("completed")
         except KeyboardInterrupt:
             print("interrupted", os.path.exists({str(out)!r}))
-    """)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
-    assert p.returncode == 0, p.stderr
-    if "completed" in p.stdout:
+    """, seed=0, timeout=120)
+    if "completed" in stdout:
         pytest.skip("the build finished before the interrupt (fast machine)")
-    assert p.stdout.strip() == "interrupted False"
+    assert stdout.strip() == "interrupted False"
     assert not any(x.name.startswith(".") or "big" in x.name for x in tmp_path.iterdir())
 
 
@@ -370,54 +384,30 @@ def test_docs_example_runs(tmp_path):
 
 
 def test_interrupt_batch(tmp_path):
-    script = textwrap.dedent(f"""
-        import threading, _thread, numpy as np, scipy.sparse as sp, spindle
-        import signal
-        # A process started in the background inherits SIGINT ignored, and then
-        # interrupt_main() does nothing: install Python's handler explicitly.
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        rng = np.random.default_rng(1)
-        def rand(rows, per):
-            return sp.csr_matrix((rng.random(rows * per, dtype=np.float32) + 0.01,
-                                  rng.integers(0, 2000, rows * per).astype(np.int32),
-                                  np.arange(0, rows * per + 1, per, dtype=np.int64)), shape=(rows, 2000))
-        docs = rand(20000, 30); docs.sum_duplicates()
+    stdout = run_interrupted(f"""
+        docs = rand(20000, 30, 2000)
         idx = spindle.build_index({str(tmp_path / 'i')!r}, docs)
-        q = rand(200000, 20); q.sum_duplicates()
-        threading.Timer(0.3, _thread.interrupt_main).start()
+        q = rand(200000, 20, 2000)
+        interrupt_soon()
         try:
             idx.search_batch(q, k=10, threads=1, exact=True)
             print("completed")
         except KeyboardInterrupt:
             print("interrupted")
-    """)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
-    assert p.returncode == 0, p.stderr
-    if "completed" in p.stdout:
+    """, seed=1, timeout=120)
+    if "completed" in stdout:
         pytest.skip("the batch finished before the interrupt (fast machine)")
-    assert p.stdout.strip() == "interrupted"
+    assert stdout.strip() == "interrupted"
 
 
 def test_interrupt_tune(tmp_path):
     """Ctrl-C during spindle.tune's sweep raises KeyboardInterrupt and stores no setting."""
-    script = textwrap.dedent(f"""
-        import threading, _thread, numpy as np, scipy.sparse as sp, spindle
-        import signal
-        # A process started in the background inherits SIGINT ignored, and then
-        # interrupt_main() does nothing: install Python's handler explicitly.
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        rng = np.random.default_rng(2)
-        def rand(rows, per):
-            return sp.csr_matrix((rng.random(rows * per, dtype=np.float32) + 0.01,
-                                  rng.integers(0, 2000, rows * per).astype(np.int32),
-                                  np.arange(0, rows * per + 1, per, dtype=np.int64)), shape=(rows, 2000))
-        docs = rand(20000, 30); docs.sum_duplicates()
+    stdout = run_interrupted(f"""
+        docs = rand(20000, 30, 2000)
         spindle.build_index({str(tmp_path / 'i')!r}, docs, approx=True)
-        q = rand(4000, 20); q.sum_duplicates()
+        q = rand(4000, 20, 2000)
         qs = [dict(zip(map(int, q[i].indices), map(float, q[i].data))) for i in range(q.shape[0])]
-        import time
-        threading.Timer(0.3, _thread.interrupt_main).start()
+        interrupt_soon()
         t0 = time.monotonic()
         try:
             spindle.tune({str(tmp_path / 'i')!r}, qs, target_recall=0.9, runs=3, force=True)
@@ -428,15 +418,12 @@ def test_interrupt_tune(tmp_path):
                 print("stored")
             except spindle.InvalidArgument as e:
                 print("interrupted", "no tuned approx setting" in str(e))
-    """)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
-    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
-    assert p.returncode == 0, p.stderr
-    if "completed" in p.stdout:
+    """, seed=2, timeout=300)
+    if "completed" in stdout:
         # A sweep that outlived the interrupt by far ignored it.
-        assert float(p.stdout.split()[1]) < 1.5, "tune ran on after Ctrl-C: " + p.stdout
+        assert float(stdout.split()[1]) < 1.5, "tune ran on after Ctrl-C: " + stdout
         pytest.skip("the sweep finished before the interrupt (fast machine)")
-    assert p.stdout.strip() == "interrupted True"
+    assert stdout.strip() == "interrupted True"
 
 
 def test_tune_and_target_recall(tmp_path):
