@@ -83,21 +83,21 @@ std::size_t entry_bytes(const std::string& key, const SegmentAllow& v) {
     return bits + 2 * key.size() + 256;
 }
 
+/// A filter evaluated in a segment state, without the cache.
+SegmentAllow evaluate_allow(const Filter& f, const SegState& st, const CollectionConfig& config) {
+    const Bitmap b = evaluate_filter(f, *st.data, *st.deleted, config.payload_indexes);
+    SegmentAllow out;
+    out.matched = b.cardinality();
+    if (out.matched != st.live() && out.matched > 0) out.allow = std::make_shared<const AllowSet>(b, static_cast<docid_t>(st.data->docs));
+    return out;
+}
+
 }  // namespace
 
 std::string filter_key(const Filter& f) {
     std::string o;
     put_filter(o, f);
     return o;
-}
-
-SegmentAllow evaluate_allow(const Filter& f, const SegState& st, const CollectionConfig& config) {
-    const Bitmap b = evaluate_filter(f, *st.data, *st.deleted, config.payload_indexes);
-    SegmentAllow out;
-    out.matched = b.cardinality();
-    out.whole = out.matched == st.live();
-    if (!out.whole && out.matched > 0) out.allow = std::make_shared<const AllowSet>(b, static_cast<docid_t>(st.data->docs));
-    return out;
 }
 
 SegmentAllow FilterCache::get(const std::string& key, const Filter& f, const SegState& st,

@@ -32,8 +32,8 @@ std::string filter_key(const Filter& f);
 /// A filter's documents in one segment state, deletions left out.
 struct SegmentAllow {
     std::uint64_t matched = 0;  ///< allowed live documents
-    bool whole = false;         ///< every live document is allowed (search as unfiltered)
-    /// The allowed documents; null when `whole` or `matched` is 0.
+    /// The allowed documents; null when the filter allows every live
+    /// document (search as unfiltered) or none.
     std::shared_ptr<const AllowSet> allow;
 };
 
@@ -66,8 +66,5 @@ private:
     std::size_t bytes_ = 0;
     std::uint64_t hits_ = 0, misses_ = 0;
 };
-
-/// Evaluates a filter in a segment state without the cache.
-SegmentAllow evaluate_allow(const Filter& f, const SegState& st, const CollectionConfig& config);
 
 }  // namespace spindle::detail
