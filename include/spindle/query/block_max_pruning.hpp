@@ -393,8 +393,8 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
     auto range_lo = [&](std::uint32_t r) { return static_cast<docid_t>(r * R); };
     auto range_hi = [&](std::uint32_t r) { return static_cast<docid_t>(std::min<std::uint64_t>(N, std::uint64_t{r} * R + R)); };
     auto score_range = [&](std::uint32_t r) {
-        const docid_t end = static_cast<docid_t>(std::min<std::uint64_t>(N, std::uint64_t{r} * R + R));
-        for (docid_t d = r * R; d < end; ++d) {
+        const docid_t end = range_hi(r);
+        for (docid_t d = range_lo(r); d < end; ++d) {
             if (allowed != nullptr && !allowed->contains(d)) continue;
             const score_t score = score_with_dense(v.fwd, d, s, limit, stats);
             ++stats.docs_evaluated;
