@@ -62,8 +62,11 @@ corpus_jsonl() {  # the same documents as JSONL
   [ -f "$WORK/corpus-jsonl/docs.jsonl" ] ||
     $S generate --docs 1000000 --queries 0 --seed 42 --format jsonl --output-dir "$WORK/corpus-jsonl"
 }
+built() {  # DIR: an index or collection is there (collections write CURRENT; indexes of before issue 11, MANIFEST)
+  [ -f "$1/CURRENT" ] || [ -f "$1/MANIFEST" ]
+}
 index_csr() {  # NAME WEIGHTS REORDER [force]; default settings otherwise
-  if [ ! -f "$WORK/$1/MANIFEST" ] || [ "${4:-}" = force ]; then
+  if ! built "$WORK/$1" || [ "${4:-}" = force ]; then
     corpus
     $S index --input "$WORK/corpus/docs.csr" --vocab "$WORK/corpus/vocab.txt" --output "$WORK/$1" \
       --weights "$2" --reorder "$3" --overwrite
@@ -74,7 +77,7 @@ exact_300k() {  # NAME [generate options...]: the exact-search rows on 300k docu
   [ -f "$WORK/$name/docs.csr" ] ||
     $S generate --docs 300000 --queries 200 --seed 42 --format csr --output-dir "$WORK/$name" "$@"
   for reorder in none bp; do
-    [ -f "$WORK/idx-$name-$reorder/MANIFEST" ] ||
+    built "$WORK/idx-$name-$reorder" ||
       $S index --input "$WORK/$name/docs.csr" --vocab "$WORK/$name/vocab.txt" --output "$WORK/idx-$name-$reorder" \
         --weights u8 --reorder "$reorder" --overwrite
   done
@@ -128,7 +131,7 @@ case "$ROW" in
     $S index --input "$WORK/corpus/docs.csr" --vocab "$WORK/corpus/vocab.txt" --output "$WORK/idx-approx" \
       --weights u8 --approx --overwrite ;;
   approx-tune)
-    [ -f "$WORK/idx-approx/MANIFEST" ] || "$0" approx-build
+    built "$WORK/idx-approx" || "$0" approx-build
     head -500 "$WORK/corpus/queries.tsv" >"$WORK/q-tune.tsv"
     for t in 0.90 0.97 0.99 0.95; do  # 0.95 last: the stored default
       dry=--dry-run; [ "$t" = 0.95 ] && dry=
@@ -136,17 +139,17 @@ case "$ROW" in
         --json "$WORK/tune-$t.json" --svg "$WORK/tune-$t.svg" || true
     done ;;
   approx-curve)
-    [ -f "$WORK/idx-approx/MANIFEST" ] || "$0" approx-build
+    built "$WORK/idx-approx" || "$0" approx-build
     tail -n +501 "$WORK/corpus/queries.tsv" >"$WORK/q-eval.tsv"
     $S bench --index "$WORK/idx-approx" --queries "$WORK/q-eval.tsv" -a exhaustive,bmp,approx,approx@sweep \
       --json "$WORK/approx-curve.json" --svg "$WORK/approx-curve.svg" ;;
   approx-real)
-    [ -f "$WORK/idx-approx/MANIFEST" ] || "$0" approx-build
+    built "$WORK/idx-approx" || "$0" approx-build
     real_queries
     $S bench --index "$WORK/idx-approx" --queries "$WORK/real1000.tsv" -a exhaustive,bmp,approx,approx@sweep \
       --json "$WORK/approx-real.json" --svg "$WORK/approx-real.svg" ;;
   approx-099)
-    [ -f "$WORK/idx-approx/MANIFEST" ] || [ -f "$WORK/idx-approx/CURRENT" ] || "$0" approx-build
+    built "$WORK/idx-approx" || "$0" approx-build
     real_queries
     head -500 "$WORK/real1000.tsv" >"$WORK/real-first500.tsv"
     tail -n +501 "$WORK/real1000.tsv" >"$WORK/real-tune500.tsv"
@@ -168,7 +171,7 @@ case "$ROW" in
     # bucket is uniform in 0..9999: bucket < n selects n / 100 % of the points.
     [ -f "$WORK/corpus-payload/docs.jsonl" ] ||
       $S generate --docs 1000000 --queries 1000 --seed 42 --format jsonl --payload --output-dir "$WORK/corpus-payload"
-    [ -f "$WORK/idx-filter/CURRENT" ] ||
+    built "$WORK/idx-filter" ||
       $S index --input "$WORK/corpus-payload/docs.jsonl" --output "$WORK/idx-filter" --weights u8 --approx --approx-knn 0 \
         --payload-index bucket:integer --overwrite
     below() { echo "{\"must\":[{\"key\":\"bucket\",\"range\":{\"lt\":$1}}]}"; }

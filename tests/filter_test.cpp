@@ -942,6 +942,26 @@ TEST(FilteredApprox, RecallFloorAtSeveralSelectivities) {
             }
             sum += static_cast<double>(hit) / static_cast<double>(exact.points.size());
             ++counted;
+            if (forced) continue;
+            // approx_exact (--filter-exact): true always searches exactly
+            // (bmp's results), false never does, whatever the selectivity.
+            r.direct = false;
+            r.approx_exact = true;
+            const auto always = c->search(r);
+            ASSERT_GE(always.stats.exact_segments, 1U) << per10k;  // one per run: ties at k may widen it
+            ASSERT_EQ(always.points.size(), exact.points.size()) << per10k;
+            for (std::size_t i = 0; i < exact.points.size(); ++i) {
+                ASSERT_EQ(always.points[i].id, exact.points[i].id) << per10k;
+                ASSERT_EQ(always.points[i].score, exact.points[i].score) << per10k;
+            }
+            r.approx_exact = false;
+            const auto never = c->search(r);
+            ASSERT_EQ(never.stats.exact_segments, 0U) << per10k;
+            for (const auto& a : never.points) {
+                ASSERT_LT(json::parse(pts[a.id.number()].payload)["sel"].get<int>(), per10k) << "outside the filter";
+            }
+            r.direct.reset();
+            r.approx_exact.reset();
         }
         ASSERT_GT(counted, 20U);
         const double mean = sum / static_cast<double>(counted);

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "approx_options.hpp"
 #include "bench_report.hpp"
 #include "build_info.hpp"
 #include "cli_options.hpp"
@@ -164,6 +165,7 @@ void run_filter_bench(const Collection& coll, const std::vector<TextQuery>& quer
         base.algorithm = v.opts.algorithm;
         base.bmp_alpha = v.opts.bmp_alpha;
         base.direct = v.opts.direct;
+        base.approx_exact = v.opts.approx_exact;
         if (v.opts.algorithm == Algorithm::approx) {
             base.query_cut = v.opts.query_cut;
             base.heap_factor = v.opts.heap_factor;
@@ -280,7 +282,7 @@ void run_filter_bench(const Collection& coll, const std::vector<TextQuery>& quer
     fmt::print("cpu            {} ({} hardware threads), {}\n", cpu, std::thread::hardware_concurrency(), utc_now());
     fmt::print("index          {}: {} live points, {} postings, {} weights, {} segments{}\n", a.index, live,
                man.num_postings, to_string(man.weight_type), man.segments.size(),
-               man.approx ? fmt::format("; approx lambda {}, block size {}, alpha {:.3g}, kNN graph {}", man.approx->lambda,
+               man.approx ? fmt::format("; approx {}, block size {}, alpha {:.3g}, kNN graph {}", describe_lambda(man),
                                         man.approx->block_size, man.approx->alpha_mass, man.approx->knn_k)
                           : std::string());
     fmt::print("queries        {}: {} queries ({} unknown tokens dropped), k={}, {} warm-up + {} timed runs, 1 thread, {}\n",
@@ -314,7 +316,8 @@ void run_filter_bench(const Collection& coll, const std::vector<TextQuery>& quer
                       {"weights", to_string(man.weight_type)},
                       {"segments", man.segments.size()}};
         if (man.approx) {
-            j["index"]["approx"] = {{"lambda", man.approx->lambda},
+            j["index"]["approx"] = {{"lambda", man.approx->lambda},  // the floor of the per-segment rule
+                                    {"lambda_rule", describe_lambda(man)},
                                     {"block_size", man.approx->block_size},
                                     {"alpha", rounded(man.approx->alpha_mass, 4)},
                                     {"knn_graph", man.approx->knn_k}};
@@ -382,8 +385,8 @@ void run_filter_bench(const Collection& coll, const std::vector<TextQuery>& quer
         text.y_title = fmt::format("recall@{} (against exact under the filter)", a.k);
         text.subtitle.push_back(fmt::format("commit {} ({} build), {}, {}", build_commit(), build_type(), cpu, utc_now()));
         text.subtitle.push_back(fmt::format("index {}: {} points, {} weights{}", a.index, live, to_string(man.weight_type),
-                                            man.approx ? fmt::format("; approx lambda {}, block size {}, alpha {:.3g}",
-                                                                     man.approx->lambda, man.approx->block_size,
+                                            man.approx ? fmt::format("; approx {}, block size {}, alpha {:.3g}",
+                                                                     describe_lambda(man), man.approx->block_size,
                                                                      man.approx->alpha_mass)
                                                        : std::string()));
         text.subtitle.push_back(fmt::format("queries {}: {} queries, k={}, {} warm-up + {} timed runs, 1 thread; labels: selectivity",

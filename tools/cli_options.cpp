@@ -62,10 +62,10 @@ std::shared_ptr<const Filter> read_filter(const std::string& arg, const std::str
     }
 }
 
-std::optional<bool> parse_filter_direct(const std::string& v) {
+std::optional<bool> parse_auto_yes_no(const std::string& flag, const std::string& v) {
     if (v == "yes") return true;
     if (v == "no") return false;
-    if (v != "auto") throw InvalidArgument("--filter-direct must be auto, yes or no, got '" + v + "'");
+    if (v != "auto") throw InvalidArgument(flag + " must be auto, yes or no, got '" + v + "'");
     return std::nullopt;
 }
 

@@ -38,8 +38,9 @@ std::vector<std::string> split_measure_lists(const std::vector<std::string>& arg
 /// must[0]...", a missing @FILE IoError naming it.
 std::shared_ptr<const Filter> read_filter(const std::string& arg, const std::string& label = "--filter");
 
-/// --filter-direct: "yes" true, "no" false, "auto" unset; InvalidArgument otherwise.
-std::optional<bool> parse_filter_direct(const std::string& v);
+/// --filter-direct, --filter-exact: "yes" true, "no" false, "auto" unset;
+/// InvalidArgument naming `flag` otherwise.
+std::optional<bool> parse_auto_yes_no(const std::string& flag, const std::string& v);
 
 /// "error: ..." for a CLI11 parse error, in spindle's words (unknown options
 /// with a suggestion from the command's own options).

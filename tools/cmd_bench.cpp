@@ -66,6 +66,7 @@ struct BenchArgs {
     bool in_memory = false;
     std::vector<std::string> filters;  ///< --filter (repeatable): JSON, @FILE or none
     std::string direct = "auto";       ///< --filter-direct auto|yes|no
+    std::string exact = "auto";        ///< --filter-exact auto|yes|no
 };
 
 /// A setting to time, and (approx) which knobs the spec set: the others come
@@ -172,7 +173,8 @@ void run_bench(const BenchArgs& a) {
         }
     }
     const std::vector<FilterCase> filter_cases = parse_filter_cases(a.filters);
-    const std::optional<bool> direct = parse_filter_direct(a.direct);
+    const std::optional<bool> direct = parse_auto_yes_no("--filter-direct", a.direct);
+    const std::optional<bool> approx_exact = parse_auto_yes_no("--filter-exact", a.exact);
     // A read-only snapshot: flushed segments and what the log still holds.
     const auto coll = Collection::open(a.index, {.read_only = true, .in_memory = a.in_memory});
     const auto snap = coll->snapshot();
@@ -210,7 +212,10 @@ void run_bench(const BenchArgs& a) {
     if (!filter_cases.empty()) {
         std::vector<FilterBenchVariant> fv;
         for (const auto& v : variants) fv.push_back({v.label, v.opts, v.postfilter});
-        for (auto& v : fv) v.opts.direct = direct;
+        for (auto& v : fv) {
+            v.opts.direct = direct;
+            v.opts.approx_exact = approx_exact;
+        }
         run_filter_bench(*coll, queries, filter_cases, fv,
                          {a.index, a.vector, a.queries, a.k, a.warmup, a.runs, a.sequential, a.quiet, a.json, a.svg});
         return;
@@ -514,6 +519,10 @@ void register_bench(CLI::App& app) {
     cmd->add_option("--filter-direct", args->direct,
                     "Under --filter: score the allowed points directly (yes), never (no) or by the threshold (auto), "
                     "as spindle search --filter-direct")
+        ->capture_default_str();
+    cmd->add_option("--filter-exact", args->exact,
+                    "Under --filter, approx variants: search segments exactly always (yes), never (no) or when their "
+                    "kept postings hold too few allowed points (auto), as spindle search --filter-exact")
         ->capture_default_str();
     cmd->add_flag("-q,--quiet", args->quiet, "No progress bars");
     cmd->callback([args] { run_bench(*args); });

@@ -60,6 +60,7 @@ struct SearchArgs {
     std::set<std::string, std::less<>> given;  // approx knob options set on the command line
     std::string filter;                 // --filter: JSON text, or @FILE
     std::string direct = "auto";        // --filter-direct auto|yes|no
+    std::string exact = "auto";         // --filter-exact auto|yes|no
     // Hybrid search (fusion): more query lists, each for a vector, fused
     // with the first (--queries on --vector). A dense leg (--dense-queries)
     // is one more entry of these lists.
@@ -243,7 +244,8 @@ void run_search(const SearchArgs& a_in) {
     if (a.given.contains("--heap-factor")) base.heap_factor = a.heap_factor;
     if (a.given.contains("--knn")) base.knn = a.knn;
     base.filter = read_filter(a.filter);
-    base.direct = parse_filter_direct(a.direct);
+    base.direct = parse_auto_yes_no("--filter-direct", a.direct);
+    base.approx_exact = parse_auto_yes_no("--filter-exact", a.exact);
     const bool fusing = !a.fuse_queries.empty() || !a.fusion.empty();
     if (a.dense_queries.empty()) {
         if (a.ef != 0 || a.exact_dense) throw InvalidArgument("--ef and --exact apply to dense queries: give --dense-queries FILE");
@@ -580,6 +582,12 @@ void register_search(CLI::App& app) {
                     fmt::format("Under --filter: score the allowed points directly through the forward index (yes), "
                                 "never (no), or when they are few (auto: at most {} in a segment)",
                                 kDirectMaxDocs))
+        ->capture_default_str();
+    cmd->add_option("--filter-exact", args->exact,
+                    fmt::format("Under --filter, approx: search a segment exactly (bmp) instead of approximately always "
+                                "(yes), never (no: faster, but recall falls with the selectivity), or when its kept "
+                                "postings hold fewer than {:g} allowed points per list (auto: lambda x selectivity)",
+                                kApproxMinAllowedPerList))
         ->capture_default_str();
     cmd->add_option("--qrels", args->qrels, "Relevance judgments: evaluate the results and print the metrics");
     cmd->add_option("--fuse-queries", args->fuse_queries,

@@ -121,6 +121,7 @@ SearchResult search_inner(const Snapshot& snap, const SearchRequest& r, SearchSc
     opts.algorithm = r.target_recall ? Algorithm::approx : r.algorithm.value_or(auto_algorithm(cfg.text.has_value()));
     opts.bmp_alpha = r.bmp_alpha;
     opts.direct = r.direct;
+    opts.approx_exact = r.approx_exact;
     if (opts.algorithm == Algorithm::approx) {
         apply_stored_defaults(opts, idx.manifest(), [&](std::string_view o) {
             return (o == "--query-cut" && r.query_cut) || (o == "--heap-factor" && r.heap_factor) || (o == "--knn" && r.knn);

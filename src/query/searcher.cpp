@@ -54,7 +54,7 @@ std::vector<ScoredDoc> search_segment(const SegmentViews<W>& v, const ApproxView
         return topk.take_sorted();
     }
     if (opts.algorithm == Algorithm::approx && allowed != nullptr &&
-        approx_too_sparse(approx->header.lambda, allowed->count(), n)) {
+        opts.approx_exact.value_or(approx_too_sparse(approx->header.lambda, allowed->count(), n))) {
         ++stats.exact_segments;
         block_max_pruning_search(v, plan, topk, scratch.bmp, stats, 1.0);
         return topk.take_sorted();

@@ -97,6 +97,10 @@ struct SearchRequest {
     /// Under a filter: score allowed documents directly (true), never
     /// (false), or by the measured threshold (unset; see score_directly).
     std::optional<bool> direct;
+    /// Under a filter, approx only: search segments exactly always (true),
+    /// never (false), or when their kept postings hold too few allowed
+    /// documents (unset; see approx_too_sparse).
+    std::optional<bool> approx_exact;
 };
 
 struct ScoredPoint {

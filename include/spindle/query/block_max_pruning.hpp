@@ -15,6 +15,7 @@
 // largest weight) they are summed in double, each multiplier inflated by a
 // relative 1e-9, and rounded up.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
@@ -23,6 +24,7 @@
 
 #include "spindle/codec/docid_codec.hpp"
 #include "spindle/index/segment.hpp"
+#include "spindle/query/allow_set.hpp"
 #include "spindle/query/bound_kernels.hpp"
 #include "spindle/query/scoring.hpp"
 #include "spindle/query/search_stats.hpp"
@@ -42,6 +44,8 @@ struct BmpScratch {
     std::vector<std::uint32_t> dense_int;
     std::vector<double> dense_real;
     std::vector<termid_t> doc_terms;
+    /// Under a sparse filter: the ranges holding an allowed document, ascending.
+    std::vector<std::uint32_t> live_ranges;
 
     /// (dense maxima, scaled query weight) of the query's dense terms.
     template <class W, class Acc>
@@ -81,6 +85,13 @@ struct BmpScratch {
 
 /// Ranges scored first to establish a threshold before filtering the rest.
 inline constexpr std::size_t kBmpSeedRanges = 16;
+
+/// Under a filter allowing fewer than one document in kBmpSparseFilterRanges
+/// ranges, bmp lists the ranges holding an allowed document and sums, scans
+/// and orders the bounds of those alone (gathers) instead of all ranges
+/// (streaming SIMD, then masking). Measured on 1M documents, range block 8
+/// (docs/BENCHMARKS.md, "Filtered bmp over the allowed ranges only").
+inline constexpr std::uint64_t kBmpSparseFilterRanges = 4;
 
 /// Score of document d: its forward entries times the dense query weights
 /// (`dense` has `limit` + 1 entries, the last zero). Each term contributes
@@ -149,6 +160,37 @@ void clear_dense(Scratch& s, const QueryPlan& plan, std::uint64_t num_terms) {
 template <class W, class Scratch>
 score_t score_with_dense(const ForwardView<W>& fwd, docid_t d, Scratch& s, termid_t limit, SearchStats& stats) {
     return score_document(fwd, d, dense_table<W>(s).data(), limit, s.doc_terms, stats);
+}
+
+/// Prefetch of the forward data a range's scoring reads, in two steps some
+/// ranges apart: first the documents' offsets, then (once those are cached)
+/// the term and weight bytes they point to; under a filter only the allowed
+/// documents'. A scored document otherwise waits on about four cache misses
+/// in turn (offsets, then terms and weights).
+template <class W>
+void prefetch_range_offsets(const ForwardView<W>& fwd, docid_t lo, docid_t hi) {
+    __builtin_prefetch(fwd.doc_term_begin.data() + lo);
+    __builtin_prefetch(fwd.doc_term_begin.data() + hi);
+    __builtin_prefetch(fwd.doc_byte_begin.data() + lo);
+    __builtin_prefetch(fwd.doc_byte_begin.data() + hi);
+}
+
+template <class W>
+void prefetch_range_data(const ForwardView<W>& fwd, docid_t lo, docid_t hi, const AllowSet* allowed) {
+    auto lines = [](const void* p, std::size_t bytes) {
+        const auto* c = static_cast<const char*>(p);
+        for (std::size_t o = 0; o < bytes; o += 64) __builtin_prefetch(c + o);
+        if (bytes > 0) __builtin_prefetch(c + bytes - 1);
+    };
+    auto span = [&](docid_t a, docid_t b) {
+        lines(fwd.term_stream.data() + fwd.doc_byte_begin[a], fwd.doc_byte_begin[b] - fwd.doc_byte_begin[a]);
+        lines(fwd.weights.data() + fwd.doc_term_begin[a], (fwd.doc_term_begin[b] - fwd.doc_term_begin[a]) * sizeof(W));
+    };
+    if (allowed == nullptr) {
+        span(lo, hi);
+        return;
+    }
+    for (docid_t d = allowed->next(lo); d < hi; d = allowed->next(d + 1)) span(d, d + 1);
 }
 
 namespace bmp_detail {
@@ -243,7 +285,6 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
             bmp_detail::add_sparse_bounds(inv, t, qs, up, s.ids, stats);
         }
     }
-    stats.dense_bounds += dense_terms.size() * nranges;
     // Scores never exceed bound_of(raw accumulator): a monotone function.
     auto bound_of_raw = [&](Acc raw) -> std::uint64_t {
         std::uint64_t b;
@@ -259,15 +300,55 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
         return a.first > b.first || (a.first == b.first && a.second < b.second);
     };
     // Seeds: the best few ranges by accumulator (a heap of (raw, range)).
-    // The largest accumulator of every group of kBoundGroup ranges lets the
-    // seed scan and phase 3 skip whole groups with one comparison.
     std::vector<std::pair<Acc, std::uint32_t>>& heap = s.seed_heap<Acc>();
     heap.clear();
     const std::size_t seeds = kBmpSeedRanges;
+    auto offer_seed = [&](Acc raw, std::size_t r) {
+        if (heap.size() < seeds) {
+            if (raw == Acc{0}) return;
+            heap.emplace_back(raw, static_cast<std::uint32_t>(r));
+            std::push_heap(heap.begin(), heap.end(), by_bound);
+        } else if (raw > heap.front().first) {
+            std::pop_heap(heap.begin(), heap.end(), by_bound);
+            heap.back() = {raw, static_cast<std::uint32_t>(r)};
+            std::push_heap(heap.begin(), heap.end(), by_bound);
+        }
+    };
+    // The largest accumulator of every group of kBoundGroup ranges lets the
+    // seed scan and phase 3 skip whole groups with one comparison.
     constexpr std::uint32_t G = bmp_detail::kBoundGroup;
     std::vector<Acc>& group_max = s.group_max<Acc>();
-    group_max.assign((nranges + G - 1) / G, Acc{0});
-    for (std::uint64_t c = 0; c < nranges; c += bmp_detail::kBoundChunk) {
+    // A sparse filter: only the ranges holding an allowed document get bounds.
+    const bool sparse_filter = allowed != nullptr && allowed->count() * kBmpSparseFilterRanges < nranges;
+    std::vector<std::uint32_t>& live = s.live_ranges;
+    if (sparse_filter) {
+        live.clear();
+        for (docid_t d = allowed->next(0); d < N;) {
+            const std::uint32_t r = d / R;
+            live.push_back(r);
+            const std::uint64_t next_range = std::uint64_t{r} * R + R;
+            if (next_range >= N) break;
+            d = allowed->next(static_cast<docid_t>(next_range));
+        }
+        stats.dense_bounds += dense_terms.size() * live.size();
+        std::size_t i = 0;
+        if constexpr (kIntegral) {
+            for (; i + 1 < dense_terms.size(); i += 2) {
+                const auto& [ma, qa] = dense_terms[i];
+                const auto& [mb, qb] = dense_terms[i + 1];
+                for (const std::uint32_t r : live) up[r] += qa * Acc{ma[r]} + qb * Acc{mb[r]};
+            }
+        }
+        for (; i < dense_terms.size(); ++i) {
+            const auto& [m, q] = dense_terms[i];
+            for (const std::uint32_t r : live) up[r] += q * static_cast<Acc>(m[r]);
+        }
+        for (const std::uint32_t r : live) offer_seed(up[r], r);
+    } else {
+        stats.dense_bounds += dense_terms.size() * nranges;
+        group_max.assign((nranges + G - 1) / G, Acc{0});
+    }
+    for (std::uint64_t c = 0; !sparse_filter && c < nranges; c += bmp_detail::kBoundChunk) {
         const std::size_t len = std::min<std::uint64_t>(bmp_detail::kBoundChunk, nranges - c);
         if constexpr (kIntegral) {
             std::size_t i = 0;
@@ -299,18 +380,7 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
             for (std::size_t r = g; r < end; ++r) mx = std::max(mx, up[r]);
             group_max[g / G] = mx;
             if (mx == Acc{0} || (heap.size() >= seeds && !(mx > heap.front().first))) continue;
-            for (std::size_t r = g; r < end; ++r) {
-                const Acc raw = up[r];
-                if (heap.size() < seeds) {
-                    if (raw == Acc{0}) continue;
-                    heap.emplace_back(raw, static_cast<std::uint32_t>(r));
-                    std::push_heap(heap.begin(), heap.end(), by_bound);
-                } else if (raw > heap.front().first) {
-                    std::pop_heap(heap.begin(), heap.end(), by_bound);
-                    heap.back() = {raw, static_cast<std::uint32_t>(r)};
-                    std::push_heap(heap.begin(), heap.end(), by_bound);
-                }
-            }
+            for (std::size_t r = g; r < end; ++r) offer_seed(up[r], r);
         }
     }
     auto forget = [&](std::uint32_t r) {
@@ -320,9 +390,11 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
             s.upper_real[r] = 0.0;
         }
     };
+    auto range_lo = [&](std::uint32_t r) { return static_cast<docid_t>(r * R); };
+    auto range_hi = [&](std::uint32_t r) { return static_cast<docid_t>(std::min<std::uint64_t>(N, std::uint64_t{r} * R + R)); };
     auto score_range = [&](std::uint32_t r) {
-        const docid_t end = static_cast<docid_t>(std::min<std::uint64_t>(N, std::uint64_t{r} * R + R));
-        for (docid_t d = r * R; d < end; ++d) {
+        const docid_t end = range_hi(r);
+        for (docid_t d = range_lo(r); d < end; ++d) {
             if (allowed != nullptr && !allowed->contains(d)) continue;
             const score_t score = score_with_dense(v.fwd, d, s, limit, stats);
             ++stats.docs_evaluated;
@@ -339,14 +411,41 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
         const auto after = [&](const auto& a, const auto& b) { return by_bound(b, a); };
         std::make_heap(s.order.begin(), s.order.end(), after);
         auto end = s.order.end();
+        // Ranges popped ahead of their visit (a ring of kAhead), so that their
+        // forward data is prefetched while earlier ones are scored: offsets on
+        // entering the ring, the bytes half a ring later. Which ranges are
+        // scored does not change: the ring holds them in visit order, and
+        // the first that cannot enter ends the visit as before.
+        constexpr std::size_t kAhead = 8;
+        std::array<std::pair<std::uint64_t, std::uint32_t>, kAhead> ring{};
+        std::size_t head = 0;
+        std::size_t held = 0;
+        bool drained = false;
         std::size_t n = 0;
-        while (end != s.order.begin()) {
-            const auto [ub, r] = s.order.front();
+        for (;;) {
+            while (!drained && held < kAhead) {
+                if (end == s.order.begin() || !topk.would_enter(s.order.front().first, s.order.front().second * R)) {
+                    drained = true;
+                    break;
+                }
+                const auto e = s.order.front();
+                std::pop_heap(s.order.begin(), end, after);
+                --end;
+                ring[(head + held) % kAhead] = e;
+                ++held;
+                prefetch_range_offsets(v.fwd, range_lo(e.second), range_hi(e.second));
+            }
+            if (held == 0) break;
+            const auto [ub, r] = ring[head];
+            head = (head + 1) % kAhead;
+            --held;
             // Decreasing bound order (ties by ascending first docid): once one
             // range cannot enter, none of the rest can.
             if (!topk.would_enter(ub, r * R)) break;
-            std::pop_heap(s.order.begin(), end, after);
-            --end;
+            if (held > kAhead / 2) {
+                const std::uint32_t ahead = ring[(head + kAhead / 2) % kAhead].second;
+                prefetch_range_data(v.fwd, range_lo(ahead), range_hi(ahead), allowed);
+            }
             score_range(r);
             ++n;
         }
@@ -357,6 +456,8 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
     s.order.clear();
     for (const auto& [raw, r] : heap) s.order.emplace_back(bound_of_raw(raw), r);
     std::sort(s.order.begin(), s.order.end(), by_bound);
+    for (const auto& e : s.order) prefetch_range_offsets(v.fwd, range_lo(e.second), range_hi(e.second));
+    for (const auto& e : s.order) prefetch_range_data(v.fwd, range_lo(e.second), range_hi(e.second), allowed);
     std::uint64_t visited = 0;
     for (const auto& [b, r] : s.order) {
         if (!topk.would_enter(b, r * R)) break;
@@ -376,7 +477,13 @@ void block_max_pruning_search(const SegmentViews<W>& v, const QueryPlan& plan, T
         cutoff = (static_cast<double>(theta) - 1.0) / (1.0 + 1e-9);
     }
     s.order.clear();
-    for (std::size_t g = 0; g < group_max.size(); ++g) {
+    if (sparse_filter) {
+        for (const std::uint32_t r : live) {
+            const Acc raw = up[r];
+            if (raw != Acc{0} && raw >= cutoff) s.order.emplace_back(bound_of_raw(raw), r);
+        }
+    }
+    for (std::size_t g = 0; !sparse_filter && g < group_max.size(); ++g) {
         // Scored seeds were zeroed, so a stale group maximum only costs a scan.
         if (group_max[g] == Acc{0} || group_max[g] < cutoff) continue;
         const std::size_t end = std::min<std::size_t>(g * G + G, nranges);

@@ -25,6 +25,11 @@ struct SearchOptions {
     /// Under a filter: score the allowed documents directly through the
     /// forward index (true), never (false), or when score_directly() says (unset).
     std::optional<bool> direct;
+    /// Under a filter, approx only: search a segment exactly (bmp) instead of
+    /// through its approximate structures always (true), never (false), or
+    /// when approx_too_sparse() says so (unset: its kept postings hold fewer
+    /// than kApproxMinAllowedPerList allowed documents per list).
+    std::optional<bool> approx_exact;
     /// Throws InvalidArgument for k == 0, alpha outside (0, 1], heap_factor outside (0, kMaxHeapFactor], or query_cut 0.
     void validate() const;
 };
