@@ -71,6 +71,25 @@ void append_memory(const SegState& s, DocBatch& out, std::vector<docid_t>* mappi
     }
 }
 
+void reserve_memory(const std::vector<const SegState*>& sources, DocBatch& out) {
+    std::size_t docs = out.docs();
+    for (const SegState* s : sources) docs += s->data->docs;
+    out.ids.reserve(docs);
+    out.payloads.reserve(docs);
+    for (auto& [name, buf] : out.vectors) {
+        std::size_t entries = buf.terms.size();
+        for (const SegState* s : sources) {
+            if (!s->batch) continue;
+            const auto it = s->batch->vectors.find(name);
+            if (it != s->batch->vectors.end()) entries += it->second.terms.size();
+        }
+        buf.terms.reserve(entries);
+        buf.weights.reserve(entries);
+        buf.doc_begin.reserve(docs + 1);
+        buf.id_offsets.reserve(docs + 1);
+    }
+}
+
 void LiveCollection::check_writable() const {
     if (opts_.read_only) throw InvalidArgument("collection " + dir_ + " is open read-only");
 }
@@ -371,6 +390,9 @@ void LiveCollection::combine_memory_locked() {
         const std::vector<std::size_t> group = pick_memory_group_locked();
         if (group.empty()) return;
         auto batch = std::make_shared<DocBatch>(*config_);
+        std::vector<const SegState*> sources;
+        for (std::size_t s : group) sources.push_back(&segs_[s]);
+        reserve_memory(sources, *batch);
         for (std::size_t s : group) append_memory(segs_[s], *batch);
         std::vector<SegState> kept;
         for (std::size_t s = 0; s < segs_.size(); ++s) {
@@ -523,9 +545,12 @@ bool LiveCollection::flush_locked() {
     WalWriter next = WalWriter::create(next_path, next_number);
 
     DocBatch batch(*config_);
+    std::vector<const SegState*> sources;
     for (const auto& s : segs_) {
-        if (s.in_memory) append_memory(s, batch);
+        if (s.in_memory) sources.push_back(&s);
     }
+    reserve_memory(sources, batch);
+    for (const SegState* s : sources) append_memory(*s, batch);
     CollectionManifest m = next_manifest_locked();
     std::optional<CollectionSegment> fresh;
     if (batch.docs() > 0) {
