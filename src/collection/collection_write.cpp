@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -322,7 +323,11 @@ std::uint64_t LiveCollection::apply_upsert(std::span<const Point> points) {
     for (std::size_t i = 0; i < points.size(); ++i) last[points[i].id] = i;
     std::map<std::size_t, std::shared_ptr<Bitmap>> pending;
     DocBatch batch(*config_);
-    std::vector<std::pair<termid_t, float>> entries;
+    // A document's entries sorted by term as one 64-bit key each (term in
+    // the high half, the weight's bits in the low half): its terms are
+    // distinct (validated), so this is the order of the terms, and sorting
+    // integers is cheaper than sorting (term, weight) pairs.
+    std::vector<std::uint64_t> entries;
     for (std::size_t i = 0; i < points.size(); ++i) {
         const Point& p = points[i];
         if (last[p.id] != i) continue;
@@ -337,12 +342,12 @@ std::uint64_t LiveCollection::apply_upsert(std::span<const Point> points) {
             for (std::size_t k = 0; k < v.values.size(); ++k) {
                 if (!(v.values[k] > 0.0F)) continue;
                 const termid_t t = v.tokens.empty() ? dimension_term(dims, voc, v.indices[k]) : voc.add(v.tokens[k]);
-                entries.emplace_back(t, v.values[k]);
+                entries.push_back(std::uint64_t{t} << 32U | std::bit_cast<std::uint32_t>(v.values[k]));
             }
             std::sort(entries.begin(), entries.end());
-            for (const auto& [t, w] : entries) {
-                buf.terms.push_back(t);
-                buf.weights.push_back(w);
+            for (const std::uint64_t e : entries) {
+                buf.terms.push_back(static_cast<termid_t>(e >> 32U));
+                buf.weights.push_back(std::bit_cast<float>(static_cast<std::uint32_t>(e)));
             }
         }
         for (auto& [vname, col] : batch.dense) {
