@@ -1308,7 +1308,8 @@ PYBIND11_MODULE(_spindle, m) {
         .def_static(
             "create",
             [](const std::string& path, const py::dict& vectors, const py::dict& payload_indexes,
-               const std::optional<py::dict>& segments, bool background_merges, const py::dict& dense) {
+               const std::optional<py::dict>& segments, bool background_merges, const py::dict& dense,
+               bool background_flush) {
                 CollectionConfig cfg;
                 for (const auto& [name, v] : dense) {
                     const auto n = name.cast<std::string>();
@@ -1340,20 +1341,22 @@ PYBIND11_MODULE(_spindle, m) {
                 }
                 py::gil_scoped_release nogil;
                 return std::make_shared<PyCollection>(
-                    Collection::create(path, cfg, {.read_only = false, .in_memory = false, .background_merges = background_merges}));
+                    Collection::create(path, cfg, {.read_only = false, .in_memory = false, .background_merges = background_merges,
+                                                   .background_flush = background_flush}));
             },
             py::arg("path"), py::arg("vectors"), py::arg("payload_indexes"), py::arg("segments") = py::none(),
-            py::arg("background_merges") = false, py::arg("dense") = py::dict())
+            py::arg("background_merges") = false, py::arg("dense") = py::dict(), py::arg("background_flush") = false)
         .def_static(
             "open",
-            [](const std::string& path, bool read_only, bool in_memory, bool background_merges, std::size_t filter_cache_mb) {
+            [](const std::string& path, bool read_only, bool in_memory, bool background_merges, std::size_t filter_cache_mb,
+               bool background_flush) {
                 py::gil_scoped_release nogil;
                 return std::make_shared<PyCollection>(Collection::open(
                     path, {.read_only = read_only, .in_memory = in_memory, .background_merges = background_merges,
-                           .filter_cache_bytes = filter_cache_mb << 20U}));
+                           .filter_cache_bytes = filter_cache_mb << 20U, .background_flush = background_flush}));
             },
             py::arg("path"), py::arg("read_only") = false, py::arg("in_memory") = false,
-            py::arg("background_merges") = false, py::arg("filter_cache_mb") = 64)
+            py::arg("background_merges") = false, py::arg("filter_cache_mb") = 64, py::arg("background_flush") = false)
         .def("close", &PyCollection::close)
         .def_property_readonly("closed", &PyCollection::closed)
         .def_property_readonly("read_only", [](const PyCollection& h) { return h.get()->read_only(); })

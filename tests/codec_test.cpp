@@ -28,6 +28,31 @@ TEST(DocidCodec, RoundTripsRandomIncreasingSequences) {
     }
 }
 
+TEST(DocidCodec, EncoderMatchesTheLibraryByteForByte) {
+    // encode_increasing is our own branch-free encoder; the files it writes
+    // must stay what libstreamvbyte writes (every gap width, every tail length,
+    // appended after existing bytes).
+    std::mt19937_64 rng(7);
+    for (int iter = 0; iter < 3000; ++iter) {
+        const auto n = static_cast<std::uint32_t>(rng() % 300);
+        const std::uint32_t prev = static_cast<std::uint32_t>(rng() % 100000);
+        std::vector<std::uint32_t> v(n);
+        std::uint32_t x = prev;
+        for (auto& e : v) {
+            const std::uint64_t max_gap = std::uint64_t{1} << (rng() % 32);
+            const auto gap = static_cast<std::uint32_t>(rng() % max_gap);
+            x = x + gap < x ? x : x + gap;  // stays increasing (no wrap)
+            e = x;
+        }
+        std::vector<std::uint8_t> ours(iter % 5, std::uint8_t{0xAB});
+        std::vector<std::uint8_t> lib = ours;
+        const std::size_t a = codec::encode_increasing(v.data(), n, prev, ours);
+        const std::size_t b = codec::detail::encode_increasing_library(v.data(), n, prev, lib);
+        ASSERT_EQ(a, b) << "iteration " << iter;
+        ASSERT_EQ(ours, lib) << "iteration " << iter;
+    }
+}
+
 TEST(DocidCodec, SimdAndPortableDecodersAgreeOnEveryControlByte) {
     if (!codec::detail::ssse3_available()) GTEST_SKIP() << "this CPU has no SSSE3; only the portable decoder runs";
     std::mt19937_64 rng(3);

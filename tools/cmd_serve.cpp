@@ -27,6 +27,7 @@ struct ServeArgs {
     std::size_t max_body_bytes = 32u << 20;
     int timeout = 30;
     std::size_t filter_cache_mb = 64;
+    bool background_flush = true;
     bool quiet = false;
 };
 
@@ -45,6 +46,7 @@ void run_serve(const ServeArgs& a) {
     }
     so.max_body_bytes = a.max_body_bytes;
     so.filter_cache_bytes = a.filter_cache_mb << 20U;
+    so.background_flush = a.background_flush;
     server::Service service(so);
     server::HttpServerOptions ho;
     ho.host = a.host;
@@ -96,6 +98,10 @@ void register_serve(CLI::App& app) {
                     "computed on are unchanged (a bit per point per filter; 0: evaluate every filter anew)")
         ->capture_default_str()
         ->check(CLI::Range(std::size_t{0}, std::size_t{1} << 20));
+    cmd->add_flag("!--no-background-flush", a->background_flush,
+                  "Combine in-memory segments and flush them in each writer's upsert instead of on each collection's "
+                  "background thread (the default, OpenOptions::background_flush: upserts return sooner; merges run "
+                  "in the background either way)");
     cmd->add_flag("--quiet", a->quiet, "No access log");
     cmd->callback([a] { run_serve(*a); });
 }

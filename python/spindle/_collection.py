@@ -394,7 +394,7 @@ class Collection(_Searchable):
 
     @classmethod
     def create(cls, path: str, vectors: dict, payload_indexes: dict | None = None, segments: dict | None = None,
-               vocab=None) -> "Collection":
+               vocab=None, background_flush: bool = False) -> "Collection":
         """Creates a collection in ``path`` (which must not exist).
 
         vectors: ``{name: SparseVectorConfig or DenseVectorConfig}``. payload_indexes: ``{field:
@@ -402,6 +402,11 @@ class Collection(_Searchable):
         ``datetime``. segments: segment policy settings (``flush_docs``,
         ``merge_factor``, ...). vocab: column names used when CSR input is
         given for a token vector (default: the decimal column number).
+        background_flush: combine in-memory segments and flush them to disk
+        segments on a background thread while ``upsert`` returns (for a
+        long-running process that keeps writing; default False: a one-shot
+        script does that work inside the upsert that reaches ``flush_docs``).
+        Durability and what a search sees are the same either way.
         """
         cfg = {}
         dense = {}
@@ -412,12 +417,13 @@ class Collection(_Searchable):
             if isinstance(v, dict):
                 v = SparseVectorConfig(**v)
             cfg[name] = v._as_dict()
-        return cls(_spindle._Collection.create(str(path), cfg, dict(payload_indexes or {}), segments, dense=dense),
+        return cls(_spindle._Collection.create(str(path), cfg, dict(payload_indexes or {}), segments, dense=dense,
+                                               background_flush=background_flush),
                    str(path), vocab)
 
     @classmethod
     def open(cls, path: str, read_only: bool = False, in_memory: bool = False, vocab=None,
-             filter_cache_mb: int = 64) -> "Collection":
+             filter_cache_mb: int = 64, background_flush: bool = False) -> "Collection":
         """Opens a collection (or a static index, read-only). A writer takes the
         collection's lock (one writing process at a time) and replays its log.
 
@@ -425,8 +431,11 @@ class Collection(_Searchable):
         later searches with the same filter while the segments are unchanged
         (a bit per point per filter; 0: evaluate every filter anew).
         ``info()["filter_cache"]`` counts its hits and misses.
+        background_flush: in-memory segments combined and flushed on a
+        background thread (as ``create``; ignored read-only).
         """
-        return cls(_spindle._Collection.open(str(path), read_only, in_memory, filter_cache_mb=filter_cache_mb),
+        return cls(_spindle._Collection.open(str(path), read_only, in_memory, filter_cache_mb=filter_cache_mb,
+                                             background_flush=background_flush),
                    str(path), vocab)
 
     def upsert(self, ids, vectors, payloads=None, wait: bool = True):

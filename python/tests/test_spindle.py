@@ -162,6 +162,25 @@ def test_filter_cache_off(tmp_path):
     assert c.info()["filter_cache"] == {"entries": 0, "bytes": 0, "hits": 0, "misses": 2}
 
 
+def test_background_flush_keyword(tmp_path):
+    # The same points and results with the flush on the background thread
+    # (small flush_docs: several flushes and tier combinations while writing).
+    m = skewed(300, 50, 6, 5)
+    c = spindle.Collection.create(tmp_path / "c", {"v": spindle.SparseVectorConfig(keys="indices", weights="f32")},
+                                  segments={"flush_docs": 64}, background_flush=True)
+    for at in range(0, 300, 20):
+        c.upsert(np.arange(at, at + 20), m[at:at + 20])
+    assert c.count() == 300
+    q = {int(i): 1.0 for i in range(10)}
+    before = c.search(q, k=10, exact=True)
+    c.close()
+    c = spindle.Collection.open(tmp_path / "c", background_flush=True)
+    assert c.count() == 300
+    after = c.search(q, k=10, exact=True)
+    assert after.ids == before.ids and after.scores == before.scores
+    c.close()
+
+
 def test_create_payload_index_over_existing_points(coll):
     m = skewed(120, 50, 6, 8)
     payloads = [{"lang": "en", "year": 2000 + i, "tier": "gold" if i % 3 == 0 else "basic"} for i in range(120)]

@@ -156,6 +156,9 @@ bool LiveCollection::background_combine(std::unique_lock<std::mutex>& l) {
     l.unlock();
 
     auto batch = std::make_shared<DocBatch>(*config);
+    std::vector<const SegState*> from;
+    for (const auto& s : sources) from.push_back(&s);
+    reserve_memory(from, *batch);
     std::vector<std::vector<docid_t>> mapping(sources.size());
     for (std::size_t i = 0; i < sources.size(); ++i) append_memory(sources[i], *batch, &mapping[i]);
     std::optional<SegState> combined;
@@ -205,6 +208,9 @@ bool LiveCollection::background_flush(std::unique_lock<std::mutex>& l) {
     l.unlock();
 
     DocBatch batch(*config);
+    std::vector<const SegState*> from;
+    for (const auto& s : sources) from.push_back(&s);
+    reserve_memory(from, batch);
     std::vector<std::vector<docid_t>> mapping(sources.size());
     for (std::size_t i = 0; i < sources.size(); ++i) append_memory(sources[i], batch, &mapping[i]);
     std::optional<CollectionSegment> fresh;

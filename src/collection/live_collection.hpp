@@ -54,6 +54,11 @@ struct SegState {
 /// batch when it kept one, else decoded), as append_live.
 void append_memory(const SegState& s, DocBatch& out, std::vector<docid_t>* mapping = nullptr);
 
+/// Reserves room in `out` for every document of the in-memory segments
+/// `sources` (those with a batch), so that appending them copies each
+/// column once instead of regrowing it (a flush gathers 100,000 points).
+void reserve_memory(const std::vector<const SegState*>& sources, DocBatch& out);
+
 class Snapshot final : public CollectionSnapshot {
 public:
     std::string path;

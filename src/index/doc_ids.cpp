@@ -51,6 +51,18 @@ std::uint64_t DocIds::rank_lower_bound(bool number, std::string_view k) const {
 }
 
 std::optional<docid_t> DocIds::find(bool number, std::string_view k) const {
+    if (sorted_.empty()) return std::nullopt;
+    // Outside [smallest, largest]: not here, without a binary search (every
+    // segment is asked for every upserted point; ids that arrive in
+    // increasing order are past all of them).
+    const docid_t last = sorted_.back();
+    const int past = compare_ids(number, k, is_number(last), key(last));
+    if (past > 0) return std::nullopt;
+    if (past == 0) return last;
+    const docid_t first = sorted_.front();
+    const int before = compare_ids(number, k, is_number(first), key(first));
+    if (before < 0) return std::nullopt;
+    if (before == 0) return first;
     const auto it = sorted_.begin() + static_cast<std::ptrdiff_t>(rank_lower_bound(number, k));
     if (it != sorted_.end() && compare_ids(is_number(*it), key(*it), number, k) == 0) return *it;
     return std::nullopt;

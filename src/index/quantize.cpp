@@ -70,12 +70,19 @@ RankTies count_rank_ties(std::span<const std::uint64_t> list_begin, std::span<co
         std::uint64_t count = 0;
         bool mixed = false;
     };
-    std::vector<Slot> slots(std::size_t{std::numeric_limits<W>::max()} + 1);
+    // The table (1.5 MB for u16) is kept per thread and its stamps keep
+    // counting across calls, so it is never cleared: allocating and zeroing
+    // it for every call cost more than the count itself in the 1,000-point
+    // in-memory segments of a live collection.
+    thread_local std::vector<Slot> slots;
+    thread_local std::uint64_t last_stamp = 0;
+    if (slots.empty()) slots.resize(std::size_t{std::numeric_limits<W>::max()} + 1);
     std::vector<W> touched;
     RankTies r;
     bool have_example = false;
     for (std::size_t t = 0; t + 1 < list_begin.size(); ++t) {
-        const std::uint64_t stamp = t + 1;
+        if (list_begin[t] == list_begin[t + 1]) continue;
+        const std::uint64_t stamp = ++last_stamp;
         touched.clear();
         for (std::uint64_t i = list_begin[t]; i < list_begin[t + 1]; ++i) {
             Slot& s = slots[codes[i]];

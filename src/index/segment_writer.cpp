@@ -120,6 +120,14 @@ SegmentInfo write_typed(const Target& target, const SegmentBuffer& buf, std::siz
     for (std::size_t t = 0; t < num_terms; ++t) {
         const std::uint64_t b = term_posting_begin[t];
         const std::uint64_t e = term_posting_begin[t + 1];
+        if (b == e) {
+            // No postings (most terms of a small in-memory segment): no
+            // blocks, no ranges; the offsets repeat the previous term's.
+            term_block_begin[t + 1] = block_last.size();
+            term_range_begin[t + 1] = range_max.size();
+            term_range_byte_begin[t + 1] = range_stream.size();
+            continue;
+        }
         docid_t prev = 0;
         for (std::uint64_t s = b; s < e; s += pb) {
             const auto n = static_cast<std::uint32_t>(std::min<std::uint64_t>(pb, e - s));

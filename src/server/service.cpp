@@ -339,6 +339,7 @@ struct Service::Impl {
     OpenOptions open_options() const {
         OpenOptions o;
         o.background_merges = opt.background_merges;
+        o.background_flush = opt.background_flush;
         o.filter_cache_bytes = opt.filter_cache_bytes;
         return o;
     }

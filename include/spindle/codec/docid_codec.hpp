@@ -29,6 +29,10 @@ std::size_t decode_increasing(const std::uint8_t* in, std::uint32_t* out, std::u
 const char* decoder_name();
 
 namespace detail {
+/// Debian's libstreamvbyte encoder (the reference encode_increasing() must
+/// match byte for byte; tests only).
+std::size_t encode_increasing_library(const std::uint32_t* values, std::uint32_t n, std::uint32_t prev,
+                                      std::vector<std::uint8_t>& out);
 /// The two decoders, exposed so tests can check they agree.
 std::size_t decode_increasing_portable(const std::uint8_t* in, std::uint32_t* out, std::uint32_t n,
                                        std::uint32_t prev);

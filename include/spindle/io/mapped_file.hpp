@@ -44,6 +44,7 @@ private:
     const std::byte* data_ = nullptr;
     std::size_t size_ = 0;
     std::size_t anon_len_ = 0;  ///< > 0: the bytes live in an anonymous mapping of this length (Mode::memory)
+    bool pooled_ = false;       ///< the mapping came from allocate_anonymous and may go back to its pool
 };
 
 }  // namespace spindle

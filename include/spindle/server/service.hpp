@@ -32,6 +32,7 @@ struct ServiceOptions {
     std::size_t max_limit = 100'000;          ///< limit + offset of one query or scroll
     std::size_t max_batch_queries = 1'024;    ///< searches in one query/batch or search/batch
     bool background_merges = true;            ///< OpenOptions::background_merges of every collection
+    bool background_flush = true;             ///< OpenOptions::background_flush of every collection
     std::size_t filter_cache_bytes = std::size_t{64} << 20U;  ///< OpenOptions::filter_cache_bytes of every collection
 };
 
