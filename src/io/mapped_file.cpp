@@ -5,12 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
-#include <vector>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "spindle/common/error.hpp"
 
@@ -115,9 +116,11 @@ std::byte* MappedFile::allocate_anonymous(std::string name, std::size_t size) {
     if (size == 0) return nullptr;
     const std::size_t len = (size + kGranule - 1) / kGranule * kGranule;
     if (const auto [kept, n] = anon_pool().take(len); kept != nullptr) {
-        // Reused: writable again and zeroed (callers rely on zero padding).
+        // Reused: writable again and zeroed up to the end of the last page
+        // `size` touches, as a fresh mapping is (callers rely on zero padding).
         if (::mprotect(kept, n, PROT_READ | PROT_WRITE) == 0) {
-            std::memset(kept, 0, size);
+            const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+            std::memset(kept, 0, std::min(n, (size + page - 1) / page * page));
             data_ = static_cast<const std::byte*>(kept);
             anon_len_ = n;
             pooled_ = true;
