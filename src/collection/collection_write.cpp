@@ -419,7 +419,11 @@ void LiveCollection::combine_memory_locked() {
             if (std::find(group.begin(), group.end(), s) == group.end()) kept.push_back(std::move(segs_[s]));
         }
         segs_ = std::move(kept);
-        if (batch->docs() > 0) push_memory_segment_locked(std::move(batch));
+        if (batch->docs() > 0) {
+            // In the first member's place: segments stay in arrival order.
+            push_memory_segment_locked(std::move(batch));
+            std::rotate(segs_.begin() + static_cast<std::ptrdiff_t>(group.front()), segs_.end() - 1, segs_.end());
+        }
     }
 }
 
