@@ -1404,6 +1404,14 @@ PYBIND11_MODULE(_spindle, m) {
                  c->flush();
              })
         .def(
+            "add_tokens",
+            [](const PyCollection& h, const std::string& vector, const std::vector<std::string>& tokens) {
+                const auto c = h.get();
+                py::gil_scoped_release nogil;
+                return c->add_tokens(vector, tokens);
+            },
+            py::arg("vector"), py::arg("tokens"))
+        .def(
             "create_payload_index",
             [](const PyCollection& h, const std::string& field, const std::string& type) {
                 const auto c = h.get();

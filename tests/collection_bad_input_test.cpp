@@ -201,5 +201,50 @@ TEST_F(CollectionBadInput, CliUpsertNamesTheFileAndLine) {
     }
 }
 
+
+// add_tokens: a model's vocabulary registered up front numbers terms in its
+// order (as a bulk build's preloaded vocabulary does), durably, and refuses
+// what it cannot take without adding anything.
+TEST(CollectionVocabulary, AddTokensNumbersInOrderDurably) {
+    TempDir tmp;
+    const std::vector<std::string> toks{"zebra", "pear", "apple"};
+    auto ids_of = [&](const Collection& c) {
+        const auto idx = c.snapshot()->index("tok");
+        std::vector<std::optional<termid_t>> ids;
+        for (const auto& t : toks) ids.push_back(idx->vocabulary().find(t));
+        return ids;
+    };
+    const std::vector<std::optional<termid_t>> want{0U, 1U, 2U};
+    {
+        auto c = Collection::create(tmp / "c", two_vectors());
+        EXPECT_EQ(c->add_tokens("tok", toks), 3U);
+        EXPECT_EQ(c->add_tokens("tok", toks), 0U);  // known tokens keep their ids
+        EXPECT_EQ(ids_of(*c), want);
+        const std::vector<Point> pts{good(1)};  // "apple", "pear": already numbered
+        c->upsert(pts);
+        EXPECT_EQ(ids_of(*c), want);
+        expect_message([&] { (void)c->add_tokens("idx", toks); }, "not keyed by tokens");
+        expect_message([&] { (void)c->add_tokens("nope", toks); }, "has no vector 'nope'");
+        const std::vector<std::string> bad{"kiwi", ""};
+        expect_message([&] { (void)c->add_tokens("tok", bad); }, "token 2 of 2");
+        EXPECT_FALSE(c->snapshot()->index("tok")->vocabulary().find("kiwi").has_value());  // nothing added
+    }
+    // Reopened without a flush: the ids hold, and the log replays onto them.
+    auto c = Collection::open(tmp / "c");
+    EXPECT_EQ(ids_of(*c), want);
+    EXPECT_EQ(c->count(), 1U);
+    SearchRequest r;
+    r.vector = "tok";
+    r.query.tokens = {"pear"};
+    r.query.values = {1.0F};
+    r.algorithm = Algorithm::bmp;
+    const auto res = c->search(r);
+    ASSERT_EQ(res.points.size(), 1U);
+    EXPECT_EQ(res.points[0].id, PointId(1));
+    c.reset();
+    auto ro = Collection::open(tmp / "c", {.read_only = true});
+    expect_message([&] { (void)ro->add_tokens("tok", toks); }, "read-only");
+}
+
 }  // namespace
 }  // namespace spindle::test

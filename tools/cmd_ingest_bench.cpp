@@ -158,6 +158,10 @@ void run_ingest(const IngestArgs& a) {
     double ingest_s = 0;
     {
         auto coll = Collection::create(live, cfg, {.background_flush = a.background_flush});
+        // The vocabulary file's tokens first, in its order (as the bulk
+        // build below preloads them): terms get the same ids in both, so the
+        // approximate structures after optimize can be compared exactly.
+        if (!columns.empty() && !numeric) coll->add_tokens(vector, columns);
         Progress bar("ingest", points.size(), a.quiet);
         const auto t0 = std::chrono::steady_clock::now();
         for (std::size_t at = 0; at < points.size(); at += a.batch) {

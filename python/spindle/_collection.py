@@ -479,6 +479,14 @@ class Collection(_Searchable):
         """Flushes, then merges until at most ``max_segments`` segments remain."""
         self._h.optimize(max_segments)
 
+    def add_tokens(self, tokens, vector: str = "default") -> int:
+        """Registers ``tokens`` (a list of strings, e.g. a model's vocabulary
+        file) in token vector ``vector``'s vocabulary in this order; known
+        tokens keep their ids. Given before the first upsert, terms are
+        numbered as ``spindle index --vocab`` numbers them. Returns how many
+        were new."""
+        return self._h.add_tokens(vector, list(tokens))
+
     def create_payload_index(self, field: str, type: str) -> None:
         """Indexes payload field ``field`` (``keyword``, ``integer``, ``float``,
         ``bool`` or ``datetime``) in a collection that may already hold points:

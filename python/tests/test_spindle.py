@@ -251,6 +251,22 @@ def test_error_mapping(tmp_path, coll):
         spindle.Index(tmp_path / "ok")
 
 
+def test_add_tokens(tmp_path):
+    # A vocabulary given up front: its order numbers the terms, durably;
+    # known tokens are not added twice; an integer-indexed vector refuses.
+    with spindle.Collection.create(tmp_path / "c", {"v": spindle.SparseVectorConfig(),
+                                                    "i": spindle.SparseVectorConfig(keys="indices")}) as c:
+        assert c.add_tokens(["zebra", "pear", "apple"], vector="v") == 3
+        assert c.add_tokens(["pear", "kiwi"], vector="v") == 1
+        c.upsert([1, 2], {"v": [{"apple": 1.0}, {"kiwi": 2.0}]})
+        assert c.info()["vocabulary_terms"]["v"] == 4
+        with pytest.raises(spindle.InvalidArgument, match="not keyed by tokens"):
+            c.add_tokens(["a"], vector="i")
+    with spindle.Collection.open(tmp_path / "c") as c:
+        assert c.info()["vocabulary_terms"]["v"] == 4
+        assert c.search({"kiwi": 1.0}, vector="v").ids == [2]
+
+
 def test_closed_collection(tmp_path):
     c = spindle.Collection.create(tmp_path / "c", {"v": spindle.SparseVectorConfig()})
     c.close()

@@ -66,14 +66,24 @@ Bitmap carried_deletions(std::vector<SegState>& segs, const std::vector<SegState
 }
 
 /// segs without the sources; `added` (if any) goes after the disk segments
-/// (disk) or at the end (in memory).
+/// (disk: a flush of every in-memory segment) or where the first source was
+/// (in memory: a tier combination), so that segments stay in arrival order
+/// while newer batches arrive during the combination (an optimized
+/// collection then holds its points in arrival order, as a bulk build of the
+/// same documents does, and its approximate structures are the same).
 std::vector<SegState> replace_segments(std::vector<SegState>& segs, const std::vector<SegState>& sources,
                                        std::optional<SegState> added) {
     std::vector<SegState> disk;
     std::vector<SegState> memory;
     for (auto& s : segs) {
         const bool source = std::any_of(sources.begin(), sources.end(), [&](const SegState& x) { return x.data == s.data; });
-        if (source) continue;
+        if (source) {
+            if (added && added->in_memory) {
+                memory.push_back(std::move(*added));
+                added.reset();
+            }
+            continue;
+        }
         (s.in_memory ? memory : disk).push_back(std::move(s));
     }
     if (added) (added->in_memory ? memory : disk).push_back(std::move(*added));

@@ -419,7 +419,11 @@ void LiveCollection::combine_memory_locked() {
             if (std::find(group.begin(), group.end(), s) == group.end()) kept.push_back(std::move(segs_[s]));
         }
         segs_ = std::move(kept);
-        if (batch->docs() > 0) push_memory_segment_locked(std::move(batch));
+        if (batch->docs() > 0) {
+            // In the first member's place: segments stay in arrival order.
+            push_memory_segment_locked(std::move(batch));
+            std::rotate(segs_.begin() + static_cast<std::ptrdiff_t>(group.front()), segs_.end() - 1, segs_.end());
+        }
     }
 }
 
@@ -668,6 +672,31 @@ void LiveCollection::add_payload_index(const std::string& field, PayloadType typ
         tried.insert(name);
         (void)run_one_merge({name});
     }
+}
+
+std::uint64_t LiveCollection::add_tokens(const std::string& vector, std::span<const std::string> tokens) {
+    check_writable();
+    std::lock_guard g(write_mu_);
+    const auto it = config_->vectors.find(vector);
+    if (it == config_->vectors.end()) throw InvalidArgument("collection " + dir_ + " has no vector '" + vector + "'");
+    if (it->second.keys != VectorKeys::tokens || it->second.text) {
+        throw InvalidArgument("vector '" + vector + "' is not keyed by tokens: it has no vocabulary to add to");
+    }
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+        if (tokens[i].empty() || tokens[i].size() > 65535) {
+            throw InvalidArgument(fmt::format("token {} of {}: a token must have 1 to 65535 bytes", i + 1, tokens.size()));
+        }
+    }
+    Vocabulary& voc = vocab_.at(vector);
+    const std::uint64_t before = voc.size();
+    for (const std::string& t : tokens) voc.add(t);
+    const std::uint64_t added = voc.size() - before;
+    if (added == 0) return 0;
+    vocab_pub_[vector] = std::make_shared<const Vocabulary>(voc);
+    save_manifest_locked(next_manifest_locked());
+    publish_locked();
+    remove_obsolete_files_locked();
+    return added;
 }
 
 void LiveCollection::set_approx_defaults(const std::string& vector, const ApproxDefaults& d) {

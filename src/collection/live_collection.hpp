@@ -152,6 +152,7 @@ public:
     void optimize(std::size_t max_segments) override;
     void maintain() override;
     void set_approx_defaults(const std::string& vector, const ApproxDefaults& d) override;
+    std::uint64_t add_tokens(const std::string& vector, std::span<const std::string> tokens) override;
     void add_payload_index(const std::string& field, PayloadType type) override;
     void build_approx(const std::string& vector, const AddApproxOptions& opts) override;
 

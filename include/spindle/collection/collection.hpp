@@ -279,6 +279,16 @@ public:
     /// defaults (tuned for the old structures). Writes wait meanwhile. A crash
     /// leaves the old structures, none, or the new ones: never a mix.
     virtual void build_approx(const std::string& vector, const AddApproxOptions& opts) = 0;
+    /// Registers `tokens`, in this order, in the vocabulary of token vector
+    /// `vector` (a token already known keeps its id), durably (a new manifest
+    /// generation when any is new). Given a model's fixed vocabulary (e.g.
+    /// SPLADE's word pieces) before the first upsert, terms are numbered as
+    /// a bulk build with the same vocabulary file numbers them, so that the
+    /// approximate structures built from the same documents are the same
+    /// (their clustering is seeded and ordered by term id). Returns how many
+    /// tokens were new. InvalidArgument for an unknown, integer-indexed or
+    /// text vector, or a token of 0 or more than 65535 bytes (nothing added).
+    virtual std::uint64_t add_tokens(const std::string& vector, std::span<const std::string> tokens) = 0;
     /// Stores tuned approx defaults for `vector` in a new manifest generation.
     virtual void set_approx_defaults(const std::string& vector, const ApproxDefaults& d) = 0;
     /// Declares a payload index on `field` (a dotted key) in a collection
