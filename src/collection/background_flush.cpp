@@ -168,9 +168,8 @@ bool LiveCollection::background_combine(std::unique_lock<std::mutex>& l) {
     auto batch = std::make_shared<DocBatch>(*config);
     std::vector<const SegState*> from;
     for (const auto& s : sources) from.push_back(&s);
-    reserve_memory(from, *batch);
-    std::vector<std::vector<docid_t>> mapping(sources.size());
-    for (std::size_t i = 0; i < sources.size(); ++i) append_memory(sources[i], *batch, &mapping[i]);
+    std::vector<std::vector<docid_t>> mapping;
+    gather_memory(from, *batch, &mapping);
     std::optional<SegState> combined;
     if (batch->docs() > 0) {
         SegState st;
@@ -220,9 +219,8 @@ bool LiveCollection::background_flush(std::unique_lock<std::mutex>& l) {
     DocBatch batch(*config);
     std::vector<const SegState*> from;
     for (const auto& s : sources) from.push_back(&s);
-    reserve_memory(from, batch);
-    std::vector<std::vector<docid_t>> mapping(sources.size());
-    for (std::size_t i = 0; i < sources.size(); ++i) append_memory(sources[i], batch, &mapping[i]);
+    std::vector<std::vector<docid_t>> mapping;
+    gather_memory(from, batch, &mapping);
     std::optional<CollectionSegment> fresh;
     if (batch.docs() > 0) {
         fresh = write_disk_segment(dir_, name, batch, *config, num_terms, "flush");

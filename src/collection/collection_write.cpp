@@ -72,6 +72,11 @@ void append_memory(const SegState& s, DocBatch& out, std::vector<docid_t>* mappi
     }
 }
 
+namespace {
+
+/// A token's length as the vocabulary stores it: 1 to 65535 bytes.
+bool token_size_ok(std::string_view t) { return !t.empty() && t.size() <= 65535; }
+
 void reserve_memory(const std::vector<const SegState*>& sources, DocBatch& out) {
     std::size_t docs = out.docs();
     for (const SegState* s : sources) docs += s->data->docs;
@@ -88,6 +93,17 @@ void reserve_memory(const std::vector<const SegState*>& sources, DocBatch& out) 
         buf.weights.reserve(entries);
         buf.doc_begin.reserve(docs + 1);
         buf.id_offsets.reserve(docs + 1);
+    }
+}
+
+}  // namespace
+
+void gather_memory(const std::vector<const SegState*>& sources, DocBatch& out,
+                   std::vector<std::vector<docid_t>>* mappings) {
+    reserve_memory(sources, out);
+    if (mappings != nullptr) mappings->assign(sources.size(), {});
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+        append_memory(*sources[i], out, mappings != nullptr ? &(*mappings)[i] : nullptr);
     }
 }
 
@@ -160,7 +176,7 @@ void LiveCollection::validate_points(std::span<const Point> points) const {
                 hashes.resize(n);
                 for (std::size_t k = 0; k < n; ++k) {
                     const std::string& t = v.tokens[k];
-                    if (t.empty() || t.size() > 65535) {
+                    if (!token_size_ok(t)) {
                         throw InvalidArgument(vl() + ": a token must have 1 to 65535 bytes");
                     }
                     const std::size_t h = std::hash<std::string_view>{}(t);
@@ -412,8 +428,7 @@ void LiveCollection::combine_memory_locked() {
         auto batch = std::make_shared<DocBatch>(*config_);
         std::vector<const SegState*> sources;
         for (std::size_t s : group) sources.push_back(&segs_[s]);
-        reserve_memory(sources, *batch);
-        for (std::size_t s : group) append_memory(segs_[s], *batch);
+        gather_memory(sources, *batch);
         std::vector<SegState> kept;
         for (std::size_t s = 0; s < segs_.size(); ++s) {
             if (std::find(group.begin(), group.end(), s) == group.end()) kept.push_back(std::move(segs_[s]));
@@ -573,8 +588,7 @@ bool LiveCollection::flush_locked() {
     for (const auto& s : segs_) {
         if (s.in_memory) sources.push_back(&s);
     }
-    reserve_memory(sources, batch);
-    for (const SegState* s : sources) append_memory(*s, batch);
+    gather_memory(sources, batch);
     CollectionManifest m = next_manifest_locked();
     std::optional<CollectionSegment> fresh;
     if (batch.docs() > 0) {
@@ -683,7 +697,7 @@ std::uint64_t LiveCollection::add_tokens(const std::string& vector, std::span<co
         throw InvalidArgument("vector '" + vector + "' is not keyed by tokens: it has no vocabulary to add to");
     }
     for (std::size_t i = 0; i < tokens.size(); ++i) {
-        if (tokens[i].empty() || tokens[i].size() > 65535) {
+        if (!token_size_ok(tokens[i])) {
             throw InvalidArgument(fmt::format("token {} of {}: a token must have 1 to 65535 bytes", i + 1, tokens.size()));
         }
     }

@@ -54,10 +54,12 @@ struct SegState {
 /// batch when it kept one, else decoded), as append_live.
 void append_memory(const SegState& s, DocBatch& out, std::vector<docid_t>* mapping = nullptr);
 
-/// Reserves room in `out` for every document of the in-memory segments
-/// `sources` (those with a batch), so that appending them copies each
-/// column once instead of regrowing it (a flush gathers 100,000 points).
-void reserve_memory(const std::vector<const SegState*>& sources, DocBatch& out);
+/// Appends the in-memory segments `sources`, in order, to `out` (append_memory
+/// each; `mappings`, if given, gets one old -> new docid map per source),
+/// after reserving room for all of them, so that each column is copied once
+/// instead of regrown (a flush gathers 100,000 points).
+void gather_memory(const std::vector<const SegState*>& sources, DocBatch& out,
+                   std::vector<std::vector<docid_t>>* mappings = nullptr);
 
 class Snapshot final : public CollectionSnapshot {
 public:
